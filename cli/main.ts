@@ -1,0 +1,46 @@
+// `hsync`: one command, one subcommand per job. Each subcommand module exports `help`
+// and `run(argv)`, loaded only when used so `hsync hash` does not load the server.
+
+import { UsageError } from './args.js';
+
+interface Command {
+  summary: string;
+  load: () => Promise<{ run: (argv: string[]) => Promise<number> }>;
+}
+
+const commands: Record<string, Command> = {
+  hash: { summary: 'print content hashes of files', load: () => import('./commands/hash.js') },
+};
+
+export const help = `Usage: hsync <command> [options]
+
+Commands:
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  .join('\n')}
+
+Run "hsync <command> --help" for a command's options.`;
+
+/** Runs the CLI and returns the exit code: 0 ok, 1 failure, 2 usage error. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help);
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`hsync: unknown command "${name}" (see hsync --help)`);
+    return 2;
+  }
+  try {
+    return await (await command.load()).run(rest);
+  } catch (error) {
+    if ((error as Error).name === 'UsageError' || error instanceof UsageError) {
+      console.error(`hsync ${name}: ${(error as Error).message}`);
+      return 2;
+    }
+    console.error(`hsync ${name}: ${(error as Error).message}`);
+    return 1;
+  }
+}

@@ -1,0 +1,72 @@
+// `npm test`: lint, typecheck, then every test — unit and integration under node:test,
+// end-to-end under Playwright — and one closing line "tests: N passed, N failed, N skipped".
+// `node scripts/test.js unit|integration|e2e|static` runs one part; extra args filter files.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const [part = 'all', ...filters] = process.argv.slice(2);
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let broken = false;
+
+function run(label, command, args, env = {}) {
+  console.log(`\n== ${label}`);
+  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  if (result.status !== 0) broken = true;
+  return result.status;
+}
+
+function testFiles(dir, suffix) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...testFiles(path, suffix));
+    else if (name.endsWith(suffix) && filters.every((f) => path.includes(f))) out.push(path);
+  }
+  return out;
+}
+
+function nodeTests(kind) {
+  const files = testFiles(join('test', kind), '.test.ts');
+  if (files.length === 0) return;
+  const tap = join(mkdtempSync(join(tmpdir(), 'hsync-tap-')), 'out.tap');
+  run(`${kind} tests (${files.length} files)`, process.execPath, [
+    '--import', 'tsx', '--test', '--test-concurrency=2',
+    '--test-reporter=spec', '--test-reporter-destination=stdout',
+    '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+    ...files,
+  ]);
+  // The tap summary is the last "# pass/# fail/# skipped" block of the file.
+  const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+  const count = (key) => Number([...text.matchAll(new RegExp(`^# ${key} (\\d+)$`, 'gm'))].at(-1)?.[1] ?? 0);
+  totals.passed += count('pass');
+  totals.failed += count('fail');
+  totals.skipped += count('skipped') + count('todo');
+}
+
+function e2eTests() {
+  const files = testFiles(join('test', 'e2e'), '.spec.ts');
+  if (files.length === 0) return;
+  const report = join(mkdtempSync(join(tmpdir(), 'hsync-pw-')), 'report.json');
+  run('end-to-end tests (Playwright)', process.execPath, ['node_modules/@playwright/test/cli.js', 'test', ...filters], {
+    PLAYWRIGHT_JSON_OUTPUT_NAME: report,
+  });
+  if (!existsSync(report)) return;
+  const stats = JSON.parse(readFileSync(report, 'utf8')).stats ?? {};
+  totals.passed += (stats.expected ?? 0) + (stats.flaky ?? 0);
+  totals.failed += stats.unexpected ?? 0;
+  totals.skipped += stats.skipped ?? 0;
+}
+
+if (part === 'all' || part === 'static') {
+  run('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', '.']);
+  run('typecheck', process.execPath, ['scripts/typecheck.js']);
+}
+if (part === 'all' || part === 'unit') nodeTests('unit');
+if (part === 'all' || part === 'integration') nodeTests('integration');
+if (part === 'all' || part === 'e2e') e2eTests();
+
+console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(broken || totals.failed > 0 ? 1 : 0);

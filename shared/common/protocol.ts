@@ -1,0 +1,116 @@
+// Wire types of the in-house server's HTTP API (docs/protocol.md spells out the routes).
+// Both the server and the client engine import these, so the two cannot drift.
+
+import type { BlockHash, ContentHash } from './blocks.js';
+import type { ErrorData } from './errors.js';
+
+/** Every non-2xx answer carries this body. */
+export interface ErrorBody {
+  error: ErrorData;
+}
+
+/** GET /v1/health (no auth). `serverId` changes only when the server's data dir is new or wiped. */
+export interface HealthResponse {
+  ok: true;
+  serverId: string;
+}
+
+/** GET /v1/account: who the token belongs to. */
+export interface AccountResponse {
+  user: string;
+  namespace: string;
+  serverId: string;
+}
+
+/** POST /v1/blocks/missing */
+export interface MissingRequest {
+  hashes: BlockHash[];
+}
+export interface MissingResponse {
+  missing: BlockHash[];
+}
+
+/** POST /v1/blocks/batch answers with the hashes it stored (or already owned), in order. */
+export interface BatchUploadResponse {
+  stored: BlockHash[];
+}
+
+/**
+ * One version of one path in the namespace journal. `rev` is the journal id of the commit
+ * that made it, so revisions of a path increase and are unique across the namespace.
+ * `fileId` is given when a path is first created and carried through moves and restores.
+ */
+export interface JournalEntry {
+  id: number;
+  path: string;
+  rev: number;
+  fileId: string;
+  deleted: boolean;
+  size: number;
+  mtime: number; // ms since epoch, as the committing client saw it; informative only
+  contentHash: ContentHash | null; // null for deletions
+  blocks: BlockHash[];
+  device: string;
+  committedAt: number; // server clock, ms
+}
+
+/**
+ * One change in a POST /v1/commit batch. `parentRev` is the revision the client based its
+ * change on: null when it believes the path does not exist (new file, or deleted).
+ */
+export type CommitChange =
+  | { kind: 'put'; path: string; parentRev: number | null; size: number; mtime: number; blocks: BlockHash[] }
+  | { kind: 'delete'; path: string; parentRev: number }
+  | { kind: 'move'; from: string; fromRev: number; path: string; parentRev: number | null };
+
+export interface CommitRequest {
+  device: string;
+  changes: CommitChange[];
+}
+
+/**
+ * Per-change answer, same order as the request:
+ * - committed: the new entry (a move returns the entry at the new path; the old path
+ *   gets a deletion entry just before it);
+ * - need_blocks: nothing was written; upload `missing`, then commit again;
+ * - conflict: `current` is the path's live entry now (null when it is absent/deleted).
+ * - rejected: the change itself is invalid (bad path, size mismatch…); `error` says why.
+ */
+export type CommitResult =
+  | { status: 'committed'; entry: JournalEntry }
+  | { status: 'need_blocks'; missing: BlockHash[] }
+  | { status: 'conflict'; current: JournalEntry | null }
+  | { status: 'rejected'; error: ErrorData };
+
+export interface CommitResponse {
+  results: CommitResult[];
+  cursor: number; // the journal id after this batch
+}
+
+/** GET /v1/list?cursor=N&limit=M: journal entries with id > cursor, oldest first. */
+export interface ListResponse {
+  entries: JournalEntry[];
+  cursor: number; // pass back to continue; equals the last entry's id, or the input if none
+  hasMore: boolean;
+}
+
+/** GET /v1/longpoll?cursor=N&timeout=S: returns when the journal passes `cursor` or on timeout. */
+export interface LongpollResponse {
+  changes: boolean;
+  cursor: number; // the namespace's latest journal id
+}
+
+/** GET /v1/revisions?path=P: every entry of one path, newest first. */
+export interface RevisionsResponse {
+  revisions: JournalEntry[];
+}
+
+/** POST /v1/restore: makes revision `rev` of `path` the live version again (a new entry). */
+export interface RestoreRequest {
+  path: string;
+  rev: number;
+  device: string;
+}
+export interface RestoreResponse {
+  entry: JournalEntry;
+}

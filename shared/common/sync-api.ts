@@ -1,0 +1,145 @@
+// The one contract between the sync engine and every UI: Electron's preload/IPC, the
+// headless daemon's HTTP bridge, the CLI's control client and the renderer all derive
+// from SyncApi and SYNC_API_METHODS. Errors cross as data: { ok:false, error:{code,message} }.
+
+import type { ErrorCode, ErrorData } from './errors.js';
+
+export type FolderState = 'idle' | 'scanning' | 'syncing' | 'paused' | 'offline' | 'error';
+
+export interface Pending {
+  files: number;
+  bytes: number;
+}
+
+export interface ActivityItem {
+  path: string;
+  direction: 'up' | 'down';
+  action: 'added' | 'modified' | 'deleted' | 'moved' | 'conflict';
+  bytes: number;
+  at: number; // ms since epoch
+}
+
+/** A file that cannot sync right now, and why (shown per file, the rest keeps syncing). */
+export interface FileProblem {
+  path: string;
+  code: ErrorCode;
+  message: string;
+  since: number;
+}
+
+/** Where blocks are going: the in-house store, S3 by placement, or S3 as a fallback. */
+export interface StorageState {
+  mode: 'inhouse' | 's3' | 'fallback';
+  detail: string; // e.g. "degraded: using S3 fallback"
+  tiers: { inhouse: { blocks: number; bytes: number }; s3: { blocks: number; bytes: number } } | null;
+}
+
+/** A scan that would delete many files waits here for confirmEdits/cancel. */
+export interface PendingDeletes {
+  count: number;
+  total: number;
+  sample: string[];
+}
+
+export interface SyncStatus {
+  state: FolderState;
+  /** What a person reads: "Up to date", "Syncing 12 files, 48 MB left", "Paused", "Error: …". */
+  summary: string;
+  folder: string;
+  device: string;
+  serverUrl: string;
+  error: ErrorData | null;
+  pending: { up: Pending; down: Pending };
+  rates: { upBytesPerSec: number; downBytesPerSec: number };
+  totals: { sentBytes: number; receivedBytes: number };
+  recent: ActivityItem[]; // newest first, bounded
+  problems: FileProblem[];
+  warnings: string[]; // e.g. watcher limit reached, falling back to periodic scans
+  storage: StorageState;
+  pendingDeletes: PendingDeletes | null;
+  lastSyncedAt: number | null;
+}
+
+/** Settings a UI may read and change. The token is write-only: reads report only whether one is set. */
+export interface Settings {
+  folder: string;
+  serverUrl: string;
+  deviceName: string;
+  startAtLogin: boolean;
+  paused: boolean;
+  hasToken: boolean;
+}
+
+export interface SettingsPatch {
+  folder?: string;
+  serverUrl?: string;
+  token?: string;
+  deviceName?: string;
+  startAtLogin?: boolean;
+}
+
+export interface SyncApi {
+  getStatus(): Promise<SyncStatus>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Rescan and sync now, without waiting for the watcher or the periodic scan. */
+  syncNow(): Promise<void>;
+  /** Propagate the deletions a mass-delete guard is holding back. */
+  confirmDeletes(): Promise<void>;
+  /** Restore the held-back deleted files from the server instead. */
+  cancelDeletes(): Promise<void>;
+  getSettings(): Promise<Settings>;
+  updateSettings(patch: SettingsPatch): Promise<Settings>;
+}
+
+export type SyncApiMethod = keyof SyncApi;
+
+/** Result envelope for every call that crosses a process boundary. */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ErrorData };
+
+/**
+ * Every method with a validator for its arguments as received from the other side.
+ * The `satisfies` makes a method missing here a compile error. A validator returns a
+ * reason string for bad input, or null.
+ */
+export const SYNC_API_METHODS = {
+  getStatus: { validate: noArgs },
+  pause: { validate: noArgs },
+  resume: { validate: noArgs },
+  syncNow: { validate: noArgs },
+  confirmDeletes: { validate: noArgs },
+  cancelDeletes: { validate: noArgs },
+  getSettings: { validate: noArgs },
+  updateSettings: { validate: validateSettingsPatch },
+} satisfies Record<SyncApiMethod, { validate: (args: unknown[]) => string | null }>;
+
+export function isSyncApiMethod(name: unknown): name is SyncApiMethod {
+  return typeof name === 'string' && Object.hasOwn(SYNC_API_METHODS, name);
+}
+
+function noArgs(args: unknown[]): string | null {
+  return args.length === 0 ? null : 'takes no arguments';
+}
+
+const PATCH_FIELDS: Record<keyof SettingsPatch, 'string' | 'boolean'> = {
+  folder: 'string',
+  serverUrl: 'string',
+  token: 'string',
+  deviceName: 'string',
+  startAtLogin: 'boolean',
+};
+
+function validateSettingsPatch(args: unknown[]): string | null {
+  if (args.length !== 1) return 'takes one settings object';
+  const patch = args[0];
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return 'settings must be an object';
+  for (const [key, value] of Object.entries(patch)) {
+    const type = PATCH_FIELDS[key as keyof SettingsPatch];
+    if (!type) return `unknown setting "${key}"`;
+    if (typeof value !== type) return `setting "${key}" must be a ${type}`;
+    if (type === 'string' && (value as string).length > 4096) return `setting "${key}" is too long`;
+  }
+  const url = (patch as SettingsPatch).serverUrl;
+  if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) return 'serverUrl must be an http(s) URL';
+  return null;
+}
