@@ -1,0 +1,55 @@
+// The engine's port to the server: metadata (journal, commits) and blocks. HttpRemote
+// implements it over docs/protocol.md. Every method throws SyncError with a code the
+// engine can act on: 'unauthorized', 'unavailable' (refused, timeout, 5xx), 'conflict',
+// 'hash_mismatch', 'not_found', 'bad_request', 'server_changed'.
+
+import type { BlockHash } from '../../common/blocks.js';
+import type {
+  AccountResponse,
+  CommitChange,
+  CommitResponse,
+  JournalEntry,
+  ListResponse,
+  LongpollResponse,
+} from '../../common/protocol.js';
+
+/** Bytes moved over the wire so far, for status and benchmarks. */
+export interface TransferCounters {
+  sentBytes: number;
+  receivedBytes: number;
+}
+
+export interface RemoteStore {
+  readonly url: string;
+  readonly counters: TransferCounters;
+
+  /** Who the token is (and the server's identity); 'unauthorized' for a bad token. */
+  account(): Promise<AccountResponse>;
+
+  /** Commits a batch; per-change results in order (see CommitResult). */
+  commit(device: string, changes: CommitChange[]): Promise<CommitResponse>;
+
+  /** One page of journal entries after `cursor`. */
+  list(cursor: number, limit?: number): Promise<ListResponse>;
+
+  /** Resolves when the journal passes `cursor` or after `timeoutSec`; rejects with 'unavailable' on abort. */
+  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal): Promise<LongpollResponse>;
+
+  /** The subset of `hashes` this namespace must still upload. */
+  missingBlocks(hashes: BlockHash[]): Promise<BlockHash[]>;
+
+  /** Uploads one block (≤ 4 MiB). The server verifies the hash; 'hash_mismatch' if it differs. */
+  putBlock(hash: BlockHash, bytes: Uint8Array): Promise<void>;
+
+  /** Uploads many small blocks in one request (the batch route). */
+  putBlocks(blocks: { hash: BlockHash; bytes: Uint8Array }[]): Promise<void>;
+
+  /** Downloads one block and verifies its SHA-256 before returning; 'hash_mismatch' otherwise. */
+  getBlock(hash: BlockHash): Promise<Buffer>;
+
+  /** Every revision of a path, newest first. */
+  revisions(path: string): Promise<JournalEntry[]>;
+
+  /** Makes an old revision live again. */
+  restore(device: string, path: string, rev: number): Promise<JournalEntry>;
+}
