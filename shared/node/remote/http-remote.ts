@@ -1,0 +1,234 @@
+// RemoteStore over the in-house server's HTTP API (docs/protocol.md). Keep-alive sockets,
+// byte counters for status and benchmarks, and every foreign failure mapped to a SyncError
+// code the engine acts on: connection failures, timeouts and 5xx are 'unavailable'.
+
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { BlockHash } from '../../common/blocks.js';
+import { SyncError, isErrorCode, type ErrorCode } from '../../common/errors.js';
+import type {
+  AccountResponse,
+  BatchUploadResponse,
+  CommitChange,
+  CommitResponse,
+  ErrorBody,
+  JournalEntry,
+  ListResponse,
+  LongpollResponse,
+  MissingResponse,
+  RestoreResponse,
+  RevisionsResponse,
+} from '../../common/protocol.js';
+import type { RemoteStore, TransferCounters } from './remote-store.js';
+
+export interface HttpRemoteOptions {
+  /** Per-request idle timeout; long-polls get their own timeout plus this. */
+  timeoutMs?: number;
+  /** Sockets kept per server: bounds the transfers in flight. */
+  maxSockets?: number;
+}
+
+interface Response {
+  status: number;
+  body: Buffer;
+}
+
+/** Most bytes one batch upload request carries; more blocks go in further requests. */
+const BATCH_BYTES = 8 * 1024 * 1024;
+const BATCH_COUNT = 2000;
+
+export class HttpRemote implements RemoteStore {
+  readonly counters: TransferCounters = { sentBytes: 0, receivedBytes: 0 };
+  private readonly base: URL;
+  private readonly agent: http.Agent;
+  private readonly timeoutMs: number;
+
+  constructor(
+    readonly url: string,
+    private readonly token: string,
+    options: HttpRemoteOptions = {},
+  ) {
+    this.base = new URL(url);
+    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
+      throw new SyncError('bad_request', `server URL "${url}": must be http or https`);
+    }
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 8 });
+  }
+
+  /** Closes idle keep-alive sockets; the store stays usable. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  async account(): Promise<AccountResponse> {
+    return this.json('GET', '/v1/account');
+  }
+
+  async commit(device: string, changes: CommitChange[]): Promise<CommitResponse> {
+    return this.json('POST', '/v1/commit', { device, changes });
+  }
+
+  async list(cursor: number, limit = 1000): Promise<ListResponse> {
+    return this.json('GET', `/v1/list?cursor=${cursor}&limit=${limit}`);
+  }
+
+  async longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal): Promise<LongpollResponse> {
+    return this.json('GET', `/v1/longpoll?cursor=${cursor}&timeout=${timeoutSec}`, undefined, {
+      timeoutMs: timeoutSec * 1000 + this.timeoutMs,
+      signal,
+    });
+  }
+
+  async missingBlocks(hashes: BlockHash[]): Promise<BlockHash[]> {
+    if (hashes.length === 0) return [];
+    const { missing } = await this.json<MissingResponse>('POST', '/v1/blocks/missing', { hashes });
+    return missing;
+  }
+
+  async putBlock(hash: BlockHash, bytes: Uint8Array): Promise<void> {
+    const response = await this.request('PUT', `/v1/blocks/${hash}`, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+      contentType: 'application/octet-stream',
+    });
+    this.check(response, `upload block ${hash}`);
+  }
+
+  async putBlocks(blocks: { hash: BlockHash; bytes: Uint8Array }[]): Promise<void> {
+    let start = 0;
+    while (start < blocks.length) {
+      let end = start;
+      let bytes = 0;
+      while (end < blocks.length && end - start < BATCH_COUNT && (end === start || bytes + blocks[end].bytes.length <= BATCH_BYTES)) {
+        bytes += blocks[end].bytes.length;
+        end++;
+      }
+      await this.putBatch(blocks.slice(start, end));
+      start = end;
+    }
+  }
+
+  async getBlock(hash: BlockHash): Promise<Buffer> {
+    const response = await this.request('GET', `/v1/blocks/${hash}`);
+    this.check(response, `download block ${hash}`);
+    const actual = createHash('sha256').update(response.body).digest('hex');
+    if (actual !== hash) {
+      throw new SyncError('hash_mismatch', `download block ${hash}: server sent bytes hashing to ${actual}`);
+    }
+    return response.body;
+  }
+
+  async revisions(path: string): Promise<JournalEntry[]> {
+    const { revisions } = await this.json<RevisionsResponse>('GET', `/v1/revisions?path=${encodeURIComponent(path)}`);
+    return revisions;
+  }
+
+  async restore(device: string, path: string, rev: number): Promise<JournalEntry> {
+    const { entry } = await this.json<RestoreResponse>('POST', '/v1/restore', { path, rev, device });
+    return entry;
+  }
+
+  private async putBatch(blocks: { hash: BlockHash; bytes: Uint8Array }[]): Promise<void> {
+    const parts: Buffer[] = [];
+    for (const { hash, bytes } of blocks) {
+      const header = Buffer.allocUnsafe(36);
+      header.write(hash, 0, 32, 'hex');
+      header.writeUInt32BE(bytes.length, 32);
+      parts.push(header, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    }
+    const response = await this.request('POST', '/v1/blocks/batch', Buffer.concat(parts), {
+      contentType: 'application/octet-stream',
+    });
+    const { stored } = this.parse<BatchUploadResponse>(this.check(response, `upload ${blocks.length} blocks`));
+    if (!Array.isArray(stored) || stored.length !== blocks.length) {
+      throw new SyncError('internal', `upload ${blocks.length} blocks: server confirmed ${stored?.length ?? 0}`);
+    }
+  }
+
+  private async json<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const response = await this.request(method, path, payload, { ...options, contentType: 'application/json' });
+    return this.parse<T>(this.check(response, `${method} ${path.split('?')[0]}`));
+  }
+
+  private parse<T>(response: Response): T {
+    try {
+      return JSON.parse(response.body.toString('utf8')) as T;
+    } catch (error) {
+      throw new SyncError('unavailable', `server ${this.url}: answered with malformed JSON`, { cause: error });
+    }
+  }
+
+  /** Returns a 2xx response, or throws the SyncError its error body (or status) describes. */
+  private check(response: Response, operation: string): Response {
+    if (response.status >= 200 && response.status < 300) return response;
+    let code: ErrorCode = statusCode(response.status);
+    let reason = `HTTP ${response.status}`;
+    try {
+      const { error } = JSON.parse(response.body.toString('utf8')) as ErrorBody;
+      if (isErrorCode(error?.code) && response.status < 500) code = error.code;
+      if (typeof error?.message === 'string') reason = error.message;
+    } catch {
+      // A non-JSON error body (a proxy's HTML page, say): the status alone decides.
+    }
+    throw new SyncError(code, `${operation}: ${reason}`);
+  }
+
+  private request(method: string, path: string, body?: Buffer, options: RequestOptions = {}): Promise<Response> {
+    const target = new URL(path, this.base);
+    const transport = target.protocol === 'https:' ? https : http;
+    return new Promise<Response>((resolve, reject) => {
+      const fail = (error: unknown) =>
+        reject(
+          error instanceof SyncError
+            ? error
+            : new SyncError('unavailable', `${method} ${target.pathname}: server ${this.url} unreachable (${(error as Error).message})`, { cause: error }),
+        );
+      const req = transport.request(
+        target,
+        {
+          method,
+          agent: this.agent,
+          signal: options.signal,
+          headers: {
+            authorization: `Bearer ${this.token}`,
+            ...(body ? { 'content-type': options.contentType, 'content-length': body.length } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            this.counters.receivedBytes += chunk.length;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+          res.on('error', fail);
+          res.on('aborted', () => fail(new Error('response truncated')));
+        },
+      );
+      req.setTimeout(options.timeoutMs ?? this.timeoutMs, () => req.destroy(new Error('timed out')));
+      req.on('error', fail);
+      if (body) this.counters.sentBytes += body.length;
+      req.end(body);
+    });
+  }
+}
+
+interface RequestOptions {
+  contentType?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+function statusCode(status: number): ErrorCode {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 413) return 'too_large';
+  if (status === 422) return 'hash_mismatch';
+  if (status === 507) return 'disk_full';
+  if (status >= 500 || status === 0) return 'unavailable';
+  return 'bad_request';
+}
