@@ -10,6 +10,9 @@ interface Command {
 
 const commands: Record<string, Command> = {
   hash: { summary: 'print content hashes of files', load: () => import('./commands/hash.js') },
+  status: { summary: 'show what the running client is doing', load: () => import('./commands/status.js') },
+  pause: { summary: 'pause the running client', load: () => import('./commands/pause.js') },
+  resume: { summary: 'resume the running client', load: () => import('./commands/resume.js') },
 };
 
 export const help = `Usage: hsync <command> [options]
