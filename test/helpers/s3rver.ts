@@ -1,0 +1,56 @@
+// s3rver as the S3 peer of the tests: on 127.0.0.1, port 0, a fresh temp directory and
+// one bucket. It accepts unsigned requests and does not decode aws-chunked bodies, so
+// tests read back what they stored and hash it instead of trusting a 200.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+
+export interface S3rverPeer {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  directory: string;
+  /** Environment for a spawned server: credentials through the standard AWS variables. */
+  env: Record<string, string>;
+  /** The server's S3 flags for this peer (`--s3-prefix` not included). */
+  flags: string[];
+  /** Where s3rver keeps the bytes of `key` on disk (to corrupt or delete it behind S3's back). */
+  objectPath(key: string): string;
+  stop(): Promise<void>;
+}
+
+export const S3RVER_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  AWS_REGION: 'us-east-1',
+  // The SDK warns on every start under Node 20; the warning is noise in test output.
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+export async function startS3rver(bucket = 'hsync-test'): Promise<S3rverPeer> {
+  const directory = mkdtempSync(join(tmpdir(), 'hsync-s3rver-'));
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory,
+    silent: true,
+    configureBuckets: [{ name: bucket }],
+  });
+  const address = await server.run();
+  const endpoint = `http://127.0.0.1:${address.port}`;
+  const region = 'us-east-1';
+  return {
+    endpoint,
+    region,
+    bucket,
+    directory,
+    env: { ...S3RVER_CREDENTIALS },
+    flags: ['--s3-endpoint', endpoint, '--s3-region', region, '--s3-bucket', bucket, '--s3-path-style'],
+    objectPath: (key) => server.store.getResourcePath(bucket, key, 'object'),
+    async stop() {
+      await server.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
