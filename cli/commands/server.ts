@@ -1,0 +1,86 @@
+// `hsync server`: runs the in-house server, or manages its users (`hsync server user add`).
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { addUser, startServer } from '../../server/index.js';
+import { intOption, parse, stringOption, UsageError } from '../args.js';
+
+/** Where the server keeps its data unless --data says otherwise (XDG base directories). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  return join(base, 'hybrid-sync', 'server');
+}
+
+export const help = `Usage: hsync server [--data DIR] [--host HOST] [--port PORT]
+       hsync server user add NAME [--data DIR]
+
+Runs the in-house metadata and block server. When it is ready it prints one line,
+"listening http://HOST:PORT". SIGTERM or SIGINT stops it: no new connections, requests in
+flight finish, exit status 0.
+
+Options:
+  --data DIR    data directory (default: $XDG_DATA_HOME/hybrid-sync/server,
+                or ~/.local/share/hybrid-sync/server)
+  --host HOST   address to listen on (default 127.0.0.1)
+  --port PORT   port to listen on, 0 for any free port (default 8787)
+
+Subcommands:
+  user add NAME   create a user with a home folder; prints its access token and nothing else`;
+
+const userHelp = `Usage: hsync server user add NAME [--data DIR]
+
+Creates user NAME (1-64 letters, digits, ".", "_", "@" or "-") with a home folder, and
+prints a new access token on stdout. The token is shown only this once.`;
+
+export async function run(argv: string[]): Promise<number> {
+  if (argv[0] === 'user') return runUser(argv.slice(1));
+  const args = parse(argv, { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } });
+  if (args.values.help) {
+    console.log(help);
+    return 0;
+  }
+  const dataDir = stringOption(args, 'data', defaultDataDir());
+  const host = stringOption(args, 'host', '127.0.0.1');
+  const port = intOption(args, 'port', 8787, 0, 65535);
+  let server;
+  try {
+    server = await startServer({ dataDir, host, port });
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const reason = code === 'EADDRINUSE' ? 'address in use' : code === 'EACCES' ? 'permission denied' : message;
+    console.error(`hsync server: start on ${host}:${port} with data ${dataDir}: ${reason}`);
+    return 1;
+  }
+  console.log(`listening ${server.url}`);
+  const running = server;
+  return new Promise<number>((resolve) => {
+    const stop = () => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      running.close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          console.error(`hsync server: stop: ${(error as Error).message}`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+async function runUser(argv: string[]): Promise<number> {
+  const args = parse(argv, { data: { type: 'string' } }, true);
+  if (args.values.help) {
+    console.log(userHelp);
+    return 0;
+  }
+  const [action, name, ...extra] = args.positionals;
+  if (action !== 'add') throw new UsageError(action === undefined ? 'user needs an action: add' : `unknown user action "${action}" (expected add)`);
+  if (name === undefined) throw new UsageError('user add needs a NAME');
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  const token = await addUser(stringOption(args, 'data', defaultDataDir()), name);
+  process.stdout.write(`${token}\n`);
+  return 0;
+}

@@ -1,0 +1,119 @@
+// The block service's routes: PUT/GET /v1/blocks/<hash>, POST /v1/blocks/missing and
+// POST /v1/blocks/batch. It stores bytes and asks `ownership` who may use them; it keeps
+// no other state about users, so it can later run as its own process.
+
+import { pipeline } from 'node:stream/promises';
+import { isBlockHash } from '../../shared/common/blocks.js';
+import { SyncError } from '../../shared/common/errors.js';
+import type { BatchUploadResponse, MissingResponse } from '../../shared/common/protocol.js';
+import { readBody, readJson } from '../http/body.js';
+import { sendJson } from '../http/respond.js';
+import { callerOf, type Context, type Route } from '../http/router.js';
+import type { Ownership } from '../meta/ownership.js';
+import type { Db } from '../store/database.js';
+import type { BlockFiles } from './block-files.js';
+import type { BlockIndex, NewBlock } from './block-index.js';
+import { parseBatch } from './batch-upload.js';
+import { receiveBlock } from './put-block.js';
+
+/** Largest batch body: the client sends 8 MiB batches; this leaves room and bounds memory. */
+export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+/** Largest JSON body of the missing route (about 240,000 hashes). */
+const MAX_MISSING_BYTES = 16 * 1024 * 1024;
+
+export interface BlockServiceDeps {
+  db: Db;
+  files: BlockFiles;
+  index: BlockIndex;
+  ownership: Ownership;
+}
+
+export function blockRoutes(deps: BlockServiceDeps): Route[] {
+  const { db, files, index, ownership } = deps;
+  const hashParam = (ctx: Context): string => {
+    const hash = ctx.params[0];
+    if (!isBlockHash(hash)) throw new SyncError('bad_request', `block "${hash.slice(0, 80)}": not a lowercase hex SHA-256`);
+    return hash;
+  };
+
+  return [
+    {
+      method: 'POST',
+      path: '/v1/blocks/missing',
+      auth: true,
+      async handle(ctx) {
+        const body = await readJson(ctx.req, MAX_MISSING_BYTES, 'missing blocks');
+        const hashes = body.hashes;
+        if (!Array.isArray(hashes)) throw new SyncError('bad_request', 'missing blocks: "hashes" must be an array');
+        const bad = hashes.findIndex((h) => !isBlockHash(h));
+        if (bad >= 0) throw new SyncError('bad_request', `missing blocks: hashes[${bad}] is not a lowercase hex SHA-256`);
+        const answer: MissingResponse = { missing: ownership.missing(callerOf(ctx).namespaceId, hashes) as MissingResponse['missing'] };
+        sendJson(ctx.res, 200, answer);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/blocks/batch',
+      auth: true,
+      async handle(ctx) {
+        const namespaceId = callerOf(ctx).namespaceId;
+        const body = await readBody(ctx.req, MAX_BATCH_BYTES, 'upload batch');
+        const { records, error } = parseBatch(body);
+        // New bytes go into one pack; blocks stored before (by anyone) are only claimed.
+        const fresh: NewBlock[] = [];
+        const parts: Buffer[] = [];
+        const seen = new Set<string>();
+        let offset = 0;
+        for (const { hash, bytes } of records) {
+          if (seen.has(hash) || index.find(hash)) continue;
+          seen.add(hash);
+          fresh.push({ hash, size: bytes.length, pack: null, offset });
+          parts.push(bytes);
+          offset += bytes.length;
+        }
+        if (parts.length > 0) {
+          const pack = await files.writePack(parts);
+          for (const block of fresh) block.pack = pack;
+        }
+        db.transaction(() => {
+          index.add(fresh);
+          ownership.add(namespaceId, records.map((r) => r.hash));
+        })();
+        if (error) {
+          throw new SyncError(error.code, `${error.message} (the ${records.length} records before it are stored)`);
+        }
+        const answer: BatchUploadResponse = { stored: records.map((r) => r.hash) as BatchUploadResponse['stored'] };
+        sendJson(ctx.res, 200, answer);
+      },
+    },
+    {
+      method: 'PUT',
+      path: /^\/v1\/blocks\/([^/]*)$/,
+      auth: true,
+      async handle(ctx) {
+        const hash = hashParam(ctx);
+        const namespaceId = callerOf(ctx).namespaceId;
+        const received = await receiveBlock(ctx.req, files, hash, index.find(hash) !== null);
+        let added = 0;
+        db.transaction(() => {
+          if (received.written) index.add([{ hash, size: received.size, pack: null, offset: null }]);
+          added = ownership.add(namespaceId, [hash]);
+        })();
+        sendJson(ctx.res, added > 0 ? 201 : 200, { hash, size: received.size });
+      },
+    },
+    {
+      method: 'GET',
+      path: /^\/v1\/blocks\/([^/]*)$/,
+      auth: true,
+      async handle(ctx) {
+        const hash = hashParam(ctx);
+        // The same answer whether or not another namespace holds the block.
+        const where = ownership.owns(callerOf(ctx).namespaceId, hash) ? index.find(hash) : null;
+        if (!where) throw new SyncError('not_found', `download block ${hash}: no such block`);
+        ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': where.size });
+        await pipeline(files.read(hash, where), ctx.res);
+      },
+    },
+  ];
+}

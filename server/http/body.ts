@@ -1,0 +1,42 @@
+// Reading request bodies with a size limit: a declared Content-Length over the limit is
+// refused before any byte is read; a chunked body is cut at limit + 1 bytes.
+
+import type { IncomingMessage } from 'node:http';
+import { SyncError } from '../../shared/common/errors.js';
+
+/** Content-Length when given; throws 'too_large' at once when it exceeds `limit`. */
+export function declaredLength(req: IncomingMessage, limit: number, what: string): number | null {
+  const header = req.headers['content-length'];
+  if (header === undefined) return null;
+  const length = Number(header);
+  if (length > limit) throw new SyncError('too_large', `${what}: ${length} bytes is over the limit of ${limit}`);
+  return length;
+}
+
+/** The whole body, at most `limit` bytes; a client that disconnects makes this throw. */
+export async function readBody(req: IncomingMessage, limit: number, what: string): Promise<Buffer> {
+  declaredLength(req, limit, what);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limit) throw new SyncError('too_large', `${what}: body is over the limit of ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+}
+
+/** A JSON object body, at most `limit` bytes. */
+export async function readJson(req: IncomingMessage, limit: number, what: string): Promise<Record<string, unknown>> {
+  const body = await readBody(req, limit, what);
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new SyncError('bad_request', `${what}: body is not valid JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SyncError('bad_request', `${what}: body must be a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}

@@ -1,0 +1,70 @@
+// Method + path dispatch, bearer-token authentication, and one place where every thrown
+// error becomes an error answer.
+
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { SyncError } from '../../shared/common/errors.js';
+import type { Caller } from '../store/accounts.js';
+import { HttpError, sendError } from './respond.js';
+
+export interface Context {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  /** Captures of the route's pattern. */
+  params: string[];
+  /** The authenticated caller; routes declared `auth: false` get null. */
+  caller: Caller | null;
+}
+
+export interface Route {
+  method: string;
+  /** An exact path or a pattern whose groups become `params`. */
+  path: string | RegExp;
+  auth: boolean;
+  handle(ctx: Context): Promise<void> | void;
+}
+
+export type Authenticator = (token: string) => Caller | null;
+
+/** Caller of a route declared with `auth: true`. */
+export function callerOf(ctx: Context): Caller {
+  if (!ctx.caller) throw new SyncError('internal', 'route needs a caller but has none');
+  return ctx.caller;
+}
+
+export function createRouter(routes: Route[], authenticate: Authenticator): RequestListener {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    void dispatch(routes, authenticate, req, res).catch((error: unknown) => sendError(req, res, error));
+  };
+}
+
+async function dispatch(routes: Route[], authenticate: Authenticator, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://server');
+  let pathMatched = false;
+  for (const route of routes) {
+    const params = match(route.path, url.pathname);
+    if (!params) continue;
+    pathMatched = true;
+    if (route.method !== req.method) continue;
+    const caller = route.auth ? requireCaller(req, authenticate) : null;
+    await route.handle({ req, res, url, params, caller });
+    return;
+  }
+  if (pathMatched) throw new HttpError(405, 'bad_request', `${req.method} ${url.pathname}: method not allowed`);
+  throw new SyncError('not_found', `${req.method} ${url.pathname}: no such route`);
+}
+
+function match(pattern: string | RegExp, pathname: string): string[] | null {
+  if (typeof pattern === 'string') return pattern === pathname ? [] : null;
+  const m = pattern.exec(pathname);
+  return m ? m.slice(1) : null;
+}
+
+function requireCaller(req: IncomingMessage, authenticate: Authenticator): Caller {
+  const header = req.headers.authorization;
+  const m = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
+  if (!m) throw new SyncError('unauthorized', `${req.method} ${req.url?.split('?')[0]}: missing bearer token`);
+  const caller = authenticate(m[1]);
+  if (!caller) throw new SyncError('unauthorized', `${req.method} ${req.url?.split('?')[0]}: unknown token`);
+  return caller;
+}

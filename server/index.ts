@@ -1,0 +1,122 @@
+// The in-house server: metadata service + block service in one process, over one SQLite
+// database and one block directory under `dataDir`. The desktop app embeds it through
+// startServer; `hsync server` runs it from the command line.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HealthResponse } from '../shared/common/protocol.js';
+import { BlockFiles } from './blocks/block-files.js';
+import { BlockIndex } from './blocks/block-index.js';
+import { blockRoutes } from './blocks/block-routes.js';
+import { sendJson } from './http/respond.js';
+import { createRouter, type Route } from './http/router.js';
+import { Committer } from './meta/commit.js';
+import { Journal } from './meta/journal.js';
+import { Longpolls } from './meta/longpoll.js';
+import { metaRoutes } from './meta/meta-routes.js';
+import { Ownership } from './meta/ownership.js';
+import { authenticate, createUser } from './store/accounts.js';
+import { openDatabase, serverIdOf } from './store/database.js';
+
+export interface ServerOptions {
+  dataDir: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8787; 0 picks a free port. */
+  port?: number;
+}
+
+export interface RunningServer {
+  /** http://HOST:PORT with the port actually bound. */
+  url: string;
+  /** Stops accepting, lets in-flight requests finish (long-polls answer at once), closes the database. */
+  close(): Promise<void>;
+}
+
+/** How long close() waits for in-flight requests before cutting their connections. */
+const DRAIN_MS = 30_000;
+
+/** Opens `dataDir` (creating it) and listens. Rejects when the address is in use. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const db = openDatabase(opts.dataDir);
+  const serverId = serverIdOf(db);
+  const files = new BlockFiles(opts.dataDir);
+  files.init();
+  const index = new BlockIndex(db);
+  const ownership = new Ownership(db);
+  const journal = new Journal(db);
+  const longpolls = new Longpolls();
+  const committer = new Committer({ db, journal, ownership, index });
+
+  const health: Route = {
+    method: 'GET',
+    path: '/v1/health',
+    auth: false,
+    handle(ctx) {
+      const answer: HealthResponse = { ok: true, serverId };
+      sendJson(ctx.res, 200, answer);
+    },
+  };
+  const routes = [health, ...blockRoutes({ db, files, index, ownership }), ...metaRoutes({ serverId, journal, committer, longpolls })];
+  const authenticator = (token: string) => authenticate(db, token);
+  let closing = false;
+  const listener = createRouter(routes, authenticator);
+  const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    if (closing) res.setHeader('connection', 'close');
+    listener(req, res);
+  });
+  // A long-poll may legitimately take up to its timeout; the default 300 s request limit is fine,
+  // but headers must not dribble in forever.
+  server.headersTimeout = 60_000;
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 8787, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  let closed: Promise<void> | null = null;
+  return {
+    url,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        const done = new Promise<void>((resolve) => server.close(() => resolve()));
+        longpolls.closeAll();
+        server.closeIdleConnections();
+        // Connections that finish their request after this point are closed by the header above.
+        const drain = setInterval(() => server.closeIdleConnections(), 50);
+        const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+        await done;
+        clearInterval(drain);
+        clearTimeout(cut);
+        db.close();
+      })();
+      return closed;
+    },
+  };
+}
+
+/**
+ * Creates user `name` (with a home namespace) in `dataDir` and returns its new token.
+ * Throws SyncError 'bad_request' when the name is malformed or taken. Safe to call while a
+ * server runs on the same data dir (SQLite serialises the writers).
+ */
+export async function addUser(dataDir: string, name: string): Promise<string> {
+  const db = openDatabase(dataDir);
+  try {
+    return createUser(db, name);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,145 @@
+// The metadata service's routes: account, commit, list, longpoll, revisions, restore.
+
+import { SyncError } from '../../shared/common/errors.js';
+import { pathProblem } from '../../shared/common/paths.js';
+import type {
+  AccountResponse,
+  CommitResponse,
+  ListResponse,
+  LongpollResponse,
+  RestoreResponse,
+  RevisionsResponse,
+} from '../../shared/common/protocol.js';
+import { readJson } from '../http/body.js';
+import { sendJson } from '../http/respond.js';
+import { callerOf, type Route } from '../http/router.js';
+import type { Committer } from './commit.js';
+import type { Journal } from './journal.js';
+import type { Longpolls } from './longpoll.js';
+
+/** A commit body of 10,000 changes with 100-block files fits easily. */
+const MAX_COMMIT_BYTES = 32 * 1024 * 1024;
+const MAX_CHANGES = 10_000;
+export const MAX_LONGPOLL_SECONDS = 600;
+const MAX_LIST_LIMIT = 10_000;
+
+export interface MetaServiceDeps {
+  serverId: string;
+  journal: Journal;
+  committer: Committer;
+  longpolls: Longpolls;
+}
+
+/** An integer query parameter within [min, max], or `fallback` when absent. */
+function intParam(url: URL, name: string, fallback: number | undefined, min: number, max: number): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null) {
+    if (fallback === undefined) throw new SyncError('bad_request', `${url.pathname}: missing "${name}"`);
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
+    throw new SyncError('bad_request', `${url.pathname}: "${name}" must be a whole number from ${min} to ${max}, got "${raw.slice(0, 40)}"`);
+  }
+  return value;
+}
+
+function deviceOf(body: Record<string, unknown>, what: string): string {
+  const device = body.device;
+  if (typeof device !== 'string' || device.length === 0 || device.length > 200) {
+    throw new SyncError('bad_request', `${what}: "device" must be a string of 1-200 characters`);
+  }
+  return device;
+}
+
+export function metaRoutes(deps: MetaServiceDeps): Route[] {
+  const { serverId, journal, committer, longpolls } = deps;
+  return [
+    {
+      method: 'GET',
+      path: '/v1/account',
+      auth: true,
+      handle(ctx) {
+        const caller = callerOf(ctx);
+        const answer: AccountResponse = { user: caller.user, namespace: caller.namespace, serverId };
+        sendJson(ctx.res, 200, answer);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/commit',
+      auth: true,
+      async handle(ctx) {
+        const namespaceId = callerOf(ctx).namespaceId;
+        const body = await readJson(ctx.req, MAX_COMMIT_BYTES, 'commit');
+        const device = deviceOf(body, 'commit');
+        if (!Array.isArray(body.changes)) throw new SyncError('bad_request', 'commit: "changes" must be an array');
+        if (body.changes.length > MAX_CHANGES) throw new SyncError('too_large', `commit: ${body.changes.length} changes, at most ${MAX_CHANGES} per request`);
+        const before = journal.head(namespaceId);
+        const answer: CommitResponse = committer.commit(namespaceId, device, body.changes);
+        if (answer.cursor !== before) longpolls.notify(namespaceId);
+        sendJson(ctx.res, 200, answer);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/list',
+      auth: true,
+      handle(ctx) {
+        const namespaceId = callerOf(ctx).namespaceId;
+        const cursor = intParam(ctx.url, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
+        const limit = intParam(ctx.url, 'limit', 1000, 1, MAX_LIST_LIMIT);
+        const entries = journal.list(namespaceId, cursor, limit + 1);
+        const hasMore = entries.length > limit;
+        if (hasMore) entries.length = limit;
+        const answer: ListResponse = { entries, cursor: entries.at(-1)?.id ?? cursor, hasMore };
+        sendJson(ctx.res, 200, answer);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/longpoll',
+      auth: true,
+      async handle(ctx) {
+        const namespaceId = callerOf(ctx).namespaceId;
+        const cursor = intParam(ctx.url, 'cursor', undefined, 0, Number.MAX_SAFE_INTEGER);
+        const timeout = intParam(ctx.url, 'timeout', 30, 0, MAX_LONGPOLL_SECONDS);
+        if (journal.head(namespaceId) <= cursor && timeout > 0) {
+          const gone = new AbortController();
+          ctx.res.on('close', () => gone.abort());
+          await longpolls.wait(namespaceId, timeout * 1000, gone.signal);
+          if (gone.signal.aborted) return;
+        }
+        const head = journal.head(namespaceId);
+        const answer: LongpollResponse = { changes: head > cursor, cursor: head };
+        sendJson(ctx.res, 200, answer);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/revisions',
+      auth: true,
+      handle(ctx) {
+        const raw = ctx.url.searchParams.get('path');
+        const problem = pathProblem(raw);
+        if (problem) throw new SyncError('invalid_path', `revisions ${JSON.stringify(raw)}: ${problem}`);
+        const answer: RevisionsResponse = { revisions: journal.revisions(callerOf(ctx).namespaceId, raw!.normalize('NFC')) };
+        sendJson(ctx.res, 200, answer);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/restore',
+      auth: true,
+      async handle(ctx) {
+        const namespaceId = callerOf(ctx).namespaceId;
+        const body = await readJson(ctx.req, 1024 * 1024, 'restore');
+        const device = deviceOf(body, 'restore');
+        const entry = committer.restore(namespaceId, device, body.path, body.rev);
+        longpolls.notify(namespaceId);
+        const answer: RestoreResponse = { entry };
+        sendJson(ctx.res, 200, answer);
+      },
+    },
+  ];
+}
