@@ -10,6 +10,7 @@ interface Command {
 
 const commands: Record<string, Command> = {
   hash: { summary: 'print content hashes of files', load: () => import('./commands/hash.js') },
+  server: { summary: 'run the in-house server, or add users to it', load: () => import('./commands/server.js') },
   status: { summary: 'show what the running client is doing', load: () => import('./commands/status.js') },
   pause: { summary: 'pause the running client', load: () => import('./commands/pause.js') },
   resume: { summary: 'resume the running client', load: () => import('./commands/resume.js') },
