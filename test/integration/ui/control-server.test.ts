@@ -109,7 +109,7 @@ describe('API calls', () => {
   });
 
   test('another origin or a cross-site fetch is refused', async () => {
-    const cases = [{ origin: 'https://evil.example' }, { origin: 'null' }, { origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'cross-site' }];
+    const cases: Record<string, string>[] = [{ origin: 'https://evil.example' }, { origin: 'null' }, { origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'cross-site' }];
     for (const headers of cases) {
       const res = await raw('/api/pause', { method: 'POST', headers: { ...auth(), ...headers }, body: '[]' });
       assert.equal(res.status, 403, JSON.stringify(headers));

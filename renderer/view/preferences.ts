@@ -1,0 +1,56 @@
+// The Preferences dialog: server URL + token, folder, device name, start at login. The token
+// field is write-only (the API never returns it); leaving it empty keeps the current one.
+
+import type { SettingsPatch, SyncApi } from '../../shared/common/sync-api.js';
+import { byId } from './dom.js';
+
+export function setupPreferences(api: SyncApi): void {
+  const dialog = byId<HTMLDialogElement>('prefs');
+  const form = byId<HTMLFormElement>('prefs-form');
+  const error = byId('prefs-error');
+  const input = (id: string) => byId<HTMLInputElement>(id);
+
+  byId('open-prefs').addEventListener('click', async () => {
+    error.hidden = true;
+    try {
+      const s = await api.getSettings();
+      input('pref-server').value = s.serverUrl;
+      input('pref-folder').value = s.folder;
+      input('pref-device').value = s.deviceName;
+      input('pref-login').checked = s.startAtLogin;
+      input('pref-token').value = '';
+      input('pref-token').placeholder = s.hasToken ? 'unchanged (a token is set)' : 'paste the token from your server';
+    } catch (e) {
+      showError(`Could not read settings: ${(e as Error).message}`);
+    }
+    dialog.showModal();
+  });
+
+  byId('prefs-cancel').addEventListener('click', () => dialog.close());
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const patch: SettingsPatch = {
+      serverUrl: input('pref-server').value.trim(),
+      folder: input('pref-folder').value.trim(),
+      deviceName: input('pref-device').value.trim(),
+      startAtLogin: input('pref-login').checked,
+    };
+    const token = input('pref-token').value.trim();
+    if (token) patch.token = token;
+    if (!/^https?:\/\/[^\s/]+/.test(patch.serverUrl ?? '')) return showError('Server URL must start with http:// or https://');
+    if (!patch.folder) return showError('Choose a folder to sync.');
+    if (!patch.deviceName) return showError('Give this device a name.');
+    try {
+      await api.updateSettings(patch);
+      dialog.close();
+    } catch (e) {
+      showError(`Not saved: ${(e as Error).message}`);
+    }
+  });
+
+  function showError(message: string): void {
+    error.textContent = message;
+    error.hidden = false;
+  }
+}
