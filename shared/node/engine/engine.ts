@@ -1,0 +1,391 @@
+// The sync engine for one folder: guards, pull, scan, plan, execute, in cycles that never
+// overlap. Remote changes arrive by long-poll, local ones by watcher hints; a periodic full
+// rescan is the truth. Every dependency comes in through EngineOptions.
+
+import { join } from 'node:path';
+import { SyncError, hasCode, toErrorData, type ErrorData } from '../../common/errors.js';
+import { pathProblem } from '../../common/paths.js';
+import type { SyncStatus } from '../../common/sync-api.js';
+import type { RemoteStore } from '../remote/remote-store.js';
+import { execute, type ExecutorContext } from './executor.js';
+import { checkFolder } from './folder-guard.js';
+import { IGNORE_FILE, loadIgnoreRules, type IgnoreRules } from './ignore-rules.js';
+import { IndexStore } from './index-store.js';
+import { DEFAULT_PLAN_OPTIONS, plan, type Plan, type PlanOptions } from './planner.js';
+import { Scanner } from './scanner.js';
+import { StatusTracker } from './status-tracker.js';
+import type { LocalEntry, Op } from './types.js';
+import { watchFolder, type HintWatcher } from './watcher.js';
+
+export interface EngineOptions {
+  /** Absolute path of the synced folder. */
+  root: string;
+  /** Where the index lives (one state dir per synced root). */
+  stateDir: string;
+  remote: RemoteStore;
+  device: string;
+  now?: () => number;
+  log?: (line: string) => void;
+  /** Watch the folder and long-poll the server (start()); off for one-shot use. */
+  watch?: boolean;
+  rescanIntervalMs?: number;
+  longpollSec?: number;
+  debounceMs?: number;
+  plan?: Partial<PlanOptions>;
+}
+
+/** How a one-shot sync ended: agreed, or the one-line reason it did not. */
+export interface SyncOutcome {
+  agreed: boolean;
+  reason: string | null;
+}
+
+const MAX_ROUNDS = 8;
+
+export class SyncEngine {
+  readonly index: IndexStore;
+  readonly status: StatusTracker;
+  readonly local = new Map<string, LocalEntry>();
+  device: string;
+  private readonly scanner: Scanner;
+  private rules: IgnoreRules;
+  private readonly now: () => number;
+  private readonly planOptions: PlanOptions;
+  private deletesConfirmed = false;
+  private heldDeletes: string[] = [];
+  private lastPlan: Plan | null = null;
+  private paused = false;
+  private accountChecked = false;
+  private running: Promise<void> = Promise.resolve();
+  private wantFull = true;
+  private readonly hints = new Set<string>();
+  private scheduled = false;
+  private stopping = false;
+  private watcher: HintWatcher | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private poll: AbortController | null = null;
+  private pollLoop: Promise<void> | null = null;
+  private offlineDelay = 1000;
+  private waitingDelay = 500;
+
+  constructor(private readonly options: EngineOptions) {
+    this.device = options.device;
+    this.now = options.now ?? Date.now;
+    this.index = new IndexStore(join(options.stateDir, 'index.sqlite'));
+    this.rules = loadIgnoreRules(options.root);
+    this.scanner = new Scanner(options.root, () => this.rules, this.index.base);
+    this.planOptions = { ...DEFAULT_PLAN_OPTIONS, ...options.plan };
+    this.status = new StatusTracker({ folder: options.root, serverUrl: options.remote.url, device: () => this.device }, options.remote.counters, this.now);
+  }
+
+  get remote(): RemoteStore {
+    return this.options.remote;
+  }
+
+  getStatus(): SyncStatus {
+    return this.status.snapshot();
+  }
+
+  /**
+   * Scans, pushes and pulls until both sides agree or something stops it. Used by
+   * `hsync sync --once` and tests; resolves with the outcome, never rejects for sync errors.
+   */
+  async syncOnce(): Promise<SyncOutcome> {
+    this.wantFull = true;
+    await this.enqueue();
+    return this.outcome();
+  }
+
+  /** One-line verdict on the last cycle. */
+  outcome(): SyncOutcome {
+    const s = this.status;
+    if (s.state === 'error' || s.state === 'offline') return { agreed: false, reason: s.error?.message ?? s.state };
+    if (s.state === 'paused') return { agreed: false, reason: 'paused' };
+    if (s.pendingDeletes) {
+      return { agreed: false, reason: `${s.pendingDeletes.count} of ${s.pendingDeletes.total} files deleted locally; held until confirmed (--confirm-deletes)` };
+    }
+    const failed = [...s.problems.values()].filter((p) => p.kind === 'fail');
+    if (failed.length > 0) return { agreed: false, reason: `${failed.length} file${failed.length === 1 ? '' : 's'} could not sync, first: ${failed[0].message}` };
+    if (this.lastPlan && this.lastPlan.waiting.length > 0) return { agreed: false, reason: `waiting for ${this.lastPlan.waiting.length} file(s) to stop changing, first: "${this.lastPlan.waiting[0]}"` };
+    if (this.lastPlan && this.lastPlan.ops.length > 0) return { agreed: false, reason: `${this.lastPlan.ops.length} changes still pending` };
+    return { agreed: true, reason: null };
+  }
+
+  /** Keeps syncing: watcher hints, long-poll, periodic rescans. */
+  async start(): Promise<void> {
+    this.stopping = false;
+    if (this.options.watch !== false) this.startWatcher();
+    const every = this.options.rescanIntervalMs ?? 60_000;
+    this.timers.push(setInterval(() => this.schedule(true), every));
+    this.pollLoop = this.longpollLoop();
+    this.schedule(true);
+  }
+
+  /** Finishes the cycle in flight, stops watching and polling, closes the index. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    this.poll?.abort();
+    await this.watcher?.close();
+    this.watcher = null;
+    await this.pollLoop?.catch(() => undefined);
+    await this.running.catch(() => undefined);
+    this.index.close();
+  }
+
+  async pause(): Promise<void> {
+    this.paused = true;
+    await this.running.catch(() => undefined);
+    this.status.setState('paused');
+  }
+
+  async resume(): Promise<void> {
+    if (!this.paused) return;
+    this.paused = false;
+    this.status.setState('idle');
+    this.wantFull = true;
+    await this.enqueue();
+  }
+
+  async syncNow(): Promise<void> {
+    this.wantFull = true;
+    await this.enqueue();
+  }
+
+  async confirmDeletes(): Promise<void> {
+    this.deletesConfirmed = true;
+    this.wantFull = true;
+    await this.enqueue();
+  }
+
+  /** Brings the held-back deleted files back from the server. */
+  async cancelDeletes(): Promise<void> {
+    const held = this.heldDeletes;
+    this.run(async () => {
+      const ops: Op[] = [];
+      for (const path of held) {
+        const base = this.index.base.get(path);
+        if (base && !this.local.has(path)) ops.push({ kind: 'restore', path, base, reason: 'deletion cancelled' });
+      }
+      this.status.setState('syncing');
+      await this.index.batch(() => execute(ops, this.executorContext()));
+      this.heldDeletes = [];
+      this.status.pendingDeletes = null;
+      this.status.setState('idle');
+    });
+    await this.running;
+    this.wantFull = true;
+    await this.enqueue();
+  }
+
+  /** Asks for a cycle soon; hints narrow the scan, `full` rescans everything. */
+  schedule(full: boolean, hints: Iterable<string> = []): void {
+    if (full) this.wantFull = true;
+    for (const hint of hints) this.hints.add(hint);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    void this.enqueue();
+  }
+
+  private enqueue(): Promise<void> {
+    return this.run(async () => {
+      this.scheduled = false;
+      await this.cycle();
+    });
+  }
+
+  private run(work: () => Promise<void>): Promise<void> {
+    this.running = this.running.then(work, work).catch((error) => this.options.log?.(`internal: ${(error as Error).stack}`));
+    return this.running;
+  }
+
+  private async cycle(): Promise<void> {
+    if (this.paused || this.stopping) return;
+    try {
+      await checkFolder(this.options.root, this.index.base.size === 0);
+      if (!this.accountChecked) await this.checkServer();
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        await this.pull();
+        this.status.setState('scanning');
+        await this.scan();
+        const next = plan(this.index.base, this.local, this.index.remote, { ...this.planOptions, deletesConfirmed: this.deletesConfirmed });
+        this.lastPlan = next;
+        this.showPlan(next);
+        if (next.ops.length === 0) {
+          if (next.waiting.length > 0 && round < MAX_ROUNDS - 1 && this.options.watch === false) {
+            // One-shot: give a file that is being written a moment, then look again.
+            await sleep(this.waitingDelay);
+            for (const path of next.waiting) this.hints.add(path);
+            continue;
+          }
+          break;
+        }
+        this.status.setState('syncing');
+        const result = await this.index.batch(() => execute(next.ops, this.executorContext()));
+        if (next.heldDeletes.length === 0) this.deletesConfirmed = false;
+        if (result.done === 0 && !result.needPull && this.hints.size === 0) break;
+      }
+      this.offlineDelay = 1000;
+      this.status.lastSyncedAt = this.now();
+      this.status.setState(this.paused ? 'paused' : 'idle');
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private fail(error: unknown): void {
+    const data: ErrorData = toErrorData(error);
+    this.options.log?.(`sync "${this.options.root}": ${data.message}`);
+    if (data.code === 'unavailable') {
+      this.accountChecked = false;
+      this.status.setState('offline', data);
+      if (!this.stopping && this.pollLoop) {
+        const timer = setTimeout(() => this.schedule(true), this.offlineDelay);
+        this.offlineDelay = Math.min(this.offlineDelay * 2, 30_000);
+        timer.unref();
+      }
+      return;
+    }
+    this.status.setState('error', data);
+  }
+
+  /** Stops for good when the server is not the one this folder synced with (restored, wiped). */
+  private async checkServer(): Promise<void> {
+    const account = await this.remote.account();
+    const known = this.index.getMeta('serverId');
+    if (known && known !== account.serverId) {
+      throw new SyncError('server_changed', `check server ${this.remote.url}: its identity changed (restored or wiped?); nothing was deleted, sync stopped`);
+    }
+    if (!known) this.index.setMeta('serverId', account.serverId);
+    this.accountChecked = true;
+  }
+
+  private async pull(): Promise<void> {
+    for (;;) {
+      const page = await this.remote.list(this.index.cursor, 1000);
+      const entries = page.entries.filter((entry) => {
+        // Paths are re-validated on arrival; hostile ones are reported, never applied.
+        const problem = pathProblemOf(entry.path);
+        if (problem) this.status.setProblem(String(entry.path), 'fail', { code: 'invalid_path', message: `download ${JSON.stringify(entry.path)}: refused, ${problem}` });
+        return !problem;
+      });
+      this.index.addRemote(entries, page.cursor);
+      if (!page.hasMore) return;
+    }
+  }
+
+  private async scan(): Promise<void> {
+    const full = this.wantFull || this.options.watch === false || !this.watcher;
+    const hints = [...this.hints];
+    this.hints.clear();
+    this.wantFull = false;
+    if (full || hints.includes(IGNORE_FILE)) this.rules = loadIgnoreRules(this.options.root);
+    const result = full ? await this.scanner.fullScan(this.local) : await this.scanner.scanPaths(hints, this.local);
+    if (full) {
+      this.status.replaceSkips(new Map(result.skipped.map((s) => [s.path, { code: 'invalid_path' as const, message: `skip "${s.path}": ${s.reason}` }])));
+    } else {
+      for (const s of result.skipped) this.status.setProblem(s.path, 'skip', { code: 'invalid_path', message: `skip "${s.path}": ${s.reason}` });
+    }
+    if (result.unstable.length > 0 && this.pollLoop) {
+      // Files still being written: look again later, backing off, not on every event.
+      const timer = setTimeout(() => this.schedule(false, result.unstable), this.waitingDelay);
+      timer.unref();
+      this.waitingDelay = Math.min(this.waitingDelay * 2, 60_000);
+    } else if (result.unstable.length === 0) {
+      this.waitingDelay = 500;
+    }
+  }
+
+  private showPlan(next: Plan): void {
+    const pending = { up: { files: 0, bytes: 0 }, down: { files: 0, bytes: 0 } };
+    for (const op of next.ops) {
+      if (op.kind === 'upload') {
+        pending.up.files++;
+        pending.up.bytes += op.local.size;
+      } else if (op.kind === 'download' || op.kind === 'conflict') {
+        pending.down.files++;
+        pending.down.bytes += op.entry.size;
+      } else if (op.kind !== 'adopt' && op.kind !== 'forget') {
+        pending[op.kind === 'upload_move' || op.kind === 'delete_remote' ? 'up' : 'down'].files++;
+      }
+    }
+    this.status.pending = pending;
+    this.heldDeletes = next.heldDeletes;
+    this.status.pendingDeletes =
+      next.heldDeletes.length > 0 ? { count: next.heldDeletes.length, total: this.index.base.size, sample: next.heldDeletes.slice(0, 10) } : null;
+    for (const path of next.waiting) {
+      this.status.setProblem(path, 'skip', { code: 'io', message: `upload "${path}": waiting for the file to stop changing` });
+    }
+    this.status.changed();
+  }
+
+  private executorContext(): ExecutorContext {
+    const status = this.status;
+    return {
+      root: this.options.root,
+      device: this.device,
+      remote: this.remote,
+      index: this.index,
+      local: this.local,
+      now: this.now,
+      problem: (path, error) => status.setProblem(path, 'fail', error),
+      solved: (path) => status.clearProblem(path),
+      activity: (item) => status.addActivity(item),
+      progress: (direction, bytes) => {
+        const side = status.pending[direction];
+        side.bytes = Math.max(0, side.bytes - bytes);
+      },
+      rescan: (path) => this.hints.add(path),
+    };
+  }
+
+  private startWatcher(): void {
+    try {
+      this.watcher = watchFolder(this.options.root, {
+        debounceMs: this.options.debounceMs ?? 150,
+        onHints: (paths) => this.schedule(false, paths),
+        onError: (message) => {
+          this.status.warn(message);
+          this.options.log?.(message);
+          void this.watcher?.close();
+          this.watcher = null;
+        },
+      });
+    } catch (error) {
+      this.status.warn(`File watching unavailable (${(error as Error).message}); using periodic scans`);
+    }
+  }
+
+  private async longpollLoop(): Promise<void> {
+    let delay = 1000;
+    while (!this.stopping) {
+      this.poll = new AbortController();
+      try {
+        const answer = await this.remote.longpoll(this.index.cursor, this.options.longpollSec ?? 30, this.poll.signal);
+        delay = 1000;
+        if (answer.changes || answer.cursor > this.index.cursor) this.schedule(false);
+      } catch (error) {
+        if (this.stopping) return;
+        if (hasCode(error, 'unauthorized')) {
+          this.fail(error);
+          return;
+        }
+        await sleep(delay);
+        delay = Math.min(delay * 2, 30_000);
+        this.schedule(false);
+      }
+    }
+  }
+}
+
+function pathProblemOf(path: unknown): string | null {
+  if (typeof path !== 'string') return 'not a string';
+  const problem = pathProblem(path);
+  if (problem) return problem;
+  return path === path.normalize('NFC') ? null : 'not in Unicode NFC form';
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,315 @@
+// Runs a plan: renames and adoptions first, then downloads (a few files at a time), then
+// one batched push of uploads, moves and deletes, then local deletions. The base (index)
+// changes only after each operation has durably completed on both sides.
+
+import { rename, unlink, utimes, mkdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { BlockHash } from '../../common/blocks.js';
+import { toErrorData, type ErrorData } from '../../common/errors.js';
+import { pathProblem } from '../../common/paths.js';
+import type { CommitChange, JournalEntry } from '../../common/protocol.js';
+import type { RemoteStore } from '../remote/remote-store.js';
+import { conflictCopyPath } from './conflict-name.js';
+import { fetchToTemp } from './downloader.js';
+import { hashSnapshot } from './hash-snapshot.js';
+import type { IndexStore } from './index-store.js';
+import { existsOnDisk, lstatOrNull, pruneEmptyDirs, stillMatches } from './local-files.js';
+import { pushChanges, type OutgoingChange } from './uploader.js';
+import type { BaseEntry, LocalEntry, Op } from './types.js';
+import type { ActivityItem } from '../../common/sync-api.js';
+
+export interface ExecutorContext {
+  root: string;
+  device: string;
+  remote: RemoteStore;
+  index: IndexStore;
+  local: Map<string, LocalEntry>;
+  now(): number;
+  problem(path: string, error: ErrorData): void;
+  solved(path: string): void;
+  activity(item: Omit<ActivityItem, 'at'>): void;
+  progress(direction: 'up' | 'down', bytes: number): void;
+  /** Paths to rescan before the next plan (they moved while we worked). */
+  rescan(path: string): void;
+}
+
+export interface ExecuteResult {
+  done: number;
+  /** The server had newer revisions than we based changes on: pull and replan. */
+  needPull: boolean;
+}
+
+const FILES_IN_FLIGHT = 6;
+
+export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteResult> {
+  const result: ExecuteResult = { done: 0, needPull: false };
+  const downloads: Op[] = [];
+  const pushes: Op[] = [];
+  const localDeletes: Extract<Op, { kind: 'delete_local' }>[] = [];
+  for (const op of ops) {
+    if (op.kind === 'download' || op.kind === 'conflict' || op.kind === 'restore') downloads.push(op);
+    else if (op.kind === 'upload' || op.kind === 'upload_move' || op.kind === 'delete_remote') pushes.push(op);
+    else if (op.kind === 'delete_local') localDeletes.push(op);
+    else await guarded(ctx, op.path, async () => {
+      await applyLocal(op, ctx);
+      result.done++;
+    });
+  }
+  let next = 0;
+  const worker = async () => {
+    while (next < downloads.length) {
+      const op = downloads[next++];
+      await guarded(ctx, op.path, async () => {
+        await download(op as Extract<Op, { kind: 'download' | 'conflict' | 'restore' }>, ctx);
+        result.done++;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: FILES_IN_FLIGHT }, worker));
+  if (pushes.length > 0) {
+    const pushed = await push(pushes, ctx);
+    result.done += pushed.done;
+    result.needPull ||= pushed.needPull;
+  }
+  for (const op of localDeletes) await guarded(ctx, op.path, async () => {
+    await deleteLocal(op, ctx);
+    result.done++;
+  });
+  return result;
+}
+
+/** Runs one path's work; a failure becomes that path's problem unless the server is gone. */
+async function guarded(ctx: ExecutorContext, path: string, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+    ctx.solved(path);
+  } catch (error) {
+    const data = toErrorData(error);
+    if (data.code === 'unavailable' || data.code === 'unauthorized') throw error;
+    ctx.problem(path, data);
+  }
+}
+
+function baseFrom(entry: JournalEntry, local: { size: number; mtime: number; ino: number }): BaseEntry {
+  return {
+    path: entry.path,
+    rev: entry.rev,
+    fileId: entry.fileId,
+    contentHash: entry.contentHash!,
+    size: entry.size,
+    mtime: local.mtime,
+    ino: local.ino,
+    remoteMtime: entry.mtime,
+  };
+}
+
+async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_local' }>, ctx: ExecutorContext): Promise<void> {
+  const { index } = ctx;
+  if (op.kind === 'forget') {
+    index.transaction(() => {
+      index.deleteBase(op.path);
+      index.clearRemote(op.path);
+    });
+    return;
+  }
+  if (op.kind === 'adopt') {
+    index.setBase(baseFrom(op.entry, op.local), op.entry.blocks);
+    return;
+  }
+  const fromAbs = join(ctx.root, op.from);
+  const toAbs = join(ctx.root, checkedPath(op.path));
+  const now = await lstatOrNull(fromAbs);
+  if (!now || !(await stillMatches(fromAbs, op.expect, now)) || (await lstatOrNull(toAbs))) {
+    // Not the file we think it is: fetch the new path normally; the old path is replanned.
+    await download({ kind: 'download', path: op.path, entry: op.entry, expect: null }, ctx);
+    return;
+  }
+  await mkdir(dirname(toAbs), { recursive: true });
+  await rename(fromAbs, toAbs);
+  const moved = await stat(toAbs);
+  const local = { path: op.path, size: moved.size, mtime: moved.mtimeMs, ino: moved.ino, contentHash: op.entry.contentHash };
+  index.transaction(() => {
+    index.setBase(baseFrom(op.entry, local), op.entry.blocks);
+    index.deleteBase(op.from);
+    index.clearRemote(op.from);
+  });
+  ctx.local.delete(op.from);
+  ctx.local.set(op.path, local);
+  await pruneEmptyDirs(ctx.root, dirname(op.from));
+  ctx.activity({ path: op.path, direction: 'down', action: 'moved', bytes: 0 });
+}
+
+/** Paths from the server are checked again here: a path is never trusted twice. */
+function checkedPath(path: string): string {
+  const problem = pathProblem(path);
+  if (problem || path !== path.normalize('NFC')) {
+    throw Object.assign(new Error(`download "${path}": refused, ${problem ?? 'not in NFC form'}`), { code: 'invalid_path' });
+  }
+  return path;
+}
+
+async function download(op: Extract<Op, { kind: 'download' | 'conflict' | 'restore' }>, ctx: ExecutorContext): Promise<void> {
+  const { index } = ctx;
+  const entry: JournalEntry =
+    op.kind === 'restore'
+      ? {
+          id: 0,
+          path: op.path,
+          rev: op.base.rev,
+          fileId: op.base.fileId,
+          deleted: false,
+          size: op.base.size,
+          mtime: op.base.remoteMtime,
+          contentHash: op.base.contentHash,
+          blocks: index.baseBlocks(op.path),
+          device: ctx.device,
+          committedAt: 0,
+        }
+      : op.entry;
+  const path = checkedPath(op.path);
+  const abs = join(ctx.root, path);
+  const temp = await fetchToTemp(
+    { path, size: entry.size, contentHash: entry.contentHash!, blocks: entry.blocks },
+    {
+      root: ctx.root,
+      remote: ctx.remote,
+      locate: (hash: BlockHash) => index.locate(hash),
+      onBlock: (bytes) => ctx.progress('down', bytes),
+    },
+  );
+  // Re-stat right before the rename: the local file must still be what the plan assumed.
+  const now = await lstatOrNull(abs);
+  let conflictCopy: string | null = null;
+  if (now) {
+    const expect = op.kind === 'download' ? op.expect : op.kind === 'restore' ? op.base : null;
+    const replaceable = expect !== null && (await stillMatches(abs, expect, now));
+    const truncated = op.kind === 'restore' && now.isFile() && now.size === 0;
+    if (!replaceable && !truncated) {
+      const snapshot = now.isFile() ? await hashSnapshot(abs) : null;
+      if (snapshot && snapshot.contentHash === entry.contentHash) {
+        await unlink(temp);
+        const local = { path, size: snapshot.size, mtime: snapshot.mtime, ino: snapshot.ino, contentHash: snapshot.contentHash };
+        index.setBase(baseFrom(entry, local), entry.blocks);
+        ctx.local.set(path, local);
+        return;
+      }
+      if (!now.isFile()) throw Object.assign(new Error(`download "${path}": a folder or special file is in the way`), { code: 'io' });
+      // A local edit the plan did not know about: it is kept under a conflict name.
+      conflictCopy = await keepAsConflictCopy(path, ctx);
+    }
+  }
+  await mkdir(dirname(abs), { recursive: true });
+  const seconds = entry.mtime / 1000;
+  await utimes(temp, seconds, seconds);
+  await rename(temp, abs);
+  const placed = await stat(abs);
+  const local = { path, size: placed.size, mtime: placed.mtimeMs, ino: placed.ino, contentHash: entry.contentHash };
+  index.setBase(baseFrom(entry, local), entry.blocks);
+  ctx.local.set(path, local);
+  ctx.activity({
+    path,
+    direction: 'down',
+    action: conflictCopy || op.kind === 'conflict' ? 'conflict' : op.kind === 'download' && op.expect ? 'modified' : 'added',
+    bytes: entry.size,
+  });
+}
+
+/** Renames the local file at `path` to a free conflict-copy name; it uploads as a new file. */
+async function keepAsConflictCopy(path: string, ctx: ExecutorContext): Promise<string> {
+  const { index } = ctx;
+  const copy = conflictCopyPath(path, ctx.device, ctx.now(), (candidate) => ctx.local.has(candidate) || index.base.has(candidate) || index.remote.has(candidate) || existsOnDisk(ctx.root, candidate));
+  await rename(join(ctx.root, path), join(ctx.root, copy));
+  const snapshot = await hashSnapshot(join(ctx.root, copy));
+  ctx.local.delete(path);
+  if (snapshot) ctx.local.set(copy, { path: copy, ...snapshot });
+  else ctx.rescan(copy);
+  ctx.activity({ path: copy, direction: 'up', action: 'conflict', bytes: snapshot?.size ?? 0 });
+  return copy;
+}
+
+async function deleteLocal(op: Extract<Op, { kind: 'delete_local' }>, ctx: ExecutorContext): Promise<void> {
+  const { index } = ctx;
+  const abs = join(ctx.root, checkedPath(op.path));
+  const now = await lstatOrNull(abs);
+  if (now && !(await stillMatches(abs, op.expect, now))) {
+    // Deleted there, edited here: the edit wins and goes back up as a new file.
+    index.transaction(() => {
+      index.deleteBase(op.path);
+      index.clearRemote(op.path);
+    });
+    ctx.rescan(op.path);
+    return;
+  }
+  if (now) await unlink(abs);
+  index.transaction(() => {
+    index.deleteBase(op.path);
+    index.clearRemote(op.path);
+  });
+  ctx.local.delete(op.path);
+  await pruneEmptyDirs(ctx.root, dirname(op.path));
+  ctx.activity({ path: op.path, direction: 'down', action: 'deleted', bytes: 0 });
+}
+
+async function push(ops: Op[], ctx: ExecutorContext): Promise<ExecuteResult> {
+  const result: ExecuteResult = { done: 0, needPull: false };
+  const outgoing: { op: Op; out: OutgoingChange; local?: LocalEntry }[] = [];
+  for (const op of ops) {
+    if (op.kind === 'delete_remote') {
+      outgoing.push({ op, out: { change: { kind: 'delete', path: op.path, parentRev: op.parentRev } } });
+    } else if (op.kind === 'upload_move') {
+      const change: CommitChange = { kind: 'move', from: op.from, fromRev: op.fromRev, path: op.path, parentRev: op.parentRev };
+      outgoing.push({ op, out: { change }, local: op.local });
+    } else if (op.kind === 'upload') {
+      let local = op.local;
+      if (!local.blocks) {
+        const snapshot = await hashSnapshot(join(ctx.root, op.path)).catch(() => null);
+        if (!snapshot) {
+          ctx.rescan(op.path);
+          continue;
+        }
+        local = { path: op.path, ...snapshot };
+      }
+      const change: CommitChange = { kind: 'put', path: op.path, parentRev: op.parentRev, size: local.size, mtime: Math.round(local.mtime), blocks: local.blocks!.map((b) => b.hash) };
+      outgoing.push({ op, out: { change, blocks: local.blocks }, local });
+    }
+  }
+  const outcomes = await pushChanges(
+    outgoing.map((o) => o.out),
+    { root: ctx.root, device: ctx.device, remote: ctx.remote, onBlockSent: (bytes) => ctx.progress('up', bytes) },
+  );
+  const { index } = ctx;
+  outcomes.forEach((outcome, i) => {
+    const { op, local } = outgoing[i];
+    if (outcome.status === 'conflict') {
+      result.needPull = true;
+      return;
+    }
+    if (outcome.status === 'changed') {
+      ctx.rescan(op.path);
+      return;
+    }
+    if (outcome.status === 'failed') {
+      ctx.problem(op.path, outcome.error);
+      return;
+    }
+    const entry = outcome.entry;
+    result.done++;
+    ctx.solved(op.path);
+    if (op.kind === 'delete_remote') {
+      index.deleteBase(op.path);
+      ctx.activity({ path: op.path, direction: 'up', action: 'deleted', bytes: 0 });
+    } else if (op.kind === 'upload_move') {
+      index.transaction(() => {
+        index.setBase(baseFrom(entry, local!), entry.blocks);
+        index.deleteBase(op.from);
+      });
+      ctx.activity({ path: op.path, direction: 'up', action: 'moved', bytes: 0 });
+    } else {
+      const existed = op.kind === 'upload' && op.parentRev !== null;
+      index.setBase(baseFrom(entry, local!), entry.blocks);
+      if (local) ctx.local.set(op.path, { ...local, blocks: undefined });
+      ctx.activity({ path: op.path, direction: 'up', action: existed ? 'modified' : 'added', bytes: entry.size });
+    }
+  });
+  return result;
+}

@@ -1,0 +1,42 @@
+// The folder-level guards that stop a sync before it can destroy anything: the root must
+// exist and hold the `.hsync/` marker (an unmounted drive or a root replaced by an empty
+// folder must not read as "the user deleted everything").
+
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SyncError } from '../../common/errors.js';
+import { RESERVED_DIR } from '../../common/paths.js';
+
+export const MARKER_FILE = 'folder-id';
+
+/** Path of the engine's reserved folder in a root. */
+export function reservedDir(root: string): string {
+  return join(root, RESERVED_DIR);
+}
+
+/**
+ * Throws folder_missing unless `root` is a directory with its marker. When `firstSync` is
+ * true (the index is empty) a missing marker is created instead: that is how a folder joins.
+ */
+export async function checkFolder(root: string, firstSync: boolean): Promise<void> {
+  let isDir = false;
+  try {
+    isDir = (await stat(root)).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new SyncError('io', `check folder "${root}": ${(error as Error).message}`, { cause: error });
+  }
+  if (!isDir) throw new SyncError('folder_missing', `check folder "${root}": folder is missing (unmounted, moved or deleted); nothing was deleted`);
+  const marker = join(reservedDir(root), MARKER_FILE);
+  try {
+    await stat(marker);
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new SyncError('io', `check folder "${root}": ${(error as Error).message}`, { cause: error });
+  }
+  if (!firstSync) {
+    throw new SyncError('folder_missing', `check folder "${root}": its ${RESERVED_DIR}/ marker is gone (folder replaced or emptied?); nothing was deleted`);
+  }
+  await mkdir(reservedDir(root), { recursive: true });
+  await writeFile(marker, `${Date.now()}-${Math.random().toString(36).slice(2)}\n`);
+}

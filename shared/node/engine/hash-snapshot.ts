@@ -1,0 +1,34 @@
+// Hashes a file as one moment's snapshot: stat before and after reading; if the file moved
+// in between (a growing log, a download in progress) the result is discarded, never a mix.
+
+import { open } from 'node:fs/promises';
+import type { BlockRef, ContentHash } from '../../common/blocks.js';
+import { readBlocks } from '../blocks/chunker.js';
+import { contentHashOf } from '../blocks/content-hash.js';
+
+export interface Snapshot {
+  size: number;
+  mtime: number;
+  ino: number;
+  contentHash: ContentHash;
+  blocks: BlockRef[];
+}
+
+/** The file's hashes, or null when it changed while being read. Throws for I/O errors. */
+export async function hashSnapshot(absPath: string): Promise<Snapshot | null> {
+  const handle = await open(absPath, 'r');
+  try {
+    const before = await handle.stat();
+    const blocks: BlockRef[] = [];
+    let size = 0;
+    for await (const block of readBlocks(handle)) {
+      blocks.push({ offset: block.offset, size: block.size, hash: block.hash });
+      size += block.size;
+    }
+    const after = await handle.stat();
+    if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || size !== after.size) return null;
+    return { size, mtime: after.mtimeMs, ino: after.ino, contentHash: contentHashOf(blocks.map((b) => b.hash)), blocks };
+  } finally {
+    await handle.close();
+  }
+}

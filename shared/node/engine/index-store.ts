@@ -1,0 +1,207 @@
+// The local index: base tree, pending remote entries, block locations and small state
+// (cursor, server identity, device id) in node-sqlite3-wasm. Writes are grouped in
+// transactions (autocommit statements are ~40× slower there). The base tree is also kept
+// in memory, since the planner reads all of it on every cycle.
+
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import sqlite from 'node-sqlite3-wasm';
+import type { BlockHash, ContentHash } from '../../common/blocks.js';
+import type { JournalEntry } from '../../common/protocol.js';
+import type { BaseEntry } from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS base (
+  path TEXT PRIMARY KEY, rev INTEGER NOT NULL, file_id TEXT NOT NULL, hash TEXT NOT NULL,
+  size INTEGER NOT NULL, mtime REAL NOT NULL, ino INTEGER NOT NULL, remote_mtime REAL NOT NULL,
+  blocks TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS remote (path TEXT PRIMARY KEY, entry TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS block_loc (hash TEXT NOT NULL, path TEXT NOT NULL, idx INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS block_loc_hash ON block_loc (hash);
+CREATE INDEX IF NOT EXISTS block_loc_path ON block_loc (path);
+`;
+
+/** Where a block can be read locally: file and block index in it. */
+export interface BlockLocation {
+  path: string;
+  index: number;
+}
+
+export class IndexStore {
+  private readonly db: sqlite.Database;
+  readonly base = new Map<string, BaseEntry>();
+  readonly remote = new Map<string, JournalEntry>();
+  private readonly statements = new Map<string, sqlite.Statement>();
+
+  constructor(readonly file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new sqlite.Database(file);
+    this.db.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL;');
+    this.db.exec(SCHEMA);
+    for (const row of this.db.all('SELECT * FROM base')) {
+      const entry = rowToBase(row);
+      this.base.set(entry.path, entry);
+    }
+    for (const row of this.db.all('SELECT entry FROM remote')) {
+      const entry = JSON.parse(row.entry as string) as JournalEntry;
+      this.remote.set(entry.path, entry);
+    }
+  }
+
+  close(): void {
+    for (const statement of this.statements.values()) statement.finalize();
+    this.statements.clear();
+    this.db.close();
+  }
+
+  /** Runs `work` in one transaction; nested calls join the outer one. */
+  transaction<T>(work: () => T): T {
+    if (this.db.inTransaction) return work();
+    this.db.exec('BEGIN');
+    try {
+      const result = work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /**
+   * Runs async `work` inside one long transaction, committed at least every second and at
+   * the end (also on failure: every write in it describes work already durable on disk).
+   */
+  async batch<T>(work: () => Promise<T>): Promise<T> {
+    if (this.batching || this.db.inTransaction) return work();
+    this.db.exec('BEGIN');
+    this.batching = true;
+    this.lastFlush = Date.now();
+    try {
+      return await work();
+    } finally {
+      this.batching = false;
+      if (this.db.inTransaction) this.db.exec('COMMIT');
+    }
+  }
+
+  private batching = false;
+  private lastFlush = 0;
+
+  private maybeFlush(): void {
+    if (!this.batching || Date.now() - this.lastFlush < 1000) return;
+    this.db.exec('COMMIT');
+    this.db.exec('BEGIN');
+    this.lastFlush = Date.now();
+  }
+
+  getMeta(key: string): string | null {
+    const row = this.stmt('SELECT value FROM meta WHERE key = ?').get([key]);
+    return row ? (row.value as string) : null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run([key, value]);
+  }
+
+  get cursor(): number {
+    return Number(this.getMeta('cursor') ?? 0);
+  }
+
+  /** Records journal entries newer than the base and the cursor after them, atomically. */
+  addRemote(entries: JournalEntry[], cursor: number): void {
+    this.transaction(() => {
+      for (const entry of entries) {
+        const base = this.base.get(entry.path);
+        if (base && base.rev >= entry.rev) continue;
+        if (!base && entry.deleted && !this.remote.has(entry.path)) continue;
+        this.remote.set(entry.path, entry);
+        this.stmt('INSERT INTO remote (path, entry) VALUES (?, ?) ON CONFLICT(path) DO UPDATE SET entry = excluded.entry').run([
+          entry.path,
+          JSON.stringify(entry),
+        ]);
+      }
+      this.setMeta('cursor', String(cursor));
+    });
+  }
+
+  /** Drops the pending remote entry of `path` if it is not newer than `rev`. */
+  clearRemote(path: string, rev = Infinity): void {
+    const entry = this.remote.get(path);
+    if (!entry || entry.rev > rev) return;
+    this.remote.delete(path);
+    this.stmt('DELETE FROM remote WHERE path = ?').run([path]);
+  }
+
+  /** The synced state of `path` becomes `entry` with the local stat it has now. */
+  setBase(entry: BaseEntry, blocks: readonly BlockHash[]): void {
+    this.transaction(() => {
+      this.base.set(entry.path, entry);
+      this.stmt(
+        'INSERT INTO base (path, rev, file_id, hash, size, mtime, ino, remote_mtime, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT(path) DO UPDATE SET rev = excluded.rev, file_id = excluded.file_id, hash = excluded.hash, size = excluded.size, ' +
+          'mtime = excluded.mtime, ino = excluded.ino, remote_mtime = excluded.remote_mtime, blocks = excluded.blocks',
+      ).run([entry.path, entry.rev, entry.fileId, entry.contentHash, entry.size, entry.mtime, entry.ino, entry.remoteMtime, blocks.join(' ')]);
+      this.stmt('DELETE FROM block_loc WHERE path = ?').run([entry.path]);
+      const insert = this.stmt('INSERT INTO block_loc (hash, path, idx) VALUES (?, ?, ?)');
+      blocks.forEach((hash, index) => insert.run([hash, entry.path, index]));
+      this.clearRemote(entry.path, entry.rev);
+    });
+    this.maybeFlush();
+  }
+
+  /** Only the local stat changed (a touch, a rename-into-place with the same bytes). */
+  updateBaseStat(path: string, mtime: number, ino: number): void {
+    const entry = this.base.get(path);
+    if (!entry) return;
+    entry.mtime = mtime;
+    entry.ino = ino;
+    this.stmt('UPDATE base SET mtime = ?, ino = ? WHERE path = ?').run([mtime, ino, path]);
+  }
+
+  deleteBase(path: string): void {
+    this.transaction(() => {
+      this.base.delete(path);
+      this.stmt('DELETE FROM base WHERE path = ?').run([path]);
+      this.stmt('DELETE FROM block_loc WHERE path = ?').run([path]);
+    });
+    this.maybeFlush();
+  }
+
+  baseBlocks(path: string): BlockHash[] {
+    const row = this.stmt('SELECT blocks FROM base WHERE path = ?').get([path]);
+    const text = row ? (row.blocks as string) : '';
+    return text === '' ? [] : (text.split(' ') as BlockHash[]);
+  }
+
+  /** Local files (by the base) that hold a block with this hash. */
+  locate(hash: BlockHash): BlockLocation[] {
+    return this.stmt('SELECT path, idx FROM block_loc WHERE hash = ? LIMIT 8')
+      .all([hash])
+      .map((row) => ({ path: row.path as string, index: Number(row.idx) }));
+  }
+
+  private stmt(sql: string): sqlite.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+}
+
+function rowToBase(row: Record<string, unknown>): BaseEntry {
+  return {
+    path: row.path as string,
+    rev: Number(row.rev),
+    fileId: row.file_id as string,
+    contentHash: row.hash as ContentHash,
+    size: Number(row.size),
+    mtime: Number(row.mtime),
+    ino: Number(row.ino),
+    remoteMtime: Number(row.remote_mtime),
+  };
+}

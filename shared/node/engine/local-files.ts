@@ -1,0 +1,52 @@
+// Small disk operations the executor needs, each re-checking the disk right before acting.
+
+import { existsSync } from 'node:fs';
+import { lstat, readdir, rmdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Stats } from 'node:fs';
+import { hashSnapshot } from './hash-snapshot.js';
+import { sameStat } from './scanner.js';
+import type { BaseEntry } from './types.js';
+
+export async function lstatOrNull(path: string): Promise<Stats | null> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw error;
+  }
+}
+
+/**
+ * True when the file at `abs` still holds the base version: same stat, or (after a touch or
+ * a rename-into-place by an editor) the same content hash.
+ */
+export async function stillMatches(abs: string, expect: BaseEntry, now: Stats): Promise<boolean> {
+  if (!now.isFile()) return false;
+  if (sameStat(expect, now)) return true;
+  if (now.size !== expect.size) return false;
+  const snapshot = await hashSnapshot(abs).catch(() => null);
+  return snapshot !== null && snapshot.contentHash === expect.contentHash;
+}
+
+/** Removes now-empty folders from `relDir` upwards, never the root itself. */
+export async function pruneEmptyDirs(root: string, relDir: string): Promise<void> {
+  let dir = relDir;
+  while (dir !== '' && dir !== '.') {
+    const abs = join(root, dir);
+    try {
+      if ((await readdir(abs)).length > 0) return;
+      await rmdir(abs);
+    } catch {
+      return;
+    }
+    const parent = dirname(dir);
+    dir = parent === '.' ? '' : parent;
+  }
+}
+
+export function existsOnDisk(root: string, path: string): boolean {
+  return existsSync(join(root, path));
+}
+

@@ -1,0 +1,156 @@
+// The pure planner: three trees in, operations out. No I/O, no clock: the same trees give
+// the same plan on every device, which is what makes conflict resolution deterministic.
+
+import type { JournalEntry } from '../../common/protocol.js';
+import type { BaseEntry, BaseTree, LocalEntry, LocalTree, Op, RemoteTree } from './types.js';
+
+export interface PlanOptions {
+  /** Local deletions may be sent even above the mass-delete threshold (user confirmed). */
+  deletesConfirmed: boolean;
+  /** Hold deletions when more than this many files … */
+  massDeleteCount: number;
+  /** … and more than this share of the synced files would be deleted. */
+  massDeleteRatio: number;
+}
+
+export const DEFAULT_PLAN_OPTIONS: PlanOptions = { deletesConfirmed: false, massDeleteCount: 100, massDeleteRatio: 0.5 };
+
+export interface Plan {
+  ops: Op[];
+  /** Local deletions held back by the mass-delete guard (sorted), empty when none. */
+  heldDeletes: string[];
+  /** Files that changed while being hashed: retried later, never published half-read. */
+  waiting: string[];
+}
+
+/** Order in which the executor runs op kinds: renames before downloads (their bytes are sources), deletes last. */
+const ORDER: Record<Op['kind'], number> = {
+  forget: 0,
+  adopt: 1,
+  move_local: 2,
+  upload_move: 3,
+  conflict: 4,
+  download: 5,
+  restore: 6,
+  upload: 7,
+  delete_remote: 8,
+  delete_local: 9,
+};
+
+export function plan(base: BaseTree, local: LocalTree, remote: RemoteTree, options: PlanOptions = DEFAULT_PLAN_OPTIONS): Plan {
+  const ops: Op[] = [];
+  const waiting: string[] = [];
+  const paths = new Set<string>(remote.keys());
+  for (const [path, entry] of local) if (entry.contentHash !== base.get(path)?.contentHash) paths.add(path);
+  for (const path of base.keys()) if (!local.has(path)) paths.add(path);
+
+  for (const path of [...paths].sort()) {
+    const op = planPath(path, base.get(path), local.get(path), remote.get(path));
+    if (op === 'waiting') waiting.push(path);
+    else if (op) ops.push(op);
+  }
+  const paired = pairMoves(ops, base, remote);
+  const guarded = holdMassDeletes(paired, base.size, options);
+  guarded.ops.sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { ops: guarded.ops, heldDeletes: guarded.held, waiting };
+}
+
+/** The decision for one path; see DESIGN.md "Engine" for the rules. */
+export function planPath(path: string, b: BaseEntry | undefined, l: LocalEntry | undefined, r: JournalEntry | undefined): Op | 'waiting' | null {
+  if (l && l.contentHash === null) return 'waiting';
+  const baseHash = b?.contentHash ?? null;
+  const localHash = l?.contentHash ?? null;
+  const remoteLive = r ? (r.deleted ? null : r) : null;
+  const remoteHash = r ? (remoteLive?.contentHash ?? null) : baseHash;
+  const localChanged = localHash !== baseHash;
+  const remoteChanged = remoteHash !== baseHash;
+
+  if (!localChanged && !remoteChanged) {
+    if (!r) return null;
+    // The journal moved on without changing content (a touch elsewhere, our own commit
+    // echoed back): take its revision as the base.
+    if (remoteLive && l) return { kind: 'adopt', path, entry: remoteLive, local: l };
+    return { kind: 'forget', path };
+  }
+  if (localChanged && !remoteChanged) {
+    if (l) {
+      // A crash can leave a file cut to zero bytes with its old mtime; that is damage, not an
+      // edit, so the journal's version comes back instead of an empty one going out.
+      if (b && l.size === 0 && b.size > 0 && l.mtime === b.mtime) return { kind: 'restore', path, base: b, reason: 'truncated to 0 bytes' };
+      return { kind: 'upload', path, parentRev: remoteLive ? remoteLive.rev : r ? null : (b?.rev ?? null), local: l };
+    }
+    const parentRev = remoteLive ? remoteLive.rev : b!.rev;
+    return { kind: 'delete_remote', path, parentRev };
+  }
+  if (!localChanged && remoteChanged) {
+    if (!remoteLive) return b && l ? { kind: 'delete_local', path, entry: r!, expect: b } : { kind: 'forget', path };
+    return { kind: 'download', path, entry: remoteLive, expect: b ?? null };
+  }
+  // Both changed since the base.
+  if (localHash === remoteHash) return remoteLive && l ? { kind: 'adopt', path, entry: remoteLive, local: l } : { kind: 'forget', path };
+  if (l && remoteLive) return { kind: 'conflict', path, entry: remoteLive, local: l };
+  // Edit against delete: the edit survives on both sides.
+  if (l) return { kind: 'upload', path, parentRev: null, local: l };
+  return { kind: 'download', path, entry: remoteLive!, expect: null };
+}
+
+/**
+ * Turns delete+add pairs with the same content into moves. Local: a synced file vanished
+ * and a new one with its hash appeared → upload_move. Remote: the journal deleted a path we
+ * hold unchanged and created the same file id (or content) elsewhere → move_local.
+ */
+function pairMoves(ops: Op[], base: BaseTree, remote: RemoteTree): Op[] {
+  const result = new Set(ops);
+  const uploadsByHash = new Map<string, Extract<Op, { kind: 'upload' }>[]>();
+  for (const op of ops) {
+    if (op.kind === 'upload' && op.parentRev === null && op.local.size > 0 && !base.has(op.path)) {
+      const list = uploadsByHash.get(op.local.contentHash!) ?? [];
+      list.push(op);
+      uploadsByHash.set(op.local.contentHash!, list);
+    }
+  }
+  const downloadsByFileId = new Map<string, Extract<Op, { kind: 'download' }>>();
+  const downloadsByHash = new Map<string, Extract<Op, { kind: 'download' }>[]>();
+  for (const op of ops) {
+    if (op.kind === 'download' && op.expect === null) {
+      downloadsByFileId.set(op.entry.fileId, op);
+      const list = downloadsByHash.get(op.entry.contentHash!) ?? [];
+      list.push(op);
+      downloadsByHash.set(op.entry.contentHash!, list);
+    }
+  }
+  for (const op of ops) {
+    if (op.kind === 'delete_remote') {
+      const b = base.get(op.path)!;
+      if (b.size === 0 || remote.has(op.path)) continue;
+      const target = uploadsByHash.get(b.contentHash)?.shift();
+      if (!target) continue;
+      result.delete(op);
+      result.delete(target);
+      result.add({ kind: 'upload_move', from: op.path, fromRev: b.rev, path: target.path, parentRev: null, local: target.local });
+    } else if (op.kind === 'delete_local') {
+      const b = op.expect;
+      let target = downloadsByFileId.get(b.fileId);
+      if (!target || target.entry.contentHash !== b.contentHash || !result.has(target)) {
+        target = downloadsByHash.get(b.contentHash)?.find((d) => result.has(d));
+      }
+      if (!target || b.size === 0) continue;
+      result.delete(op);
+      result.delete(target);
+      result.add({ kind: 'move_local', from: op.path, path: target.path, entry: target.entry, expect: b });
+    }
+  }
+  return [...result];
+}
+
+/** The mass-delete guard: many local deletions at once wait for a person to confirm. */
+function holdMassDeletes(ops: Op[], baseCount: number, options: PlanOptions): { ops: Op[]; held: string[] } {
+  const deletes = ops.filter((op) => op.kind === 'delete_remote');
+  if (options.deletesConfirmed || !isMassDelete(deletes.length, baseCount, options)) return { ops, held: [] };
+  return { ops: ops.filter((op) => op.kind !== 'delete_remote'), held: deletes.map((op) => op.path).sort() };
+}
+
+/** True when deleting `count` of `total` synced files needs confirmation. */
+export function isMassDelete(count: number, total: number, options: Pick<PlanOptions, 'massDeleteCount' | 'massDeleteRatio'>): boolean {
+  return count > options.massDeleteCount && count > total * options.massDeleteRatio;
+}

@@ -1,0 +1,183 @@
+// Builds the local tree: a fast-glob walk (symlinks not followed, reported as skipped),
+// stat-only for files whose size, mtime and inode match what we already know, hashing only
+// the rest. A targeted scan refreshes just the paths the watcher hinted at.
+
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import fg from 'fast-glob';
+import { pathProblem, RESERVED_DIR } from '../../common/paths.js';
+import { hashSnapshot } from './hash-snapshot.js';
+import type { IgnoreRules } from './ignore-rules.js';
+import type { BaseTree, LocalEntry } from './types.js';
+
+/** A path the scan did not take, and why (shown as a per-file problem). */
+export interface Skipped {
+  path: string;
+  reason: string;
+}
+
+export interface ScanResult {
+  skipped: Skipped[];
+  /** Paths whose entry was (re)hashed in this scan. */
+  hashed: number;
+  /** Paths that changed while being hashed. */
+  unstable: string[];
+}
+
+interface Stat {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+const HASH_CONCURRENCY = 2;
+
+export class Scanner {
+  constructor(
+    private readonly root: string,
+    private readonly rules: () => IgnoreRules,
+    private readonly base: BaseTree,
+  ) {}
+
+  /** Replaces `tree` with the whole folder as it is now. */
+  async fullScan(tree: Map<string, LocalEntry>): Promise<ScanResult> {
+    const seen = new Set<string>();
+    const result = await this.walk('', tree, seen);
+    for (const path of tree.keys()) if (!seen.has(path)) tree.delete(path);
+    return result;
+  }
+
+  /** Refreshes the entries at and under `paths` (relative), leaving the rest of `tree` alone. */
+  async scanPaths(paths: Iterable<string>, tree: Map<string, LocalEntry>): Promise<ScanResult> {
+    const total: ScanResult = { skipped: [], hashed: 0, unstable: [] };
+    for (const path of collapse(paths)) {
+      let stat: Stat | null = null;
+      try {
+        stat = await lstat(join(this.root, path));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
+      }
+      if (stat?.isDirectory()) {
+        const seen = new Set<string>();
+        const result = await this.walk(path, tree, seen);
+        for (const key of tree.keys()) if (key.startsWith(path + '/') && !seen.has(key)) tree.delete(key);
+        total.skipped.push(...result.skipped);
+        total.hashed += result.hashed;
+        total.unstable.push(...result.unstable);
+        continue;
+      }
+      for (const key of [...tree.keys()]) if (key === path || key.startsWith(path + '/')) tree.delete(key);
+      if (!stat) continue;
+      const problem = this.problem(path, stat);
+      if (problem) {
+        if (problem !== 'ignored') total.skipped.push({ path, reason: problem });
+        continue;
+      }
+      const entries: [string, Stat][] = [[path, stat]];
+      const result = await this.hashChanged(entries, tree);
+      total.hashed += result.hashed;
+      total.unstable.push(...result.unstable);
+    }
+    return total;
+  }
+
+  private async walk(under: string, tree: Map<string, LocalEntry>, seen: Set<string>): Promise<ScanResult> {
+    const entries = await fg.async('**', {
+      cwd: under ? join(this.root, under) : this.root,
+      dot: true,
+      onlyFiles: false,
+      markDirectories: true,
+      followSymbolicLinks: false,
+      stats: true,
+      ignore: under ? [] : [`${RESERVED_DIR}/**`],
+      suppressErrors: true,
+    });
+    const skipped: Skipped[] = [];
+    const files: [string, Stat][] = [];
+    for (const entry of entries) {
+      const path = under ? `${under}/${entry.path}` : entry.path;
+      if (path.endsWith('/')) continue;
+      const problem = this.problem(path, entry.stats as Stat);
+      if (problem === 'ignored') continue;
+      if (problem) {
+        skipped.push({ path, reason: problem });
+        continue;
+      }
+      seen.add(path);
+      files.push([path, entry.stats as Stat]);
+    }
+    const { hashed, unstable } = await this.hashChanged(files, tree);
+    return { skipped, hashed, unstable };
+  }
+
+  /** 'ignored', a reason to report, or null for a file to sync. */
+  private problem(path: string, stat: Stat): string | null {
+    if (this.rules().ignores(path)) return 'ignored';
+    if (stat.isSymbolicLink()) return 'symbolic link, not followed';
+    if (!stat.isFile()) return stat.isDirectory() ? 'ignored' : 'not a regular file';
+    const bad = pathProblem(path);
+    if (bad) return bad;
+    if (path !== path.normalize('NFC')) return 'name is not in Unicode NFC form';
+    return null;
+  }
+
+  /** Stat-only for known files; hashes the others, a few at a time. */
+  private async hashChanged(files: [string, Stat][], tree: Map<string, LocalEntry>): Promise<{ hashed: number; unstable: string[] }> {
+    const todo: [string, Stat][] = [];
+    for (const [path, stat] of files) {
+      const known = tree.get(path);
+      if (known && known.contentHash !== null && sameStat(known, stat)) continue;
+      const base = this.base.get(path);
+      if (base && sameStat(base, stat)) {
+        tree.set(path, { path, size: stat.size, mtime: stat.mtimeMs, ino: stat.ino, contentHash: base.contentHash });
+        continue;
+      }
+      todo.push([path, stat]);
+    }
+    const unstable: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const [path, stat] = todo[next++];
+        let snapshot = null;
+        try {
+          snapshot = await hashSnapshot(join(this.root, path));
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') {
+            tree.delete(path);
+            continue;
+          }
+          throw error;
+        }
+        if (!snapshot) {
+          unstable.push(path);
+          tree.set(path, { path, size: stat.size, mtime: stat.mtimeMs, ino: stat.ino, contentHash: null });
+        } else {
+          tree.set(path, { path, size: snapshot.size, mtime: snapshot.mtime, ino: snapshot.ino, contentHash: snapshot.contentHash, blocks: snapshot.blocks });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: HASH_CONCURRENCY }, worker));
+    return { hashed: todo.length, unstable };
+  }
+}
+
+export function sameStat(known: { size: number; mtime: number; ino: number }, stat: { size: number; mtimeMs: number; ino: number }): boolean {
+  return known.size === stat.size && known.mtime === stat.mtimeMs && known.ino === stat.ino;
+}
+
+/** Drops hints covered by a parent hint, so each subtree is scanned once. */
+function collapse(paths: Iterable<string>): string[] {
+  const sorted = [...new Set(paths)].sort();
+  const out: string[] = [];
+  for (const path of sorted) {
+    const last = out.at(-1);
+    if (last !== undefined && (path === last || path.startsWith(last + '/'))) continue;
+    out.push(path);
+  }
+  return out;
+}

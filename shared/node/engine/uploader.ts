@@ -1,0 +1,152 @@
+// Pushes local changes: commit first, upload only the blocks the server says it lacks
+// (small ones batched, big ones several in flight), then commit again. Block bytes are
+// re-read from the file and re-hashed: a file that changed since its scan is not published.
+
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BlockHash, BlockRef } from '../../common/blocks.js';
+import { SyncError, type ErrorData } from '../../common/errors.js';
+import type { CommitChange, CommitResult, JournalEntry } from '../../common/protocol.js';
+import { blockHashOf } from '../blocks/content-hash.js';
+import type { RemoteStore } from '../remote/remote-store.js';
+
+/** A change to commit, with where its blocks can be read when the server asks for them. */
+export interface OutgoingChange {
+  change: CommitChange;
+  /** Blocks of the local file (for puts). */
+  blocks?: BlockRef[];
+}
+
+export type UploadOutcome =
+  | { status: 'committed'; entry: JournalEntry }
+  | { status: 'conflict'; current: JournalEntry | null }
+  | { status: 'changed' } // the file moved on while uploading: retried after a rescan
+  | { status: 'failed'; error: ErrorData };
+
+const COMMIT_BATCH = 500;
+const SMALL_BLOCK = 1024 * 1024;
+const BATCH_BYTES = 8 * 1024 * 1024;
+const LARGE_IN_FLIGHT = 4;
+
+export interface UploadContext {
+  root: string;
+  device: string;
+  remote: RemoteStore;
+  onBlockSent?(bytes: number): void;
+}
+
+/** Commits `changes` (any mix of put, move, delete); one outcome per change, same order. */
+export async function pushChanges(changes: OutgoingChange[], context: UploadContext): Promise<UploadOutcome[]> {
+  const outcomes: UploadOutcome[] = [];
+  for (let start = 0; start < changes.length; start += COMMIT_BATCH) {
+    outcomes.push(...(await pushBatch(changes.slice(start, start + COMMIT_BATCH), context)));
+  }
+  return outcomes;
+}
+
+async function pushBatch(changes: OutgoingChange[], context: UploadContext): Promise<UploadOutcome[]> {
+  const outcomes: UploadOutcome[] = new Array(changes.length);
+  const first: CommitResult[] = (await context.remote.commit(context.device, changes.map((c) => c.change))).results;
+  const retry: number[] = [];
+  const wanted = new Map<BlockHash, { path: string; ref: BlockRef; index: number }>();
+  first.forEach((result, i) => {
+    if (result.status !== 'need_blocks') {
+      outcomes[i] = toOutcome(result);
+      return;
+    }
+    const blocks = changes[i].blocks ?? [];
+    const missing = new Set(result.missing);
+    for (const ref of blocks) if (missing.has(ref.hash) && !wanted.has(ref.hash)) wanted.set(ref.hash, { path: changes[i].change.path, ref, index: i });
+    retry.push(i);
+  });
+  if (retry.length === 0) return outcomes;
+
+  const changed = await uploadBlocks([...wanted.values()], context);
+  const again = retry.filter((i) => !changed.has(i));
+  for (const i of changed) outcomes[i] = { status: 'changed' };
+  if (again.length > 0) {
+    const second = (await context.remote.commit(context.device, again.map((i) => changes[i].change))).results;
+    second.forEach((result, k) => {
+      outcomes[again[k]] =
+        result.status === 'need_blocks'
+          ? { status: 'failed', error: { code: 'need_blocks', message: `upload "${changes[again[k]].change.path}": server still lacks ${result.missing.length} blocks` } }
+          : toOutcome(result);
+    });
+  }
+  return outcomes;
+}
+
+function toOutcome(result: CommitResult): UploadOutcome {
+  if (result.status === 'committed') return { status: 'committed', entry: result.entry };
+  if (result.status === 'conflict') return { status: 'conflict', current: result.current };
+  if (result.status === 'rejected') return { status: 'failed', error: result.error };
+  return { status: 'failed', error: { code: 'internal', message: 'unexpected need_blocks' } };
+}
+
+/** Uploads the wanted blocks; returns the indexes of changes whose file changed meanwhile. */
+async function uploadBlocks(wanted: { path: string; ref: BlockRef; index: number }[], context: UploadContext): Promise<Set<number>> {
+  const changed = new Set<number>();
+  const read = async (item: { path: string; ref: BlockRef; index: number }): Promise<Buffer | null> => {
+    const bytes = await readBlock(join(context.root, item.path), item.ref);
+    if (!bytes) changed.add(item.index);
+    return bytes;
+  };
+  const small = wanted.filter((w) => w.ref.size < SMALL_BLOCK);
+  const large = wanted.filter((w) => w.ref.size >= SMALL_BLOCK);
+
+  let batch: { hash: BlockHash; bytes: Uint8Array }[] = [];
+  let batchBytes = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const sending = batch;
+    batch = [];
+    batchBytes = 0;
+    await context.remote.putBlocks(sending);
+    for (const b of sending) context.onBlockSent?.(b.bytes.length);
+  };
+  const smallTask = (async () => {
+    for (const item of small) {
+      const bytes = await read(item);
+      if (!bytes) continue;
+      batch.push({ hash: item.ref.hash, bytes });
+      batchBytes += bytes.length;
+      if (batchBytes >= BATCH_BYTES) await flush();
+    }
+    await flush();
+  })();
+  let next = 0;
+  const largeWorker = async () => {
+    while (next < large.length) {
+      const item = large[next++];
+      const bytes = await read(item);
+      if (!bytes) continue;
+      await context.remote.putBlock(item.ref.hash, bytes);
+      context.onBlockSent?.(bytes.length);
+    }
+  };
+  await Promise.all([smallTask, ...Array.from({ length: LARGE_IN_FLIGHT }, largeWorker)]);
+  return changed;
+}
+
+/** The block's bytes if the file still holds them; null if it changed or vanished. */
+async function readBlock(path: string, ref: BlockRef): Promise<Buffer | null> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new SyncError('io', `upload "${path}": ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    const bytes = Buffer.allocUnsafe(ref.size);
+    let filled = 0;
+    while (filled < ref.size) {
+      const { bytesRead } = await handle.read(bytes, filled, ref.size - filled, ref.offset + filled);
+      if (bytesRead === 0) return null;
+      filled += bytesRead;
+    }
+    return blockHashOf(bytes) === ref.hash ? bytes : null;
+  } finally {
+    await handle.close();
+  }
+}
