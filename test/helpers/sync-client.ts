@@ -1,0 +1,97 @@
+// In-process sync clients for integration tests: a real engine over a real HttpRemote,
+// each with its own temp folder and state dir, against a server from server-process.ts.
+
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { HttpRemote } from '../../shared/node/remote/http-remote.js';
+import { SyncEngine, type EngineOptions, type SyncOutcome } from '../../shared/node/engine/engine.js';
+
+export interface TestClient {
+  root: string;
+  stateDir: string;
+  device: string;
+  engine: SyncEngine;
+  remote: HttpRemote;
+  /** One full sync; rejects with the reason unless both sides agree (unless `allowDisagree`). */
+  sync(allowDisagree?: boolean): Promise<SyncOutcome>;
+  write(path: string, data: string | Buffer): Promise<void>;
+  read(path: string): Promise<string>;
+  /** Every synced file (relative, sorted), without the `.hsync/` folder. */
+  files(): Promise<string[]>;
+  /** path → sha256 of the bytes, for comparing whole trees. */
+  tree(): Promise<Record<string, string>>;
+  /** Stops the engine (and a fresh one can be made on the same folder and state). */
+  close(): Promise<void>;
+  /** A new engine on the same folder and state, as after a restart. */
+  reopen(options?: Partial<EngineOptions>): Promise<TestClient>;
+}
+
+export interface ClientOptions extends Partial<EngineOptions> {
+  root?: string;
+  stateDir?: string;
+}
+
+export async function makeClient(url: string, token: string, device: string, options: ClientOptions = {}): Promise<TestClient> {
+  const root = options.root ?? (await mkdtemp(join(tmpdir(), `hsync-${device}-`)));
+  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), `hsync-state-${device}-`)));
+  const remote = new HttpRemote(url, token);
+  const engine = new SyncEngine({ root, stateDir, remote, device, watch: false, ...options });
+  let closed = false;
+  const client: TestClient = {
+    root,
+    stateDir,
+    device,
+    engine,
+    remote,
+    async sync(allowDisagree = false) {
+      const outcome = await engine.syncOnce();
+      if (!outcome.agreed && !allowDisagree) throw new Error(`sync ${device}: ${outcome.reason}`);
+      return outcome;
+    },
+    async write(path, data) {
+      await mkdir(dirname(join(root, path)), { recursive: true });
+      await writeFile(join(root, path), data);
+    },
+    read: (path) => readFile(join(root, path), 'utf8'),
+    files: () => listFiles(root),
+    async tree() {
+      const out: Record<string, string> = {};
+      for (const path of await listFiles(root)) out[path] = createHash('sha256').update(await readFile(join(root, path))).digest('hex');
+      return out;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await engine.stop();
+      remote.close();
+    },
+    async reopen(more = {}) {
+      await client.close();
+      return makeClient(url, token, device, { ...options, ...more, root, stateDir });
+    },
+  };
+  return client;
+}
+
+export async function listFiles(root: string, under = ''): Promise<string[]> {
+  const out: string[] = [];
+  let names;
+  try {
+    names = await readdir(join(root, under), { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const entry of names) {
+    const rel = under ? `${under}/${entry.name}` : entry.name;
+    if (rel === '.hsync') continue;
+    if (entry.isDirectory()) out.push(...(await listFiles(root, rel)));
+    else out.push(rel);
+  }
+  return out.sort();
+}
+
+export async function removeDirs(...dirs: string[]): Promise<void> {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+}
