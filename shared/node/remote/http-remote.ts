@@ -20,6 +20,13 @@ import type {
   RestoreResponse,
   RevisionsResponse,
 } from '../../common/protocol.js';
+import type {
+  BlockUrlsRequest,
+  BlockUrlsResponse,
+  ConfirmBlocksRequest,
+  ConfirmBlocksResponse,
+} from '../../common/tier-protocol.js';
+import type { TierStats } from '../../common/tier-stats.js';
 import type { RemoteStore, TransferCounters } from './remote-store.js';
 
 export interface HttpRemoteOptions {
@@ -127,6 +134,21 @@ export class HttpRemote implements RemoteStore {
   async restore(device: string, path: string, rev: number): Promise<JournalEntry> {
     const { entry } = await this.json<RestoreResponse>('POST', '/v1/restore', { path, rev, device });
     return entry;
+  }
+
+  /** Signed (in-house) or presigned (S3) URLs for moving blocks directly; see tier-protocol.ts. */
+  async blockUrls(request: BlockUrlsRequest): Promise<BlockUrlsResponse> {
+    return this.json('POST', '/v1/blocks/urls', request);
+  }
+
+  /** Records blocks uploaded through URLs for this namespace, once the server has checked them. */
+  async confirmBlocks(request: ConfirmBlocksRequest): Promise<ConfirmBlocksResponse> {
+    return this.json('POST', '/v1/blocks/confirm', request);
+  }
+
+  /** Blocks and bytes per storage tier and their estimated monthly cost (GET /v1/stats). */
+  async tierStats(): Promise<TierStats> {
+    return this.json('GET', '/v1/stats');
   }
 
   private async putBatch(blocks: { hash: BlockHash; bytes: Uint8Array }[]): Promise<void> {

@@ -1,0 +1,266 @@
+// A RemoteStore that keeps syncing when the in-house block service fails. Block writes and
+// reads go to the in-house service through the wrapped store; when it fails in a way that
+// means "down" (refused, timeout, 5xx: 'unavailable'; full: 'disk_full'), the blocks go to
+// S3 through URLs the metadata service presigns, and are confirmed with it afterwards. A
+// circuit breaker (circuit-breaker.ts) stops trying the dead service on every block and
+// lets one real request through as a probe, with growing delays, until it answers again.
+//
+// Every block read from either tier is hash-checked before it is returned. Metadata calls
+// (commit, list, long-poll…) pass straight through: the metadata service is the authority
+// and has no fallback.
+
+import { createHash } from 'node:crypto';
+import type { BlockHash } from '../../common/blocks.js';
+import { SyncError, hasCode } from '../../common/errors.js';
+import type { AccountResponse, CommitChange, CommitResponse, JournalEntry, ListResponse, LongpollResponse } from '../../common/protocol.js';
+import type { StorageState } from '../../common/sync-api.js';
+import type { BlockUrl, BlockUrlsRequest, BlockUrlsResponse, ConfirmBlocksRequest, ConfirmBlocksResponse } from '../../common/tier-protocol.js';
+import type { BlockTier, TierStats } from '../../common/tier-stats.js';
+import { CLOSED, DEFAULT_BREAKER, admit, recordFailure, recordSuccess, type BreakerPolicy, type BreakerState } from './circuit-breaker.js';
+import type { RemoteStore, TransferCounters } from './remote-store.js';
+import { UrlTransfer } from './url-transfer.js';
+
+/** What the decorator needs beyond RemoteStore: HttpRemote provides all of it. */
+export interface TierRoutes {
+  blockUrls(request: BlockUrlsRequest): Promise<BlockUrlsResponse>;
+  confirmBlocks(request: ConfirmBlocksRequest): Promise<ConfirmBlocksResponse>;
+  tierStats?(): Promise<TierStats>;
+}
+
+export interface TieredRemoteOptions {
+  breaker?: BreakerPolicy;
+  /** Clock in ms; a fake one in tests. */
+  now?: () => number;
+  /** Jitter source in [0, 1). */
+  random?: () => number;
+  /** Block transfers to S3 in flight at once. */
+  concurrency?: number;
+  /** Timeout of one transfer to a URL. */
+  urlTimeoutMs?: number;
+  /** Called whenever storage() would answer differently. */
+  onStorageChange?: (state: StorageState) => void;
+}
+
+/** Hashes per URL or confirm request, to keep each JSON body small. */
+const URL_BATCH = 500;
+
+const DEGRADED = 'degraded: using S3 fallback';
+
+export class TieredRemote implements RemoteStore {
+  private breaker: BreakerState = CLOSED;
+  private readonly policy: BreakerPolicy;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly concurrency: number;
+  private readonly transfer: UrlTransfer;
+  private placement: BlockTier = 'inhouse';
+  private tiers: StorageState['tiers'] = null;
+  private lastState = '';
+
+  constructor(
+    private readonly inner: RemoteStore & TierRoutes,
+    private readonly options: TieredRemoteOptions = {},
+  ) {
+    this.policy = options.breaker ?? DEFAULT_BREAKER;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.concurrency = options.concurrency ?? 8;
+    this.transfer = new UrlTransfer(inner.counters, { timeoutMs: options.urlTimeoutMs, maxSockets: this.concurrency });
+    this.lastState = JSON.stringify(this.storage());
+  }
+
+  get url(): string {
+    return this.inner.url;
+  }
+
+  get counters(): TransferCounters {
+    return this.inner.counters;
+  }
+
+  /** Where blocks are going now, for the engine's status ("degraded: using S3 fallback"). */
+  storage(): StorageState {
+    if (this.placement === 's3') return { mode: 's3', detail: 'namespace stored in S3', tiers: this.tiers };
+    const degraded = this.breaker.kind !== 'closed' || this.breaker.failures > 0;
+    return degraded
+      ? { mode: 'fallback', detail: DEGRADED, tiers: this.tiers }
+      : { mode: 'inhouse', detail: 'in-house block store', tiers: this.tiers };
+  }
+
+  /** Fetches the server's per-tier figures into storage().tiers; resolves false if the server has none. */
+  async refreshTierStats(): Promise<boolean> {
+    if (!this.inner.tierStats) return false;
+    const stats = await this.inner.tierStats();
+    this.tiers = { inhouse: { ...stats.tiers.inhouse }, s3: { ...stats.tiers.s3 } };
+    this.changed();
+    return true;
+  }
+
+  async account(): Promise<AccountResponse> {
+    const account = await this.inner.account();
+    const placement = (account as { placement?: unknown }).placement;
+    if (placement === 's3' || placement === 'inhouse') {
+      this.placement = placement;
+      this.changed();
+    }
+    return account;
+  }
+
+  commit(device: string, changes: CommitChange[]): Promise<CommitResponse> {
+    return this.inner.commit(device, changes);
+  }
+
+  list(cursor: number, limit?: number): Promise<ListResponse> {
+    return this.inner.list(cursor, limit);
+  }
+
+  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal): Promise<LongpollResponse> {
+    return this.inner.longpoll(cursor, timeoutSec, signal);
+  }
+
+  missingBlocks(hashes: BlockHash[]): Promise<BlockHash[]> {
+    return this.inner.missingBlocks(hashes);
+  }
+
+  revisions(path: string): Promise<JournalEntry[]> {
+    return this.inner.revisions(path);
+  }
+
+  restore(device: string, path: string, rev: number): Promise<JournalEntry> {
+    return this.inner.restore(device, path, rev);
+  }
+
+  async putBlock(hash: BlockHash, bytes: Uint8Array): Promise<void> {
+    const tried = await this.inhouse(() => this.inner.putBlock(hash, bytes));
+    if (!tried.ok) await this.putViaUrls([{ hash, bytes }], tried.error);
+  }
+
+  async putBlocks(blocks: { hash: BlockHash; bytes: Uint8Array }[]): Promise<void> {
+    if (blocks.length === 0) return;
+    const tried = await this.inhouse(() => this.inner.putBlocks(blocks));
+    if (!tried.ok) await this.putViaUrls(blocks, tried.error);
+  }
+
+  async getBlock(hash: BlockHash): Promise<Buffer> {
+    const tried = await this.inhouse(() => this.inner.getBlock(hash), ['hash_mismatch', 'not_found']);
+    if (tried.ok) return tried.value;
+    return this.getViaUrls(hash, tried.error);
+  }
+
+  /** Closes idle sockets of the URL transfers (the wrapped store closes its own). */
+  close(): void {
+    this.transfer.close();
+  }
+
+  /**
+   * Runs `call` against the in-house service if the breaker admits it. Failures meaning
+   * "service down" count against the breaker; `alsoFallBackOn` codes (a bad or missing
+   * block on an otherwise healthy service) fall back without counting. Anything else —
+   * the client's own mistake, an auth failure — is thrown as is.
+   */
+  private async inhouse<T>(
+    call: () => Promise<T>,
+    alsoFallBackOn: string[] = [],
+  ): Promise<{ ok: true; value: T } | { ok: false; error: SyncError | null }> {
+    const gate = admit(this.breaker, this.now(), this.policy);
+    this.setBreaker(gate.state);
+    if (!gate.allowed) return { ok: false, error: null };
+    try {
+      const value = await call();
+      this.setBreaker(recordSuccess(this.breaker));
+      return { ok: true, value };
+    } catch (error) {
+      if (hasCode(error, 'unavailable') || hasCode(error, 'disk_full')) {
+        this.setBreaker(recordFailure(this.breaker, this.now(), this.policy, this.random()));
+        return { ok: false, error: error as SyncError };
+      }
+      if (alsoFallBackOn.some((code) => hasCode(error, code as SyncError['code']))) {
+        return { ok: false, error: error as SyncError };
+      }
+      throw error;
+    }
+  }
+
+  private async putViaUrls(blocks: { hash: BlockHash; bytes: Uint8Array }[], cause: SyncError | null): Promise<void> {
+    const byHash = new Map(blocks.map((b) => [b.hash, b.bytes]));
+    const hashes = [...byHash.keys()];
+    try {
+      for (let start = 0; start < hashes.length; start += URL_BATCH) {
+        const batch = hashes.slice(start, start + URL_BATCH);
+        const { urls } = await this.inner.blockUrls({ op: 'put', hashes: batch, tier: 's3' });
+        const given = new Set(urls.map((u) => u.hash));
+        const lacking = batch.filter((h) => !given.has(h));
+        if (lacking.length > 0) {
+          throw new SyncError('unavailable', `upload block ${lacking[0]}: server gave no upload URL (${lacking.length} blocks)`);
+        }
+        await this.pool(urls, (u) => this.transfer.put(u.url, byHash.get(u.hash)!, `upload block ${u.hash} to ${u.tier}`));
+        for (const tier of new Set(urls.map((u) => u.tier))) {
+          const stored = urls.filter((u) => u.tier === tier).map((u) => ({ hash: u.hash, size: byHash.get(u.hash)!.length }));
+          const { missing } = await this.inner.confirmBlocks({ tier, blocks: stored });
+          if (missing.length > 0) {
+            throw new SyncError('unavailable', `upload block ${missing[0]}: ${tier} does not hold it after upload (${missing.length} blocks)`);
+          }
+        }
+      }
+    } catch (error) {
+      if (cause && error instanceof SyncError) {
+        throw new SyncError(error.code, `${error.message}; in-house store failed first: ${cause.message}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  private async getViaUrls(hash: BlockHash, cause: SyncError | null): Promise<Buffer> {
+    let urls: BlockUrl[];
+    try {
+      ({ urls } = await this.inner.blockUrls({ op: 'get', hashes: [hash], tier: 's3' }));
+    } catch (error) {
+      throw cause ?? error;
+    }
+    const sources = urls.filter((u) => u.hash === hash && u.method === 'GET');
+    let last: unknown = cause ?? new SyncError('unavailable', `download block ${hash}: in-house store skipped (circuit open) and no other source`);
+    for (const source of sources) {
+      try {
+        const bytes = await this.transfer.get(source.url, `download block ${hash} from ${source.tier}`);
+        const actual = createHash('sha256').update(bytes).digest('hex');
+        if (actual !== hash) {
+          throw new SyncError('hash_mismatch', `download block ${hash} from ${source.tier}: ${bytes.length} bytes hash to ${actual}`);
+        }
+        return bytes;
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw last;
+  }
+
+  /** Runs `work` over `items` with at most `concurrency` in flight; the first failure wins. */
+  private async pool(items: BlockUrl[], work: (item: BlockUrl) => Promise<void>): Promise<void> {
+    let next = 0;
+    let failure: unknown = null;
+    const worker = async () => {
+      while (failure === null && next < items.length) {
+        const item = items[next++];
+        try {
+          await work(item);
+        } catch (error) {
+          failure ??= error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, items.length) }, worker));
+    if (failure !== null) throw failure;
+  }
+
+  private setBreaker(state: BreakerState): void {
+    this.breaker = state;
+    this.changed();
+  }
+
+  private changed(): void {
+    const state = this.storage();
+    const key = JSON.stringify(state);
+    if (key === this.lastState) return;
+    this.lastState = key;
+    this.options.onStorageChange?.(state);
+  }
+}

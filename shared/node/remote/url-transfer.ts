@@ -1,0 +1,88 @@
+// Plain HTTP transfers to absolute URLs handed out by the metadata service (presigned S3
+// URLs, signed block-service URLs). No Authorization header: the URL is the credential.
+// Bodies go out as one Buffer with a Content-Length, so what arrives is the plain bytes.
+
+import http from 'node:http';
+import https from 'node:https';
+import { SyncError } from '../../common/errors.js';
+import type { TransferCounters } from './remote-store.js';
+
+export interface UrlTransferOptions {
+  timeoutMs?: number;
+  maxSockets?: number;
+}
+
+export class UrlTransfer {
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly counters: TransferCounters, options: UrlTransferOptions = {}) {
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
+    this.httpAgent = new http.Agent(agentOptions);
+    this.httpsAgent = new https.Agent(agentOptions);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  /** PUTs `bytes`; any non-2xx is an error ('unavailable' for 5xx and network failures). */
+  async put(url: string, bytes: Uint8Array, operation: string): Promise<void> {
+    const body = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const res = await this.request('PUT', url, body, operation);
+    if (res.status < 200 || res.status >= 300) throw statusError(res.status, operation);
+  }
+
+  /** GETs the body; the caller hash-checks it. */
+  async get(url: string, operation: string): Promise<Buffer> {
+    const res = await this.request('GET', url, undefined, operation);
+    if (res.status < 200 || res.status >= 300) throw statusError(res.status, operation);
+    return res.body;
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private request(method: string, url: string, body: Buffer | undefined, operation: string): Promise<{ status: number; body: Buffer }> {
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    if (!secure && target.protocol !== 'http:') {
+      return Promise.reject(new SyncError('bad_request', `${operation}: server handed out a non-HTTP URL`));
+    }
+    return new Promise((resolve, reject) => {
+      const fail = (error: Error) =>
+        reject(new SyncError('unavailable', `${operation}: ${target.host} unreachable (${error.message})`, { cause: error }));
+      const req = (secure ? https : http).request(
+        target,
+        {
+          method,
+          agent: secure ? this.httpsAgent : this.httpAgent,
+          headers: body ? { 'content-length': body.length, 'content-type': 'application/octet-stream' } : {},
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            this.counters.receivedBytes += chunk.length;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+          res.on('error', fail);
+          res.on('aborted', () => fail(new Error('response truncated')));
+        },
+      );
+      req.setTimeout(this.timeoutMs, () => req.destroy(new Error('timed out')));
+      req.on('error', fail);
+      if (body) this.counters.sentBytes += body.length;
+      req.end(body);
+    });
+  }
+}
+
+function statusError(status: number, operation: string): SyncError {
+  if (status === 403) return new SyncError('forbidden', `${operation}: URL refused (HTTP 403; expired or not valid)`);
+  if (status === 404) return new SyncError('not_found', `${operation}: no such block (HTTP 404)`);
+  if (status === 507) return new SyncError('disk_full', `${operation}: storage full (HTTP 507)`);
+  if (status === 422) return new SyncError('hash_mismatch', `${operation}: bytes refused (HTTP 422)`);
+  if (status >= 500) return new SyncError('unavailable', `${operation}: HTTP ${status}`);
+  return new SyncError('bad_request', `${operation}: HTTP ${status}`);
+}

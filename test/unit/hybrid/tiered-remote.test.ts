@@ -1,0 +1,245 @@
+// TieredRemote against a stand-in metadata service (a real HTTP server in this process,
+// with faults on demand: 503, 507, a hang) and s3rver as the S3 tier. The stand-in lets
+// these tests choose exactly when the in-house store fails; the real server's split mode
+// is exercised by test/integration/hybrid.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, test } from 'node:test';
+import type { BlockHash } from '../../../shared/common/blocks.js';
+import type { StorageState } from '../../../shared/common/sync-api.js';
+import type { BlockUrlsRequest, ConfirmBlocksRequest } from '../../../shared/common/tier-protocol.js';
+import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
+import { TieredRemote } from '../../../shared/node/remote/tiered-remote.js';
+import { s3ConfigFrom } from '../../../server/tiers/s3-config.js';
+import { S3Tier } from '../../../server/tiers/s3-tier.js';
+import { S3RVER_CREDENTIALS, startS3rver, type S3rverPeer } from '../../helpers/s3rver.js';
+
+Object.assign(process.env, S3RVER_CREDENTIALS);
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex') as BlockHash;
+
+type Fault = 'none' | 503 | 507 | 'hang';
+const stand = {
+  fault: 'none' as Fault,
+  inhouse: new Map<string, Buffer>(),
+  s3Owned: new Set<string>(),
+  inhouseRequests: 0,
+  corruptInhouse: false,
+};
+let peer: S3rverPeer;
+let s3: S3Tier;
+let server: http.Server;
+let base: string;
+
+function body(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+  });
+}
+const json = (res: http.ServerResponse, status: number, value: unknown) =>
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+
+async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<unknown> {
+  const path = req.url ?? '';
+  const data = await body(req);
+  if (path === '/v1/blocks/urls') {
+    const r = JSON.parse(data.toString()) as BlockUrlsRequest;
+    const expiresAt = Math.floor(Date.now() / 1000) + 300;
+    if (r.op === 'put') {
+      const urls = await Promise.all(r.hashes.map(async (hash) => ({ hash, tier: 's3', method: 'PUT', url: await s3.presignPut(hash, 300), expiresAt })));
+      return json(res, 200, { urls, denied: [] });
+    }
+    const owned = r.hashes.filter((h) => stand.s3Owned.has(h));
+    const urls = await Promise.all(owned.map(async (hash) => ({ hash, tier: 's3', method: 'GET', url: await s3.presignGet(hash, 300), expiresAt })));
+    return json(res, 200, { urls, denied: r.hashes.filter((h) => !stand.s3Owned.has(h)) });
+  }
+  if (path === '/v1/blocks/confirm') {
+    const r = JSON.parse(data.toString()) as ConfirmBlocksRequest;
+    const confirmed: string[] = [];
+    const missing: string[] = [];
+    for (const { hash, size } of r.blocks) {
+      if ((await s3.head(hash)) === size) {
+        stand.s3Owned.add(hash);
+        confirmed.push(hash);
+      } else missing.push(hash);
+    }
+    return json(res, 200, { confirmed, missing });
+  }
+  stand.inhouseRequests++;
+  if (stand.fault === 'hang') return; // never answers
+  if (stand.fault !== 'none') return json(res, stand.fault, { error: { code: 'unavailable', message: 'block store down' } });
+  const m = /^\/v1\/blocks\/([0-9a-f]{64})$/.exec(path);
+  if (m && req.method === 'PUT') {
+    if (sha(data) !== m[1]) return json(res, 422, { error: { code: 'hash_mismatch', message: 'bytes do not match' } });
+    stand.inhouse.set(m[1], data);
+    return json(res, 201, { hash: m[1], size: data.length });
+  }
+  if (m && req.method === 'GET') {
+    const bytes = stand.inhouse.get(m[1]);
+    if (!bytes) return json(res, 404, { error: { code: 'not_found', message: 'no such block' } });
+    const out = Buffer.from(bytes);
+    if (stand.corruptInhouse && out.length > 0) out[0] ^= 1;
+    return res.writeHead(200, { 'content-length': out.length }).end(out);
+  }
+  if (path === '/v1/blocks/batch') {
+    const stored: string[] = [];
+    for (let at = 0; at < data.length; ) {
+      const hash = data.subarray(at, at + 32).toString('hex');
+      const size = data.readUInt32BE(at + 32);
+      stand.inhouse.set(hash, data.subarray(at + 36, at + 36 + size));
+      stored.push(hash);
+      at += 36 + size;
+    }
+    return json(res, 200, { stored });
+  }
+  json(res, 404, { error: { code: 'not_found', message: 'no route' } });
+}
+
+before(async () => {
+  peer = await startS3rver();
+  s3 = new S3Tier(s3ConfigFrom({ 's3-endpoint': peer.endpoint, 's3-region': peer.region, 's3-bucket': peer.bucket, 's3-path-style': true })!);
+  server = http.createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(async () => {
+  server.closeAllConnections();
+  server.close();
+  s3.close();
+  await peer.stop();
+});
+beforeEach(() => {
+  stand.fault = 'none';
+  stand.inhouseRequests = 0;
+  stand.corruptInhouse = false;
+});
+
+function remote(clock: { t: number }, timeoutMs = 30_000) {
+  const states: StorageState[] = [];
+  const inner = new HttpRemote(base, 'token', { timeoutMs });
+  const tiered = new TieredRemote(inner, {
+    now: () => clock.t,
+    random: () => 0,
+    breaker: { failureThreshold: 2, baseDelayMs: 1000, maxDelayMs: 8000 },
+    onStorageChange: (s) => states.push(s),
+  });
+  return { tiered, states, inner };
+}
+
+/** What s3rver holds for `hash`, read from its disk and hashed. */
+const inS3 = (hash: string) => {
+  try {
+    return sha(readFileSync(peer.objectPath(`blocks/${hash}`))) === hash;
+  } catch {
+    return false;
+  }
+};
+
+test('healthy in-house store: blocks go there, status says in-house, S3 untouched', async () => {
+  const { tiered } = remote({ t: 0 });
+  const b = randomBytes(1000);
+  await tiered.putBlock(sha(b), b);
+  assert.deepEqual(stand.inhouse.get(sha(b)), b);
+  assert.equal(inS3(sha(b)), false);
+  assert.equal(tiered.storage().mode, 'inhouse');
+  assert.deepEqual(await tiered.getBlock(sha(b)), b);
+});
+
+for (const fault of [503, 507] as const) {
+  test(`in-house answering ${fault}: blocks go to S3 as plain bytes, confirmed, status degraded`, async () => {
+    const { tiered, states } = remote({ t: 0 });
+    stand.fault = fault;
+    const blocks = [randomBytes(4 * 1024 * 1024), randomBytes(10), randomBytes(70_000)].map((bytes) => ({ hash: sha(bytes), bytes }));
+    await tiered.putBlocks(blocks);
+    for (const { hash } of blocks) {
+      assert.ok(inS3(hash), `block ${hash} is in S3 with the right bytes`);
+      assert.ok(stand.s3Owned.has(hash), 'confirmed with the metadata service');
+    }
+    assert.deepEqual(tiered.storage(), { mode: 'fallback', detail: 'degraded: using S3 fallback', tiers: null });
+    assert.equal(states.at(-1)?.mode, 'fallback');
+    // Reads fall back too, and come back hash-checked.
+    assert.deepEqual(await tiered.getBlock(blocks[1].hash), blocks[1].bytes);
+  });
+}
+
+test('the breaker stops hammering a dead store, probes with backoff, and recovers', async () => {
+  const clock = { t: 0 };
+  const { tiered, states } = remote(clock);
+  stand.fault = 503;
+  const put = async () => {
+    const b = randomBytes(64);
+    await tiered.putBlock(sha(b), b);
+    return sha(b);
+  };
+  await put();
+  await put();
+  assert.equal(stand.inhouseRequests, 2, 'two failures open the circuit');
+  for (let i = 0; i < 5; i++) await put();
+  assert.equal(stand.inhouseRequests, 2, 'open circuit: no more requests to the dead store');
+  clock.t = 1000;
+  await put();
+  assert.equal(stand.inhouseRequests, 3, 'one probe after the first delay');
+  await put();
+  assert.equal(stand.inhouseRequests, 3);
+  clock.t = 2999;
+  await put();
+  assert.equal(stand.inhouseRequests, 3, 'the next probe waits twice as long');
+  clock.t = 3000;
+  stand.fault = 'none';
+  const home = await put();
+  assert.equal(stand.inhouseRequests, 4);
+  assert.ok(stand.inhouse.has(home), 'the successful probe stored the block in-house');
+  assert.equal(tiered.storage().mode, 'inhouse');
+  assert.deepEqual(states.map((s) => s.mode), ['fallback', 'inhouse']);
+});
+
+test('a hanging store times out into the fallback', async () => {
+  const { tiered } = remote({ t: 0 }, 300);
+  stand.fault = 'hang';
+  const b = randomBytes(2000);
+  const started = Date.now();
+  await tiered.putBlock(sha(b), b);
+  assert.ok(Date.now() - started < 3000);
+  assert.ok(inS3(sha(b)));
+});
+
+test('a corrupt in-house block is never returned: the S3 copy is used instead', async () => {
+  const { tiered } = remote({ t: 0 });
+  const b = randomBytes(5000);
+  stand.fault = 503;
+  await tiered.putBlock(sha(b), b); // lands in S3
+  stand.fault = 'none';
+  stand.inhouse.set(sha(b), b);
+  stand.corruptInhouse = true;
+  assert.deepEqual(await tiered.getBlock(sha(b)), b);
+});
+
+test('S3 returning wrong bytes is rejected as hash_mismatch, never returned', async () => {
+  const { tiered } = remote({ t: 0 });
+  const b = randomBytes(3000);
+  stand.fault = 503;
+  await tiered.putBlock(sha(b), b);
+  const stale = Buffer.from(b);
+  stale[10] ^= 0xff;
+  writeFileSync(peer.objectPath(`blocks/${sha(b)}`), stale);
+  await assert.rejects(tiered.getBlock(sha(b)), (e: Error & { code?: string }) => e.code === 'hash_mismatch' && /from s3/.test(e.message));
+});
+
+test('a block no tier will give this namespace is not_found with the in-house reason', async () => {
+  const { tiered } = remote({ t: 0 });
+  const unknown = sha(randomBytes(8));
+  await assert.rejects(tiered.getBlock(unknown), { code: 'not_found' });
+});
+
+test('client mistakes are not fallbacks: a 422 from the store is thrown as is, nothing goes to S3', async () => {
+  const { tiered } = remote({ t: 0 });
+  const claimed = sha(randomBytes(16));
+  await assert.rejects(tiered.putBlock(claimed, Buffer.from('other bytes')), { code: 'hash_mismatch' });
+  assert.equal(inS3(claimed), false);
+  assert.equal(stand.s3Owned.has(claimed), false);
+  assert.equal(tiered.storage().mode, 'inhouse');
+});
