@@ -14,6 +14,7 @@ const commands: Record<string, Command> = {
   status: { summary: 'show what the running client is doing', load: () => import('./commands/status.js') },
   pause: { summary: 'pause the running client', load: () => import('./commands/pause.js') },
   resume: { summary: 'resume the running client', load: () => import('./commands/resume.js') },
+  sync: { summary: 'keep a folder in sync with a server', load: () => import('./commands/sync.js') },
 };
 
 export const help = `Usage: hsync <command> [options]

@@ -1,0 +1,102 @@
+// `hsync sync`: the headless client. With --once: scan, push, pull, exit 0 when the folder
+// and the server agree, 1 with a one-line reason otherwise. Without: keep syncing (watcher
+// and long-poll) with a local control endpoint, until SIGINT/SIGTERM.
+
+import { createHash } from 'node:crypto';
+import { hostname, homedir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { startControl } from '../../shared/node/api-bridge/control-server.js';
+import { defaultStateDir } from '../../shared/node/api-bridge/state-dir.js';
+import { EngineApi } from '../../shared/node/engine/engine-api.js';
+import { SyncEngine } from '../../shared/node/engine/engine.js';
+import { HttpRemote } from '../../shared/node/remote/http-remote.js';
+import { intOption, parse, stringOption, UsageError } from '../args.js';
+
+export const help = `Usage: hsync sync --folder DIR --server URL --token TOKEN [options]
+
+Keeps DIR in sync with the account TOKEN on the server at URL.
+
+Options:
+  --device NAME       this device's name in conflict copies and history (default: host name)
+  --state DIR         where the index, cursor and settings live (default: one folder per
+                      synced root under ~/.local/share/hybrid-sync/folders/)
+  --once              sync once and exit: 0 when folder and server agree, 1 otherwise
+  --confirm-deletes   let a held mass deletion through (the guard stops > 50 % and > 100 files)
+  --ui-port PORT      also serve the status window on 127.0.0.1:PORT (0 = any); prints "ui <url>"
+
+Without --once the client runs until SIGINT/SIGTERM, finishes the operation in flight and
+exits 0; "hsync status", "hsync pause" and "hsync resume" talk to it.`;
+
+/** Per-root state folder under the user's data dir, readable and unique per absolute path. */
+export function defaultFolderState(root: string, env: NodeJS.ProcessEnv = process.env): string {
+  const data = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
+  const id = createHash('sha256').update(root).digest('hex').slice(0, 12);
+  return join(data, 'hybrid-sync', 'folders', `${basename(root).replace(/[^\w.-]/g, '_') || 'root'}-${id}`);
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parse(argv, {
+    folder: { type: 'string' },
+    server: { type: 'string' },
+    token: { type: 'string' },
+    device: { type: 'string' },
+    state: { type: 'string' },
+    once: { type: 'boolean' },
+    'confirm-deletes': { type: 'boolean' },
+    'ui-port': { type: 'string' },
+  });
+  if (args.values.help) {
+    console.log(help);
+    return 0;
+  }
+  const root = resolve(stringOption(args, 'folder'));
+  const serverUrl = stringOption(args, 'server');
+  const token = stringOption(args, 'token');
+  if (!/^https?:\/\/[^\s/]+/.test(serverUrl)) throw new UsageError(`--server must be an http(s) URL, got "${serverUrl}"`);
+  if (token.trim() === '') throw new UsageError('--token is empty');
+  const device = stringOption(args, 'device', hostname() || 'device');
+  const explicitState = typeof args.values.state === 'string' ? resolve(args.values.state) : null;
+  const stateDir = explicitState ?? defaultFolderState(root);
+  const uiPort = args.values['ui-port'] === undefined ? undefined : intOption(args, 'ui-port', 0, 0, 65535);
+  const once = args.values.once === true;
+
+  const remote = new HttpRemote(serverUrl, token);
+  const log = (line: string) => process.stderr.write(`hsync sync: ${line}\n`);
+  const engine = new SyncEngine({ root, stateDir, remote, device, watch: !once, log: once ? undefined : log });
+  const api = new EngineApi(engine, stateDir, { folder: root, serverUrl, token, deviceName: device });
+
+  if (once) {
+    try {
+      const outcome = args.values['confirm-deletes'] ? (await engine.confirmDeletes(), engine.outcome()) : await engine.syncOnce();
+      if (!outcome.agreed) {
+        console.error(`hsync sync: ${outcome.reason}`);
+        return 1;
+      }
+      const status = engine.getStatus();
+      console.log(`in sync: ${engine.index.base.size} files, sent ${status.totals.sentBytes} bytes, received ${status.totals.receivedBytes} bytes`);
+      return 0;
+    } finally {
+      await engine.stop();
+      remote.close();
+    }
+  }
+
+  const control = await startControl(Object.assign(api, { subscribe: api.subscribe.bind(api) }), {
+    stateDir: explicitState ?? defaultStateDir(),
+    uiPort,
+  });
+  if (control.uiUrl) console.log(`ui ${control.uiUrl}`);
+  if (api.wasPaused) await engine.pause();
+  if (args.values['confirm-deletes']) void engine.confirmDeletes();
+  await engine.start();
+  console.log(`syncing ${root} with ${serverUrl} as "${device}"`);
+  await new Promise<void>((resolveStop) => {
+    const stop = () => resolveStop();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await engine.stop();
+  await control.close();
+  remote.close();
+  return 0;
+}

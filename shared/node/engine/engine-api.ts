@@ -1,0 +1,92 @@
+// The SyncApi (shared/common/sync-api.ts) over one engine, with settings kept by `conf` in
+// the state dir. Folder, server and token changes are stored and take effect at the next
+// start; the device name applies at once (it names conflict copies and commits).
+
+import Conf from 'conf';
+import type { Settings, SettingsPatch, SyncApi, SyncStatus } from '../../common/sync-api.js';
+import type { SyncEngine } from './engine.js';
+
+interface StoredSettings {
+  folder: string;
+  serverUrl: string;
+  token: string;
+  deviceName: string;
+  startAtLogin: boolean;
+  paused: boolean;
+}
+
+export class EngineApi implements SyncApi {
+  private readonly store: Conf<StoredSettings>;
+
+  constructor(
+    private readonly engine: SyncEngine,
+    stateDir: string,
+    initial: { folder: string; serverUrl: string; token: string; deviceName: string },
+  ) {
+    this.store = new Conf<StoredSettings>({
+      cwd: stateDir,
+      configName: 'settings',
+      projectName: 'hybrid-sync',
+      configFileMode: 0o600, // it holds the token
+      defaults: { ...initial, startAtLogin: false, paused: false },
+    });
+    // What the command line says wins over what was stored.
+    this.store.set({ ...this.store.store, ...initial });
+  }
+
+  /** Status pushes for SSE/IPC bridges; returns the unsubscribe function. */
+  subscribe(listener: (status: SyncStatus) => void): () => void {
+    return this.engine.status.subscribe(listener);
+  }
+
+  async getStatus(): Promise<SyncStatus> {
+    return this.engine.getStatus();
+  }
+
+  async pause(): Promise<void> {
+    this.store.set('paused', true);
+    await this.engine.pause();
+  }
+
+  async resume(): Promise<void> {
+    this.store.set('paused', false);
+    await this.engine.resume();
+  }
+
+  async syncNow(): Promise<void> {
+    await this.engine.syncNow();
+  }
+
+  async confirmDeletes(): Promise<void> {
+    await this.engine.confirmDeletes();
+  }
+
+  async cancelDeletes(): Promise<void> {
+    await this.engine.cancelDeletes();
+  }
+
+  /** True when the stored settings say the folder was left paused. */
+  get wasPaused(): boolean {
+    return this.store.get('paused');
+  }
+
+  async getSettings(): Promise<Settings> {
+    const s = this.store.store;
+    return {
+      folder: s.folder,
+      serverUrl: s.serverUrl,
+      deviceName: s.deviceName,
+      startAtLogin: s.startAtLogin,
+      paused: s.paused,
+      hasToken: s.token !== '',
+    };
+  }
+
+  async updateSettings(patch: SettingsPatch): Promise<Settings> {
+    for (const [key, value] of Object.entries(patch)) {
+      if (value !== undefined) this.store.set(key as keyof StoredSettings, value as never);
+    }
+    if (patch.deviceName !== undefined && patch.deviceName.trim() !== '') this.engine.device = patch.deviceName;
+    return this.getSettings();
+  }
+}
