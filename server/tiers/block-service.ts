@@ -1,0 +1,143 @@
+// The block service on its own (`hsync server --role blocks`): a hash-verifying,
+// content-addressed store that knows nothing of users. Every request carries a grant
+// signed by the metadata service with the shared key (server/signing/block-grant.ts);
+// the grant names the method, the block and an expiry, and nothing else is trusted.
+//
+// Blocks are loose files under <data>/blocks/<aa>/<hash>, written as in the single
+// process: temp file, hash while streaming, fsync, rename, fsync the directory.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFile, stat, unlink } from 'node:fs/promises';
+import { SyncError } from '../../shared/common/errors.js';
+import { BlockFiles } from '../blocks/block-files.js';
+import { receiveBlock } from '../blocks/put-block.js';
+import { sendJson } from '../http/respond.js';
+import { createRouter, type Context, type Route } from '../http/router.js';
+import { checkGrant } from '../signing/block-grant.js';
+import { checkBytes } from './inhouse-store.js';
+
+export interface BlockServiceOptions {
+  dataDir: string;
+  key: Buffer;
+  host?: string;
+  port?: number;
+  /** Clock in Unix seconds, for grant expiry (tests move it). */
+  nowSec?: () => number;
+}
+
+export interface RunningBlockService {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startBlockService(opts: BlockServiceOptions): Promise<RunningBlockService> {
+  const files = new BlockFiles(opts.dataDir);
+  files.init();
+  const nowSec = opts.nowSec ?? (() => Math.floor(Date.now() / 1000));
+  const host = opts.host ?? '127.0.0.1';
+
+  const granted = (ctx: Context): string => {
+    const hash = ctx.params[0];
+    const check = checkGrant(opts.key, ctx.req.method ?? '', hash, ctx.url.searchParams, nowSec());
+    if (!check.ok) {
+      // Closing the connection keeps a refused upload from being read to its end.
+      throw new SyncError('forbidden', `${ctx.req.method} block ${hash.slice(0, 64)}: ${check.reason}`);
+    }
+    return hash;
+  };
+  const existing = async (hash: string): Promise<{ size: number; good: boolean } | null> => {
+    try {
+      const bytes = await readFile(files.loosePath(hash));
+      try {
+        checkBytes(hash, bytes, files.blocksDir);
+        return { size: bytes.length, good: true };
+      } catch {
+        return { size: bytes.length, good: false };
+      }
+    } catch {
+      return null;
+    }
+  };
+
+  const block = /^\/v1\/blocks\/([^/]*)$/;
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/v1/health',
+      auth: false,
+      handle: (ctx) => sendJson(ctx.res, 200, { ok: true, role: 'blocks' }),
+    },
+    {
+      method: 'PUT',
+      path: block,
+      auth: false,
+      async handle(ctx) {
+        const hash = granted(ctx);
+        const before = await existing(hash);
+        // A good copy is kept (the body is still hashed, to answer honestly); a corrupt one is replaced.
+        const received = await receiveBlock(ctx.req, files, hash, before?.good === true);
+        sendJson(ctx.res, received.written ? 201 : 200, { hash, size: received.size });
+      },
+    },
+    {
+      method: 'GET',
+      path: block,
+      auth: false,
+      async handle(ctx) {
+        const hash = granted(ctx);
+        let bytes: Buffer;
+        try {
+          bytes = await readFile(files.loosePath(hash));
+        } catch {
+          throw new SyncError('not_found', `read block ${hash}: no such block`);
+        }
+        // Never serve a corrupt copy: the metadata side then reads the S3 copy instead.
+        checkBytes(hash, bytes, 'the block service');
+        ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
+        ctx.res.end(bytes);
+      },
+    },
+    {
+      method: 'HEAD',
+      path: block,
+      auth: false,
+      async handle(ctx) {
+        const hash = granted(ctx);
+        try {
+          const { size } = await stat(files.loosePath(hash));
+          ctx.res.writeHead(200, { 'content-length': size }).end();
+        } catch {
+          ctx.res.writeHead(404).end();
+        }
+      },
+    },
+    {
+      method: 'DELETE',
+      path: block,
+      auth: false,
+      async handle(ctx) {
+        const hash = granted(ctx);
+        await unlink(files.loosePath(hash)).catch(() => undefined);
+        sendJson(ctx.res, 200, { hash, deleted: true });
+      },
+    },
+  ];
+  const server: Server = createServer({ keepAliveTimeout: 65_000 }, createRouter(routes, () => null));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 8788, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
