@@ -14,6 +14,8 @@ export interface TestClient {
   device: string;
   engine: SyncEngine;
   remote: HttpRemote;
+  /** Block transfers through this client's remote (bytes of block bodies only). */
+  blocks: { up: number; upBytes: number; down: number; downBytes: number };
   /** One full sync; rejects with the reason unless both sides agree (unless `allowDisagree`). */
   sync(allowDisagree?: boolean): Promise<SyncOutcome>;
   write(path: string, data: string | Buffer): Promise<void>;
@@ -37,6 +39,24 @@ export async function makeClient(url: string, token: string, device: string, opt
   const root = options.root ?? (await mkdtemp(join(tmpdir(), `hsync-${device}-`)));
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), `hsync-state-${device}-`)));
   const remote = new HttpRemote(url, token);
+  const blocks = { up: 0, upBytes: 0, down: 0, downBytes: 0 };
+  const { putBlock, putBlocks, getBlock } = remote;
+  remote.putBlock = async (hash, bytes) => {
+    await putBlock.call(remote, hash, bytes);
+    blocks.up++;
+    blocks.upBytes += bytes.length;
+  };
+  remote.putBlocks = async (list) => {
+    await putBlocks.call(remote, list);
+    blocks.up += list.length;
+    for (const b of list) blocks.upBytes += b.bytes.length;
+  };
+  remote.getBlock = async (hash) => {
+    const bytes = await getBlock.call(remote, hash);
+    blocks.down++;
+    blocks.downBytes += bytes.length;
+    return bytes;
+  };
   const engine = new SyncEngine({ root, stateDir, remote, device, watch: false, ...options });
   let closed = false;
   const client: TestClient = {
@@ -45,6 +65,7 @@ export async function makeClient(url: string, token: string, device: string, opt
     device,
     engine,
     remote,
+    blocks,
     async sync(allowDisagree = false) {
       const outcome = await engine.syncOnce();
       if (!outcome.agreed && !allowDisagree) throw new Error(`sync ${device}: ${outcome.reason}`);
