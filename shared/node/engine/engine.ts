@@ -287,6 +287,7 @@ export class SyncEngine {
     } else {
       for (const s of result.skipped) this.status.setProblem(s.path, 'skip', { code: 'invalid_path', message: `skip "${s.path}": ${s.reason}` });
     }
+    if (result.hashed > 0) this.refreshBaseStats();
     if (result.unstable.length > 0 && this.pollLoop) {
       // Files still being written: look again later, backing off, not on every event.
       const timer = setTimeout(() => this.schedule(false, result.unstable), this.waitingDelay);
@@ -295,6 +296,19 @@ export class SyncEngine {
     } else if (result.unstable.length === 0) {
       this.waitingDelay = 500;
     }
+  }
+
+  /** A touched file hashed to its base content: remember its new stat so it is not read again. */
+  private refreshBaseStats(): void {
+    this.index.transaction(() => {
+      for (const entry of this.local.values()) {
+        if (!entry.blocks) continue;
+        const base = this.index.base.get(entry.path);
+        if (base && base.contentHash === entry.contentHash && (base.mtime !== entry.mtime || base.ino !== entry.ino)) {
+          this.index.updateBaseStat(entry.path, entry.mtime, entry.ino);
+        }
+      }
+    });
   }
 
   private showPlan(next: Plan): void {
