@@ -1,0 +1,91 @@
+// The scrubber: re-reads and re-hashes in-house blocks at a bounded rate, so silent disk
+// corruption is found before a client needs the block. A corrupt (or vanished) copy is
+// recorded at once — reads then skip it — and replaced from S3 when S3 holds a good copy;
+// otherwise it is reported with the live files that use it.
+
+import type { BlockHash } from '../../shared/common/blocks.js';
+import { hasCode } from '../../shared/common/errors.js';
+import type { FileUse } from './tier-index.js';
+import type { TierService } from './tier-service.js';
+
+export interface ScrubFinding {
+  hash: string;
+  reason: string;
+  healed: boolean;
+  files: FileUse[];
+}
+
+export interface ScrubReport {
+  checked: number;
+  bytes: number;
+  findings: ScrubFinding[];
+  /** True when the walk reached the last block (the next pass starts over). */
+  finished: boolean;
+  ms: number;
+}
+
+export interface ScrubOptions {
+  /** Bytes read per second at most; 0 for no limit. */
+  maxBytesPerSec?: number;
+  /** Stop after this many blocks; the cursor is kept for the next call. */
+  limit?: number;
+  /** Start from the first block instead of where the last pass stopped. */
+  fromStart?: boolean;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
+export async function scrubOnce(service: TierService, options: ScrubOptions = {}): Promise<ScrubReport> {
+  const { index, inhouse, s3 } = service.deps;
+  const sleep = options.sleep ?? defaultSleep;
+  const rate = options.maxBytesPerSec ?? 0;
+  const limit = options.limit ?? Infinity;
+  const started = Date.now();
+  const report: ScrubReport = { checked: 0, bytes: 0, findings: [], finished: false, ms: 0 };
+  let cursor = options.fromStart ? '' : index.scrubCursor();
+  while (report.checked < limit) {
+    const rows = index.inhouseAfter(cursor, Math.min(256, limit - report.checked));
+    if (rows.length === 0) {
+      report.finished = true;
+      cursor = '';
+      break;
+    }
+    for (const row of rows) {
+      cursor = row.hash;
+      report.checked++;
+      report.bytes += row.size;
+      try {
+        await inhouse.read(row.hash, row);
+      } catch (error) {
+        if (!hasCode(error, 'hash_mismatch') && !hasCode(error, 'not_found')) throw error;
+        report.findings.push(await heal(service, row.hash, (error as Error).message));
+      }
+      if (rate > 0) {
+        const due = (report.bytes / rate) * 1000 - (Date.now() - started);
+        if (due > 0) await sleep(due);
+      }
+    }
+  }
+  index.setScrubCursor(cursor);
+  report.ms = Date.now() - started;
+  return report;
+
+  async function heal(svc: TierService, hash: string, reason: string): Promise<ScrubFinding> {
+    index.markCorrupt(hash, 'inhouse', reason);
+    if (s3 && index.inS3(hash)) {
+      try {
+        const good = await s3.get(hash as BlockHash);
+        await inhouse.write(hash, good);
+        await inhouse.read(hash, null);
+        index.switchToInhouse(hash);
+        index.markHealed(hash);
+        return { hash, reason, healed: true, files: [] };
+      } catch (error) {
+        reason = `${reason}; S3 copy unusable too: ${(error as Error).message}`;
+        index.markCorrupt(hash, 'inhouse', reason);
+      }
+    }
+    return { hash, reason, healed: false, files: svc.index.filesUsing(hash) };
+  }
+}

@@ -1,0 +1,241 @@
+// The metadata side's view of both tiers: reads a block from wherever it lives (never
+// handing on a corrupt copy), hands out signed and presigned URLs to namespaces that may
+// have them, and records uploads made through those URLs once the bytes are really there.
+
+import { BLOCK_SIZE, isBlockHash, type BlockHash } from '../../shared/common/blocks.js';
+import { SyncError, hasCode } from '../../shared/common/errors.js';
+import type { BlockUrl, BlockUrlsResponse, ConfirmBlocksResponse } from '../../shared/common/tier-protocol.js';
+import type { BlockTier } from '../../shared/common/tier-stats.js';
+import { checkBytes, type InhouseStore } from './inhouse-store.js';
+import type { RemoteInhouse } from './remote-inhouse.js';
+import type { S3Tier } from './s3-tier.js';
+import type { TierIndex } from './tier-index.js';
+
+/** How long a handed-out URL works: long enough for a 4 MiB block on a slow link. */
+export const URL_TTL_SEC = 300;
+/** Most hashes per URL or confirm request. */
+export const MAX_URL_HASHES = 1000;
+/** Blocks up to this size are re-read and re-hashed on confirm; larger ones are size-checked. */
+const REHASH_ON_CONFIRM = 256 * 1024;
+/** How long an S3 copy stays after the in-house copy took over (mark, then sweep). */
+export const DEFAULT_GRACE_MS = 24 * 3600 * 1000;
+
+export interface OwnershipPort {
+  owns(namespaceId: number, hash: string): boolean;
+  add(namespaceId: number, hashes: Iterable<string>): number;
+}
+
+export interface TierServiceDeps {
+  index: TierIndex;
+  ownership: OwnershipPort;
+  inhouse: InhouseStore;
+  /** Present in split mode: the block service clients may be sent to. */
+  remote: RemoteInhouse | null;
+  s3: S3Tier | null;
+  graceMs?: number;
+}
+
+export class TierService {
+  readonly graceMs: number;
+
+  constructor(readonly deps: TierServiceDeps) {
+    this.graceMs = deps.graceMs ?? DEFAULT_GRACE_MS;
+  }
+
+  get index(): TierIndex {
+    return this.deps.index;
+  }
+
+  /**
+   * The block's bytes, hash-checked. A corrupt or missing in-house copy is recorded and
+   * the S3 copy used instead; 'unavailable' when the in-house store is down and S3 has no
+   * copy (the client then asks for S3 URLs itself, and is refused the same way).
+   */
+  async read(hash: string): Promise<Buffer> {
+    const { index, inhouse } = this.deps;
+    const row = index.block(hash);
+    if (!row) throw new SyncError('not_found', `read block ${hash}: no such block`);
+    if (row.tier === 's3') return this.readS3(hash);
+    try {
+      return await inhouse.read(hash, row);
+    } catch (error) {
+      const lost = hasCode(error, 'hash_mismatch') || hasCode(error, 'not_found');
+      if (lost) index.markCorrupt(hash, 'inhouse', (error as Error).message);
+      if ((lost || hasCode(error, 'unavailable')) && this.deps.s3 && index.inS3(hash)) return this.readS3(hash);
+      throw error;
+    }
+  }
+
+  /** Reads the S3 copy; wrong bytes are recorded as a corrupt S3 copy and refused. */
+  async readS3(hash: string): Promise<Buffer> {
+    const s3 = this.requireS3(`read block ${hash}`);
+    try {
+      return await s3.get(hash as BlockHash);
+    } catch (error) {
+      if (hasCode(error, 'hash_mismatch') || hasCode(error, 'not_found')) {
+        this.deps.index.markCorrupt(hash, 's3', (error as Error).message);
+      }
+      throw error;
+    }
+  }
+
+  /** Stores a block for an `s3`-placement namespace (or any direct write meant for S3). */
+  async storeS3(namespaceId: number, hash: string, bytes: Buffer): Promise<void> {
+    const s3 = this.requireS3(`upload block ${hash}`);
+    checkBytes(hash, bytes, 'upload');
+    if (!this.deps.index.inS3(hash)) await s3.put(hash as BlockHash, bytes);
+    this.record(namespaceId, 's3', [{ hash, size: bytes.length }]);
+  }
+
+  /** Stores a block on the in-house store of split mode and records it. */
+  async storeInhouse(namespaceId: number, hash: string, bytes: Buffer): Promise<void> {
+    checkBytes(hash, bytes, 'upload');
+    const row = this.deps.index.block(hash);
+    if (!row || row.tier !== 'inhouse') await this.deps.inhouse.write(hash, bytes);
+    this.record(namespaceId, 'inhouse', [{ hash, size: bytes.length }]);
+  }
+
+  /** POST /v1/blocks/urls (see shared/common/tier-protocol.ts). */
+  async urls(namespaceId: number, body: Record<string, unknown>): Promise<BlockUrlsResponse> {
+    const { op, hashes, tier } = parseUrlsRequest(body);
+    const { index, ownership, remote, s3 } = this.deps;
+    const urls: BlockUrl[] = [];
+    const denied: BlockHash[] = [];
+    const ns = String(namespaceId);
+    if (op === 'put') {
+      // An s3 namespace's data goes to S3 whatever the client asks (data residency).
+      const target: BlockTier = index.placementOf(namespaceId) === 's3' ? 's3' : (tier ?? 'inhouse');
+      for (const hash of hashes) {
+        if (target === 's3') {
+          const s3tier = this.requireS3('upload URL');
+          urls.push({ hash, tier: 's3', method: 'PUT', url: await s3tier.presignPut(hash, URL_TTL_SEC), expiresAt: nowSec() + URL_TTL_SEC });
+        } else {
+          if (!remote) throw new SyncError('bad_request', 'upload URL: in-house uploads go to PUT /v1/blocks/<hash> on this server');
+          urls.push({ hash, tier: 'inhouse', method: 'PUT', ...remote.url('PUT', hash, URL_TTL_SEC, ns) });
+        }
+      }
+      return { urls, denied };
+    }
+    for (const hash of hashes) {
+      const row = ownership.owns(namespaceId, hash) ? index.block(hash) : null;
+      const before = urls.length;
+      if (row && tier !== 's3' && row.tier === 'inhouse' && remote) {
+        urls.push({ hash, tier: 'inhouse', method: 'GET', ...remote.url('GET', hash, URL_TTL_SEC, ns) });
+      }
+      if (row && tier !== 'inhouse' && s3 && index.inS3(hash)) {
+        urls.push({ hash, tier: 's3', method: 'GET', url: await s3.presignGet(hash, URL_TTL_SEC), expiresAt: nowSec() + URL_TTL_SEC });
+      }
+      // Not owned and not stored get the same answer: a URL never reveals another namespace's blocks.
+      if (urls.length === before) denied.push(hash);
+    }
+    return { urls, denied };
+  }
+
+  /** POST /v1/blocks/confirm: checks each object is there (size; small ones re-hashed), then records it. */
+  async confirm(namespaceId: number, body: Record<string, unknown>): Promise<ConfirmBlocksResponse> {
+    const { tier, blocks } = parseConfirmRequest(body);
+    const confirmed: { hash: BlockHash; size: number }[] = [];
+    const missing: BlockHash[] = [];
+    await pool(blocks, 8, async ({ hash, size }) => {
+      if (await this.present(tier, hash, size)) confirmed.push({ hash, size });
+      else missing.push(hash);
+    });
+    this.record(namespaceId, tier, confirmed);
+    return { confirmed: confirmed.map((b) => b.hash), missing };
+  }
+
+  private async present(tier: BlockTier, hash: BlockHash, size: number): Promise<boolean> {
+    if (tier === 's3') {
+      const s3 = this.requireS3(`confirm block ${hash}`);
+      if ((await s3.head(hash)) !== size) return false;
+      if (size > REHASH_ON_CONFIRM) return true;
+      try {
+        await s3.get(hash);
+        return true;
+      } catch (error) {
+        if (hasCode(error, 'hash_mismatch')) {
+          await s3.delete(hash); // wrong bytes under a hash's name: never keep them
+          return false;
+        }
+        throw error;
+      }
+    }
+    if (!this.deps.remote) throw new SyncError('bad_request', 'confirm: in-house uploads go to PUT /v1/blocks/<hash> on this server');
+    return (await this.deps.inhouse.head(hash)) === size;
+  }
+
+  /** Records stored blocks and the namespace's ownership in one transaction. */
+  private record(namespaceId: number, tier: BlockTier, blocks: { hash: string; size: number }[]): void {
+    const { index, ownership } = this.deps;
+    index.db.transaction(() => {
+      for (const { hash, size } of blocks) {
+        if (tier === 's3') {
+          const row = index.block(hash);
+          index.recordS3(hash, size);
+          // A spare S3 copy of a block already home is swept later, unless residency needs it.
+          if (row?.tier === 'inhouse' && index.placementOf(namespaceId) !== 's3' && !index.residentInS3(hash)) {
+            index.markForSweep(hash, Date.now() + this.graceMs);
+          }
+        } else {
+          index.db
+            .prepare("INSERT OR IGNORE INTO blocks (hash, size, tier, pack, pack_offset, created_at) VALUES (?, ?, 'inhouse', NULL, NULL, ?)")
+            .run(hash, size, Date.now());
+          if (index.block(hash)?.tier === 's3') index.switchToInhouse(hash);
+        }
+      }
+      ownership.add(namespaceId, blocks.map((b) => b.hash));
+    })();
+  }
+
+  private requireS3(operation: string): S3Tier {
+    if (!this.deps.s3) throw new SyncError('unavailable', `${operation}: this server has no S3 tier (start it with --s3-bucket)`);
+    return this.deps.s3;
+  }
+}
+
+const nowSec = () => Math.floor(Date.now() / 1000);
+
+function parseHashes(value: unknown, what: string): BlockHash[] {
+  if (!Array.isArray(value)) throw new SyncError('bad_request', `${what}: "hashes" must be an array`);
+  if (value.length > MAX_URL_HASHES) throw new SyncError('too_large', `${what}: at most ${MAX_URL_HASHES} hashes per request`);
+  const bad = value.findIndex((h) => !isBlockHash(h));
+  if (bad >= 0) throw new SyncError('bad_request', `${what}: hashes[${bad}] is not a lowercase hex SHA-256`);
+  return [...new Set(value as BlockHash[])];
+}
+
+function parseTier(value: unknown, what: string): BlockTier | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'inhouse' || value === 's3') return value;
+  throw new SyncError('bad_request', `${what}: "tier" must be "inhouse" or "s3"`);
+}
+
+export function parseUrlsRequest(body: Record<string, unknown>): { op: 'put' | 'get'; hashes: BlockHash[]; tier?: BlockTier } {
+  const what = 'block URLs';
+  if (body.op !== 'put' && body.op !== 'get') throw new SyncError('bad_request', `${what}: "op" must be "put" or "get"`);
+  return { op: body.op, hashes: parseHashes(body.hashes, what), tier: parseTier(body.tier, what) };
+}
+
+export function parseConfirmRequest(body: Record<string, unknown>): { tier: BlockTier; blocks: { hash: BlockHash; size: number }[] } {
+  const what = 'confirm blocks';
+  const tier = parseTier(body.tier, what);
+  if (!tier) throw new SyncError('bad_request', `${what}: "tier" is required`);
+  if (!Array.isArray(body.blocks)) throw new SyncError('bad_request', `${what}: "blocks" must be an array`);
+  if (body.blocks.length > MAX_URL_HASHES) throw new SyncError('too_large', `${what}: at most ${MAX_URL_HASHES} blocks per request`);
+  const blocks = body.blocks.map((b: unknown, i: number) => {
+    const { hash, size } = (b ?? {}) as { hash?: unknown; size?: unknown };
+    if (!isBlockHash(hash)) throw new SyncError('bad_request', `${what}: blocks[${i}].hash is not a lowercase hex SHA-256`);
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 1 || size > BLOCK_SIZE) {
+      throw new SyncError('bad_request', `${what}: blocks[${i}].size must be 1 to ${BLOCK_SIZE}`);
+    }
+    return { hash, size };
+  });
+  return { tier, blocks };
+}
+
+async function pool<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}
