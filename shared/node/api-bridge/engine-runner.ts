@@ -1,0 +1,41 @@
+// Starts the real engine for a client host: HttpRemote to the server (with the S3 fallback
+// tier in front), one index per synced folder under the state dir, watcher and long-poll
+// on. The pause state is applied before the first cycle, so a client left paused does not
+// send anything on restart.
+
+import { createHash } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { SyncEngine } from '../engine/engine.js';
+import { HttpRemote } from '../remote/http-remote.js';
+import { TieredRemote } from '../remote/tiered-remote.js';
+import type { EngineConfig, RunningEngine } from './client-host.js';
+
+/** The state folder of one synced root: its own index, so switching folders never mixes them. */
+export function folderStateDir(stateDir: string, folder: string): string {
+  const id = createHash('sha256').update(resolve(folder)).digest('hex').slice(0, 16);
+  return join(stateDir, 'folders', id);
+}
+
+export async function startRealEngine(config: EngineConfig, stateDir: string, log?: (line: string) => void): Promise<RunningEngine> {
+  const root = resolve(config.folder);
+  await mkdir(root, { recursive: true });
+  const http = new HttpRemote(config.serverUrl, config.token);
+  const remote = new TieredRemote(http);
+  const engine = new SyncEngine({ root, stateDir: folderStateDir(stateDir, root), remote, device: config.deviceName, log });
+  if (config.paused) await engine.pause();
+  await engine.start();
+  return {
+    subscribe: (fn) => engine.status.subscribe(() => fn()),
+    getStatus: async () => engine.getStatus(),
+    pause: () => engine.pause(),
+    resume: () => engine.resume(),
+    syncNow: () => engine.syncNow(),
+    confirmDeletes: () => engine.confirmDeletes(),
+    cancelDeletes: () => engine.cancelDeletes(),
+    async stop() {
+      await engine.stop();
+      http.close();
+    },
+  };
+}
