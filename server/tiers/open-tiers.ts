@@ -1,0 +1,63 @@
+// Builds the tier machinery from the server's options, the same way for the running
+// server and for the one-shot commands (repatriate, scrub, stats), so they always agree
+// on where blocks live.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { BlockFiles } from '../blocks/block-files.js';
+import { Ownership } from '../meta/ownership.js';
+import type { Db } from '../store/database.js';
+import { loadOrCreateSecret } from '../signing/secret-file.js';
+import { LocalInhouse, type InhouseStore } from './inhouse-store.js';
+import { RemoteInhouse } from './remote-inhouse.js';
+import type { S3TierConfig } from './s3-config.js';
+import { S3Tier } from './s3-tier.js';
+import { TierIndex } from './tier-index.js';
+import { TierService } from './tier-service.js';
+
+export interface TierOptions {
+  dataDir: string;
+  s3?: S3TierConfig | null;
+  /** URL of the separate block service (`--role meta`); absent: blocks live under dataDir. */
+  blockService?: string;
+  /** Key file shared with the block service; required with blockService. */
+  secretFile?: string;
+  graceMs?: number;
+}
+
+export interface OpenTiers {
+  service: TierService;
+  close(): void;
+}
+
+export function openTiers(db: Db, options: TierOptions): OpenTiers {
+  const s3 = options.s3 ? new S3Tier(options.s3) : null;
+  let remote: RemoteInhouse | null = null;
+  let inhouse: InhouseStore;
+  if (options.blockService) {
+    if (!options.secretFile) throw new Error('--block-service needs --secret-file (the key shared with the block service)');
+    remote = new RemoteInhouse(options.blockService, loadOrCreateSecret(options.secretFile));
+    inhouse = remote;
+  } else {
+    const files = new BlockFiles(options.dataDir);
+    // Not files.init(): that empties tmp/, which a running server may be writing into.
+    mkdirSync(files.tmpDir, { recursive: true });
+    for (let i = 0; i < 256; i++) mkdirSync(join(files.blocksDir, i.toString(16).padStart(2, '0')), { recursive: true });
+    inhouse = new LocalInhouse(files);
+  }
+  const service = new TierService({
+    index: new TierIndex(db),
+    ownership: new Ownership(db),
+    inhouse,
+    remote,
+    s3,
+    graceMs: options.graceMs,
+  });
+  return {
+    service,
+    close() {
+      s3?.close();
+      remote?.close();
+    },
+  };
+}
