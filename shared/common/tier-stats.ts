@@ -28,3 +28,8 @@ export interface TierStats {
   prices: TierPrices;
   monthlyCost: { inhouse: number; s3: number; total: number; allInS3: number };
 }
+
+/** GET /v1/stats: the server's tier figures plus where the caller's namespace writes blocks. */
+export interface StatsResponse extends TierStats {
+  placement: BlockTier;
+}

@@ -26,7 +26,7 @@ import type {
   ConfirmBlocksRequest,
   ConfirmBlocksResponse,
 } from '../../common/tier-protocol.js';
-import type { TierStats } from '../../common/tier-stats.js';
+import type { StatsResponse } from '../../common/tier-stats.js';
 import type { RemoteStore, TransferCounters } from './remote-store.js';
 
 export interface HttpRemoteOptions {
@@ -147,7 +147,7 @@ export class HttpRemote implements RemoteStore {
   }
 
   /** Blocks and bytes per storage tier and their estimated monthly cost (GET /v1/stats). */
-  async tierStats(): Promise<TierStats> {
+  async tierStats(): Promise<StatsResponse> {
     return this.json('GET', '/v1/stats');
   }
 

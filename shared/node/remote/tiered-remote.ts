@@ -91,6 +91,8 @@ export class TieredRemote implements RemoteStore {
     if (!this.inner.tierStats) return false;
     const stats = await this.inner.tierStats();
     this.tiers = { inhouse: { ...stats.tiers.inhouse }, s3: { ...stats.tiers.s3 } };
+    const placement = (stats as { placement?: unknown }).placement;
+    if (placement === 's3' || placement === 'inhouse') this.placement = placement;
     this.changed();
     return true;
   }

@@ -1,0 +1,136 @@
+// The hybrid-storage routes of the metadata service (docs/protocol.md, "Tiers"):
+// POST /v1/blocks/urls, POST /v1/blocks/confirm and GET /v1/stats; and the block routes
+// made tier-aware: reads are hash-checked and may come from S3, and writes of an
+// s3-placement namespace (or of the metadata role, whose blocks live on the block
+// service) go where they belong. Routes this module does not change are passed through.
+
+import { BLOCK_SIZE, isBlockHash } from '../../shared/common/blocks.js';
+import { SyncError } from '../../shared/common/errors.js';
+import type { BatchUploadResponse } from '../../shared/common/protocol.js';
+import type { StatsResponse } from '../../shared/common/tier-stats.js';
+import { parseBatch } from '../blocks/batch-upload.js';
+import { readBody, readJson } from '../http/body.js';
+import { sendJson } from '../http/respond.js';
+import { callerOf, type Context, type Route } from '../http/router.js';
+import { DEFAULT_PRICES, tierStats } from './tier-cost.js';
+import type { TierService } from './tier-service.js';
+
+const MAX_JSON = 1024 * 1024;
+const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+
+export interface TierRouteOptions {
+  /** True in `--role meta`: in-house blocks live on the block service, not under --data. */
+  split: boolean;
+  prices?: { inhouse: number; s3: number };
+}
+
+/** New routes, to be placed before the block routes. */
+export function tierRoutes(service: TierService, options: TierRouteOptions): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/blocks/urls',
+      auth: true,
+      async handle(ctx) {
+        const body = await readJson(ctx.req, MAX_JSON, 'block URLs');
+        sendJson(ctx.res, 200, await service.urls(callerOf(ctx).namespaceId, body));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/blocks/confirm',
+      auth: true,
+      async handle(ctx) {
+        const body = await readJson(ctx.req, MAX_JSON, 'confirm blocks');
+        sendJson(ctx.res, 200, await service.confirm(callerOf(ctx).namespaceId, body));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/stats',
+      auth: true,
+      handle(ctx) {
+        const stats = tierStats(service.index.counts(), options.prices ?? DEFAULT_PRICES);
+        const answer: StatsResponse = { ...stats, placement: service.index.placementOf(callerOf(ctx).namespaceId) };
+        sendJson(ctx.res, 200, answer);
+      },
+    },
+  ];
+}
+
+/**
+ * The block routes with tier behaviour: GET always goes through the tier service (hash
+ * checked, S3 when that is where the block lives); PUT and batch go to S3 for an
+ * s3-placement namespace and to the block service in split mode, and to the original
+ * local handlers otherwise.
+ */
+export function tieredBlockRoutes(original: Route[], service: TierService, options: TierRouteOptions): Route[] {
+  const isBlockPath = (r: Route) => r.path instanceof RegExp && r.path.source.includes('blocks');
+  return original.map((route): Route => {
+    if (route.method === 'GET' && isBlockPath(route)) {
+      return { ...route, handle: (ctx) => getBlock(ctx, service) };
+    }
+    if (route.method === 'PUT' && isBlockPath(route)) {
+      return {
+        ...route,
+        async handle(ctx) {
+          const target = targetOf(ctx, service, options);
+          if (target === 'local') return route.handle(ctx);
+          const hash = hashOf(ctx);
+          const bytes = await readBody(ctx.req, BLOCK_SIZE, `upload block ${hash}`);
+          const had = service.deps.ownership.owns(callerOf(ctx).namespaceId, hash);
+          if (target === 's3') await service.storeS3(callerOf(ctx).namespaceId, hash, bytes);
+          else await service.storeInhouse(callerOf(ctx).namespaceId, hash, bytes);
+          sendJson(ctx.res, had ? 200 : 201, { hash, size: bytes.length });
+        },
+      };
+    }
+    if (route.method === 'POST' && route.path === '/v1/blocks/batch') {
+      return {
+        ...route,
+        async handle(ctx) {
+          const target = targetOf(ctx, service, options);
+          if (target === 'local') return route.handle(ctx);
+          const namespaceId = callerOf(ctx).namespaceId;
+          const body = await readBody(ctx.req, MAX_BATCH_BYTES, 'upload batch');
+          const { records, error } = parseBatch(body);
+          let next = 0;
+          const worker = async () => {
+            while (next < records.length) {
+              const { hash, bytes } = records[next++];
+              if (target === 's3') await service.storeS3(namespaceId, hash, bytes);
+              else await service.storeInhouse(namespaceId, hash, bytes);
+            }
+          };
+          await Promise.all(Array.from({ length: Math.min(8, records.length) }, worker));
+          if (error) throw new SyncError(error.code, `${error.message} (the ${records.length} records before it are stored)`);
+          const answer: BatchUploadResponse = { stored: records.map((r) => r.hash) as BatchUploadResponse['stored'] };
+          sendJson(ctx.res, 200, answer);
+        },
+      };
+    }
+    return route;
+  });
+}
+
+function hashOf(ctx: Context): string {
+  const hash = ctx.params[0];
+  if (!isBlockHash(hash)) throw new SyncError('bad_request', `block "${hash.slice(0, 80)}": not a lowercase hex SHA-256`);
+  return hash;
+}
+
+function targetOf(ctx: Context, service: TierService, options: TierRouteOptions): 'local' | 's3' | 'remote' {
+  if (service.index.placementOf(callerOf(ctx).namespaceId) === 's3') return 's3';
+  return options.split ? 'remote' : 'local';
+}
+
+async function getBlock(ctx: Context, service: TierService): Promise<void> {
+  const hash = hashOf(ctx);
+  // The same answer whether or not another namespace holds the block.
+  if (!service.deps.ownership.owns(callerOf(ctx).namespaceId, hash)) {
+    throw new SyncError('not_found', `download block ${hash}: no such block`);
+  }
+  const bytes = await service.read(hash);
+  ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
+  ctx.res.end(bytes);
+}
