@@ -67,9 +67,9 @@ export class TierIndex {
     return info.changes > 0;
   }
 
-  /** True when S3 holds a copy that is not marked for deletion. */
+  /** True when S3 holds a copy (one marked for deletion counts until the sweep removes it). */
   inS3(hash: string): boolean {
-    return this.db.prepare('SELECT 1 FROM s3_objects WHERE hash = ? AND sweep_after IS NULL').get(hash) !== undefined;
+    return this.db.prepare('SELECT 1 FROM s3_objects WHERE hash = ?').get(hash) !== undefined;
   }
 
   /** Records a verified S3 copy and, for a new hash, the block itself with tier 's3'. */

@@ -1,0 +1,175 @@
+// The tier machinery of the metadata side on a real data dir and s3rver: verified reads
+// across tiers, URLs only for owned blocks, confirm, repatriation (mark, then sweep),
+// residency of s3 namespaces, and the scrubber healing from S3 or naming the files hit.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { BlockHash } from '../../../shared/common/blocks.js';
+import { Committer } from '../../../server/meta/commit.js';
+import { Journal } from '../../../server/meta/journal.js';
+import { Ownership } from '../../../server/meta/ownership.js';
+import { BlockIndex } from '../../../server/blocks/block-index.js';
+import { createUser, authenticate } from '../../../server/store/accounts.js';
+import { openDatabase, type Db } from '../../../server/store/database.js';
+import { openTiers, type OpenTiers } from '../../../server/tiers/open-tiers.js';
+import { repatriateOnce, sweepS3 } from '../../../server/tiers/repatriate.js';
+import { s3ConfigFrom } from '../../../server/tiers/s3-config.js';
+import { scrubOnce } from '../../../server/tiers/scrub.js';
+import { tierStats } from '../../../server/tiers/tier-cost.js';
+import { S3RVER_CREDENTIALS, startS3rver, type S3rverPeer } from '../../helpers/s3rver.js';
+
+Object.assign(process.env, S3RVER_CREDENTIALS);
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex') as BlockHash;
+const HOUR = 3600_000;
+
+let peer: S3rverPeer;
+let db: Db;
+let tiers: OpenTiers;
+let dataDir: string;
+let alice: number;
+let bob: number;
+
+before(async () => {
+  peer = await startS3rver();
+  dataDir = mkdtempSync(join(tmpdir(), 'hsync-tiers-'));
+  db = openDatabase(dataDir);
+  const nsOf = (token: string) => authenticate(db, token)!.namespaceId;
+  alice = nsOf(createUser(db, 'alice'));
+  bob = nsOf(createUser(db, 'bob'));
+  const s3 = s3ConfigFrom({ 's3-endpoint': peer.endpoint, 's3-region': peer.region, 's3-bucket': peer.bucket, 's3-path-style': true });
+  tiers = openTiers(db, { dataDir, s3, graceMs: HOUR });
+});
+after(async () => {
+  tiers.close();
+  db.close();
+  await peer.stop();
+});
+
+const s3Holds = (hash: string) => {
+  const path = peer.objectPath(`blocks/${hash}`);
+  return existsSync(path) && sha(readFileSync(path)) === hash;
+};
+const loose = (hash: string) => join(dataDir, 'blocks', hash.slice(0, 2), hash);
+const stats = () => tierStats(tiers.service.index.counts());
+const blocks = (n: number, size = 10_000) => Array.from({ length: n }, () => randomBytes(size)).map((bytes) => ({ hash: sha(bytes), bytes }));
+
+function send(method: string, url: string, body?: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: body ? { 'content-length': body.length } : {} }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('fallback blocks sit in S3 until repatriation brings them home; the S3 copy is swept only after the grace period', async () => {
+  const service = tiers.service;
+  const set = blocks(5);
+  for (const { hash, bytes } of set) await service.storeS3(alice, hash, bytes);
+  for (const { hash } of set) assert.ok(s3Holds(hash));
+  let s = stats();
+  assert.equal(s.tiers.s3.blocks, 5);
+  assert.equal(s.pendingRepatriation, 5);
+  assert.deepEqual(await service.read(set[0].hash), set[0].bytes);
+
+  const t0 = Date.now();
+  const result = await repatriateOnce(service, { now: () => t0 });
+  assert.equal(result.copied, 5);
+  assert.equal(result.swept, 0, 'nothing deleted during the grace period');
+  for (const { hash } of set) {
+    assert.equal(sha(readFileSync(loose(hash))), hash, 'in-house copy is byte-exact');
+    assert.ok(s3Holds(hash), 'S3 copy kept until the sweep');
+    assert.equal(service.index.block(hash)?.tier, 'inhouse');
+  }
+  s = stats();
+  assert.equal(s.pendingRepatriation, 0);
+  assert.equal(s.tiers.inhouse.blocks, 5);
+
+  assert.equal(await sweepS3(service, t0 + HOUR - 1), 0);
+  assert.equal(await sweepS3(service, t0 + HOUR), 5);
+  for (const { hash } of set) assert.equal(s3Holds(hash), false);
+  assert.equal(stats().tiers.s3.blocks, 0);
+  assert.deepEqual(await service.read(set[4].hash), set[4].bytes);
+});
+
+test('an s3-placement namespace keeps its blocks in S3 only, and repatriation leaves them there', async () => {
+  const service = tiers.service;
+  assert.equal(service.index.setPlacement('bob', 's3'), true);
+  const [b] = blocks(1);
+  await service.storeS3(bob, b.hash, b.bytes);
+  const put = await service.urls(bob, { op: 'put', hashes: [b.hash], tier: 'inhouse' });
+  assert.equal(put.urls[0].tier, 's3', 'residency beats the client asking for in-house');
+  const result = await repatriateOnce(service);
+  assert.equal(result.copied, 0);
+  assert.ok(s3Holds(b.hash));
+  assert.equal(existsSync(loose(b.hash)), false);
+  assert.equal(service.index.setPlacement('nobody', 's3'), false);
+  service.index.setPlacement('bob', 'inhouse');
+});
+
+test('URLs: a namespace gets none for a block it does not own; confirm records only what S3 really holds', async () => {
+  const service = tiers.service;
+  const [mine, theirs] = blocks(2);
+  await service.storeS3(bob, theirs.hash, theirs.bytes);
+  const get = await service.urls(alice, { op: 'get', hashes: [theirs.hash, sha(randomBytes(3))] });
+  assert.deepEqual(get.urls, []);
+  assert.equal(get.denied.length, 2, 'not owned and not stored: the same answer');
+
+  const { urls } = await service.urls(alice, { op: 'put', hashes: [mine.hash], tier: 's3' });
+  assert.equal(urls.length, 1);
+  const early = await service.confirm(alice, { tier: 's3', blocks: [{ hash: mine.hash, size: mine.bytes.length }] });
+  assert.deepEqual(early, { confirmed: [], missing: [mine.hash] }, 'nothing uploaded yet');
+  assert.equal(await send('PUT', urls[0].url, mine.bytes), 200);
+  const wrongSize = await service.confirm(alice, { tier: 's3', blocks: [{ hash: mine.hash, size: mine.bytes.length + 1 }] });
+  assert.deepEqual(wrongSize.missing, [mine.hash]);
+  const ok = await service.confirm(alice, { tier: 's3', blocks: [{ hash: mine.hash, size: mine.bytes.length }] });
+  assert.deepEqual(ok.confirmed, [mine.hash]);
+  const mineGet = await service.urls(alice, { op: 'get', hashes: [mine.hash] });
+  assert.equal(mineGet.urls[0]?.tier, 's3');
+
+  // Wrong bytes under the right name: refused at confirm and removed from S3.
+  const [fake] = blocks(1, 1000);
+  const { urls: fakeUrls } = await service.urls(alice, { op: 'put', hashes: [fake.hash], tier: 's3' });
+  assert.equal(await send('PUT', fakeUrls[0].url, randomBytes(1000)), 200);
+  const refused = await service.confirm(alice, { tier: 's3', blocks: [{ hash: fake.hash, size: 1000 }] });
+  assert.deepEqual(refused.missing, [fake.hash]);
+  assert.equal(existsSync(peer.objectPath(`blocks/${fake.hash}`)), false);
+  await assert.rejects(service.urls(alice, { op: 'get', hashes: ['nothex'] }), { code: 'bad_request' });
+});
+
+test('a corrupt in-house block is never served; the scrubber heals it from S3 or names the files that use it', async () => {
+  const service = tiers.service;
+  const [healable, lost] = blocks(2, 50_000);
+  // Both stored in-house (via S3 and repatriation, so healable keeps an S3 copy for the grace period).
+  await service.storeS3(alice, healable.hash, healable.bytes);
+  await repatriateOnce(service);
+  await tiers.service.deps.inhouse.write(lost.hash, lost.bytes);
+  db.prepare("INSERT INTO blocks (hash, size, tier, created_at) VALUES (?, ?, 'inhouse', ?)").run(lost.hash, lost.bytes.length, Date.now());
+  new Ownership(db).add(alice, [lost.hash]);
+  const committer = new Committer({ db, journal: new Journal(db), ownership: new Ownership(db), index: new BlockIndex(db) });
+  const { results } = committer.commit(alice, 'dev', [{ kind: 'put', path: 'docs/report.bin', parentRev: null, size: lost.bytes.length, mtime: 1, blocks: [lost.hash] }]);
+  assert.equal(results[0].status, 'committed');
+
+  for (const { hash, bytes } of [healable, lost]) {
+    const bad = Buffer.from(bytes);
+    bad[7] ^= 0x40;
+    writeFileSync(loose(hash), bad);
+  }
+  assert.deepEqual(await service.read(healable.hash), healable.bytes, 'served from S3 instead');
+  await assert.rejects(service.read(lost.hash), { code: 'hash_mismatch' });
+
+  const report = await scrubOnce(service, { fromStart: true });
+  const byHash = new Map(report.findings.map((f) => [f.hash, f]));
+  assert.equal(byHash.get(healable.hash)?.healed, true);
+  assert.equal(sha(readFileSync(loose(healable.hash))), healable.hash, 'healed on disk');
+  assert.equal(byHash.get(lost.hash)?.healed, false);
+  assert.deepEqual(byHash.get(lost.hash)?.files, [{ namespace: 'alice', path: 'docs/report.bin' }]);
+  assert.equal(stats().corruptBlocks, 1);
+  assert.ok(report.checked >= 2);
+});
