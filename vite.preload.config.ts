@@ -15,6 +15,7 @@ export default defineConfig({
     target: 'chrome120',
     minify: false,
     lib: { entry: here('./electron/preload/preload.ts'), formats: ['cjs'], fileName: () => 'preload.cjs' },
-    rollupOptions: { external: ['electron'], output: { inlineDynamicImports: true } },
+    // entryFileNames too: under Forge, rollupOptions.output (not lib) names the file.
+    rollupOptions: { external: ['electron'], output: { inlineDynamicImports: true, entryFileNames: 'preload.cjs' } },
   },
 });
