@@ -3,6 +3,7 @@
 // the index), or from the server; every block is hash-checked before it is written. The
 // temp name is derived from the content hash, so a restart resumes block by block.
 
+import { constants } from 'node:fs';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BLOCK_SIZE, type BlockHash, type BlockRef, type ContentHash } from '../../common/blocks.js';
@@ -10,6 +11,7 @@ import { SyncError } from '../../common/errors.js';
 import { blockHashOf } from '../blocks/content-hash.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { reservedDir } from './folder-guard.js';
+import { ensureDir, forgetDirs } from './local-files.js';
 import type { BlockLocation } from './index-store.js';
 import { blockRefs } from './types.js';
 
@@ -41,20 +43,24 @@ export function tempPathFor(root: string, contentHash: string): string {
 
 /** Writes the file's bytes to its temp file, fsyncs it, and returns the temp path. */
 export async function fetchToTemp(file: FileToFetch, sources: DownloadSources): Promise<string> {
-  await mkdir(tempDir(sources.root), { recursive: true });
+  await ensureDir(tempDir(sources.root));
   const temp = tempPathFor(sources.root, file.contentHash);
-  const handle = await open(temp, 'a+').then(async (h) => {
-    await h.close();
-    return open(temp, 'r+');
+  const handle = await open(temp, constants.O_RDWR | constants.O_CREAT, 0o644).catch(async (error) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    forgetDirs(); // someone removed .hsync/tmp meanwhile
+    await mkdir(tempDir(sources.root), { recursive: true });
+    return open(temp, constants.O_RDWR | constants.O_CREAT, 0o644);
   });
   try {
     const refs = blockRefs(file.blocks, file.size);
+    // Only a partial file left by an earlier run is worth checking block by block.
+    const partial = (await handle.stat()).size > 0;
     let next = 0;
     const worker = async () => {
-      while (next < refs.length) await fetchBlock(refs[next++], handle, file, sources);
+      while (next < refs.length) await fetchBlock(refs[next++], handle, file, sources, partial);
     };
     await Promise.all(Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, refs.length) }, worker));
-    await handle.truncate(file.size);
+    if (partial) await handle.truncate(file.size);
     await handle.sync();
   } finally {
     await handle.close();
@@ -62,12 +68,14 @@ export async function fetchToTemp(file: FileToFetch, sources: DownloadSources): 
   return temp;
 }
 
-async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, sources: DownloadSources): Promise<void> {
-  const buffer = Buffer.allocUnsafe(ref.size);
-  // A partial file from an interrupted run may already hold this block.
-  if ((await readAt(handle, buffer, ref.offset)) === ref.size && blockHashOf(buffer) === ref.hash) {
-    sources.onBlock?.(ref.size, 'partial');
-    return;
+async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, sources: DownloadSources, partial: boolean): Promise<void> {
+  if (partial) {
+    // A partial file from an interrupted run may already hold this block.
+    const buffer = Buffer.allocUnsafe(ref.size);
+    if ((await readAt(handle, buffer, ref.offset)) === ref.size && blockHashOf(buffer) === ref.hash) {
+      sources.onBlock?.(ref.size, 'partial');
+      return;
+    }
   }
   for (const location of sources.locate(ref.hash)) {
     const bytes = await readLocal(join(sources.root, location.path), location.index * BLOCK_SIZE, ref.size);

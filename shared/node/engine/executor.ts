@@ -13,7 +13,7 @@ import { conflictCopyPath } from './conflict-name.js';
 import { fetchToTemp } from './downloader.js';
 import { hashSnapshot } from './hash-snapshot.js';
 import type { IndexStore } from './index-store.js';
-import { existsOnDisk, lstatOrNull, pruneEmptyDirs, stillMatches } from './local-files.js';
+import { ensureDir, existsOnDisk, forgetDirs, lstatOrNull, pruneEmptyDirs, stillMatches } from './local-files.js';
 import { pushChanges, type OutgoingChange } from './uploader.js';
 import type { BaseEntry, LocalEntry, Op } from './types.js';
 import type { ActivityItem } from '../../common/sync-api.js';
@@ -39,7 +39,7 @@ export interface ExecuteResult {
   needPull: boolean;
 }
 
-const FILES_IN_FLIGHT = 6;
+const FILES_IN_FLIGHT = 16;
 
 export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteResult> {
   const result: ExecuteResult = { done: 0, needPull: false };
@@ -198,10 +198,15 @@ async function download(op: Extract<Op, { kind: 'download' | 'conflict' | 'resto
       conflictCopy = await keepAsConflictCopy(path, ctx);
     }
   }
-  await mkdir(dirname(abs), { recursive: true });
+  await ensureDir(dirname(abs));
   const seconds = entry.mtime / 1000;
   await utimes(temp, seconds, seconds);
-  await rename(temp, abs);
+  await rename(temp, abs).catch(async (error) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    forgetDirs(); // a folder on the way was removed meanwhile
+    await mkdir(dirname(abs), { recursive: true });
+    await rename(temp, abs);
+  });
   const placed = await stat(abs);
   const local = { path, size: placed.size, mtime: placed.mtimeMs, ino: placed.ino, contentHash: entry.contentHash };
   index.setBase(baseFrom(entry, local), entry.blocks);

@@ -2,9 +2,9 @@
 // in between (a growing log, a download in progress) the result is discarded, never a mix.
 
 import { open } from 'node:fs/promises';
-import type { BlockRef, ContentHash } from '../../common/blocks.js';
+import { BLOCK_SIZE, type BlockRef, type ContentHash } from '../../common/blocks.js';
 import { readBlocks } from '../blocks/chunker.js';
-import { contentHashOf } from '../blocks/content-hash.js';
+import { blockHashOf, contentHashOf } from '../blocks/content-hash.js';
 
 export interface Snapshot {
   size: number;
@@ -21,9 +21,22 @@ export async function hashSnapshot(absPath: string): Promise<Snapshot | null> {
     const before = await handle.stat();
     const blocks: BlockRef[] = [];
     let size = 0;
-    for await (const block of readBlocks(handle)) {
-      blocks.push({ offset: block.offset, size: block.size, hash: block.hash });
-      size += block.size;
+    if (before.size < BLOCK_SIZE) {
+      // Small files (most of a tree) in one read into a buffer of their size: the streaming
+      // chunker's two 4 MiB buffers per file would make hashing 10,000 files a GC storm.
+      const buffer = Buffer.allocUnsafe(before.size + 1);
+      while (size < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, size, buffer.length - size, size);
+        if (bytesRead === 0) break;
+        size += bytesRead;
+      }
+      if (size > before.size) return null; // grew while reading
+      if (size > 0) blocks.push({ offset: 0, size, hash: blockHashOf(buffer.subarray(0, size)) });
+    } else {
+      for await (const block of readBlocks(handle)) {
+        blocks.push({ offset: block.offset, size: block.size, hash: block.hash });
+        size += block.size;
+      }
     }
     const after = await handle.stat();
     if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || size !== after.size) return null;

@@ -38,7 +38,7 @@ export class IndexStore {
   constructor(readonly file: string) {
     mkdirSync(dirname(file), { recursive: true });
     this.db = new sqlite.Database(file);
-    this.db.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL;');
+    this.db.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = NORMAL;');
     this.db.exec(SCHEMA);
     for (const row of this.db.all('SELECT * FROM base')) {
       const entry = rowToBase(row);

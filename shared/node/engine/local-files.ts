@@ -1,7 +1,7 @@
 // Small disk operations the executor needs, each re-checking the disk right before acting.
 
 import { existsSync } from 'node:fs';
-import { lstat, readdir, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
 import { hashSnapshot } from './hash-snapshot.js';
@@ -50,3 +50,21 @@ export function existsOnDisk(root: string, path: string): boolean {
   return existsSync(join(root, path));
 }
 
+
+const knownDirs = new Set<string>();
+
+/**
+ * mkdir -p with a memory of folders already made, since downloads of many small files
+ * would otherwise pay one mkdir per file. Callers that then fail with ENOENT call
+ * forgetDir and retry.
+ */
+export async function ensureDir(path: string): Promise<void> {
+  if (knownDirs.has(path)) return;
+  await mkdir(path, { recursive: true });
+  if (knownDirs.size > 10_000) knownDirs.clear();
+  knownDirs.add(path);
+}
+
+export function forgetDirs(): void {
+  knownDirs.clear();
+}
