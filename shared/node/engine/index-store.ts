@@ -3,8 +3,9 @@
 // transactions (autocommit statements are ~40× slower there). The base tree is also kept
 // in memory, since the planner reads all of it on every cycle.
 
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { SyncError } from '../../common/errors.js';
 import sqlite from 'node-sqlite3-wasm';
 import type { BlockHash, ContentHash } from '../../common/blocks.js';
 import type { JournalEntry } from '../../common/protocol.js';
@@ -35,11 +36,23 @@ export class IndexStore {
   readonly remote = new Map<string, JournalEntry>();
   private readonly statements = new Map<string, sqlite.Statement>();
 
+  private readonly ownerFile: string;
+
   constructor(readonly file: string) {
     mkdirSync(dirname(file), { recursive: true });
-    this.db = new sqlite.Database(file);
-    this.db.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = NORMAL;');
-    this.db.exec(SCHEMA);
+    this.ownerFile = join(dirname(file), 'index.owner');
+    claimOwnership(this.ownerFile, file);
+    try {
+      this.db = openDatabase(file);
+    } catch (error) {
+      // A damaged index is set aside, never trusted and never a reason to delete files: the
+      // next scan rebuilds the base by content hash against the server's journal.
+      const aside = `${file}.damaged-${Date.now()}`;
+      renameSync(file, aside);
+      rmSync(`${file}-journal`, { force: true });
+      this.db = openDatabase(file);
+      this.setMeta('rebuiltFrom', `${aside}: ${(error as Error).message}`);
+    }
     for (const row of this.db.all('SELECT * FROM base')) {
       const entry = rowToBase(row);
       this.base.set(entry.path, entry);
@@ -54,6 +67,7 @@ export class IndexStore {
     for (const statement of this.statements.values()) statement.finalize();
     this.statements.clear();
     this.db.close();
+    rmSync(this.ownerFile, { force: true });
   }
 
   /** Runs `work` in one transaction; nested calls join the outer one. */
@@ -204,4 +218,44 @@ function rowToBase(row: Record<string, unknown>): BaseEntry {
     ino: Number(row.ino),
     remoteMtime: Number(row.remote_mtime),
   };
+}
+
+function openDatabase(file: string): sqlite.Database {
+  const db = new sqlite.Database(file);
+  try {
+    db.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = NORMAL;');
+    db.exec(SCHEMA);
+    db.get('SELECT count(*) FROM base');
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * One process per index. The wasm SQLite locks with a `<db>.lock` folder that a killed
+ * process leaves behind; our owner file (a pid) tells a stale lock from a live one.
+ */
+function claimOwnership(ownerFile: string, dbFile: string): void {
+  let pid = 0;
+  try {
+    pid = Number(readFileSync(ownerFile, 'utf8').trim());
+  } catch {
+    // No owner: nobody has it open (or it predates owner files).
+  }
+  if (pid > 0 && pid !== process.pid && isAlive(pid)) {
+    throw new SyncError('io', `open index "${dbFile}": in use by process ${pid} (another client on this folder?)`);
+  }
+  rmSync(`${dbFile}.lock`, { recursive: true, force: true });
+  writeFileSync(ownerFile, `${process.pid}\n`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,0 +1,60 @@
+// The local index: survives a killed owner's stale lock, refuses a live second owner, and
+// sets a damaged file aside instead of trusting it.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { ContentHash, BlockHash } from '../../../shared/common/blocks.js';
+import { IndexStore } from '../../../shared/node/engine/index-store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'hsync-index-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const entry = { path: 'a.txt', rev: 3, fileId: 'f1', contentHash: 'c'.repeat(64) as ContentHash, size: 5, mtime: 1.5, ino: 7, remoteMtime: 9 };
+
+test('base, remote entries, cursor and block locations persist across reopen', () => {
+  const file = join(dir, 'one', 'index.sqlite');
+  const store = new IndexStore(file);
+  store.setBase(entry, ['b'.repeat(64) as BlockHash]);
+  store.addRemote([{ id: 4, path: 'n.txt', rev: 4, fileId: 'f2', deleted: false, size: 1, mtime: 1, contentHash: 'd'.repeat(64) as ContentHash, blocks: [], device: 'x', committedAt: 0 }], 4);
+  store.close();
+  const again = new IndexStore(file);
+  assert.deepEqual(again.base.get('a.txt'), entry);
+  assert.equal(again.remote.get('n.txt')?.rev, 4);
+  assert.equal(again.cursor, 4);
+  assert.deepEqual(again.locate('b'.repeat(64) as BlockHash), [{ path: 'a.txt', index: 0 }]);
+  again.close();
+});
+
+test('a lock left by a killed process does not block the next start', () => {
+  const file = join(dir, 'two', 'index.sqlite');
+  new IndexStore(file).close();
+  mkdirSync(`${file}.lock`); // what the wasm SQLite leaves after SIGKILL mid-transaction
+  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+  writeFileSync(join(dir, 'two', 'index.owner'), dead);
+  const store = new IndexStore(file);
+  store.setMeta('k', 'v');
+  assert.equal(store.getMeta('k'), 'v');
+  store.close();
+});
+
+test('a second live owner is refused with a clear error', () => {
+  const file = join(dir, 'three', 'index.sqlite');
+  const store = new IndexStore(file);
+  writeFileSync(join(dir, 'three', 'index.owner'), String(process.ppid));
+  assert.throws(() => new IndexStore(file), /in use by process/);
+  store.close();
+});
+
+test('a damaged index is set aside and rebuilt empty, never trusted', () => {
+  const file = join(dir, 'four', 'index.sqlite');
+  mkdirSync(join(dir, 'four'));
+  writeFileSync(file, 'this is not a database'.repeat(100));
+  const store = new IndexStore(file);
+  assert.equal(store.base.size, 0);
+  assert.match(store.getMeta('rebuiltFrom') ?? '', /damaged/);
+  store.close();
+  assert.ok(readdirSync(join(dir, 'four')).some((name) => name.startsWith('index.sqlite.damaged-')));
+});
