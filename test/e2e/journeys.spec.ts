@@ -1,0 +1,117 @@
+// What a user does, with the real engine, real servers and real folders: the first run on
+// the embedded default, pause/resume, and the server going away and coming back. The page
+// is driven by what a person reads (headings, button names); the results are checked on
+// disk on a second device.
+import { expect, test, type Page } from '@playwright/test';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { bytes, exists, freePort, ROOT, sha256, startUiProcess, syncOnce, type UiProcess } from './support.js';
+
+let dir: string;
+let client: UiProcess | null = null;
+let server: ServerProcess | null = null;
+
+test.beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hsync-e2e-'));
+});
+
+test.afterEach(async () => {
+  await client?.stop();
+  await server?.dispose();
+  client = null;
+  server = null;
+  await rm(dir, { recursive: true, force: true });
+});
+
+const heading = (page: Page) => page.getByRole('heading', { level: 1 });
+
+test('first run on the embedded default: files added show "Up to date" and arrive on a second device', async ({ page }, info) => {
+  const home = join(dir, 'home');
+  await mkdir(home);
+  client = await startUiProcess(['scripts/start.js'], { HOME: home, XDG_CONFIG_HOME: '', XDG_DATA_HOME: '', XDG_STATE_HOME: '', HSYNC_DEVICE: 'laptop' });
+  expect(client.output()).toContain('No Electron binary here');
+
+  await page.goto(client.uiUrl);
+  await expect(heading(page)).toHaveText('Up to date');
+  const folder = join(home, 'HybridSync');
+  await expect(page.locator('#folder')).toHaveText(folder);
+
+  await writeFile(join(folder, 'hello.txt'), 'Hello from the first device\n');
+  await mkdir(join(folder, 'Photos'));
+  await writeFile(join(folder, 'Photos', 'beach.raw'), bytes(9_000_000, 7)); // three 4 MiB blocks
+  const recent = page.getByRole('list', { name: 'Recent activity' });
+  await expect(recent).toContainText('Photos/beach.raw');
+  await expect(recent).toContainText('hello.txt');
+  await expect(heading(page)).toHaveText('Up to date');
+  const shot = info.outputPath('first-run-up-to-date.png');
+  await page.screenshot({ path: shot });
+  if (process.env.HSYNC_UPDATE_SCREENSHOT) await copyFile(shot, join(ROOT, 'docs', 'status-window.png'));
+
+  // A second device on the same account gets the same bytes.
+  const serverUrl = (await page.locator('#server').textContent())!;
+  const config = JSON.parse(await readFile(join(home, '.config', 'hybrid-sync', 'config.json'), 'utf8'));
+  const second = join(dir, 'second');
+  const result = await syncOnce(second, serverUrl, config.embeddedToken, 'desk', join(dir, 'second-state'));
+  expect(result.code, result.stderr).toBe(0);
+  expect(await sha256(join(second, 'Photos', 'beach.raw'))).toBe(await sha256(join(folder, 'Photos', 'beach.raw')));
+  expect(await readFile(join(second, 'hello.txt'), 'utf8')).toBe('Hello from the first device\n');
+});
+
+test('pause keeps changes on this device; resume sends them', async ({ page }, info) => {
+  server = await startServerProcess();
+  const token = await server.addUser('alice');
+  const folder = join(dir, 'laptop');
+  await mkdir(folder);
+  client = await startUiProcess(['bin/hsync.js', 'sync', '--folder', folder, '--server', server.url, '--token', token, '--device', 'laptop', '--state', join(dir, 'laptop-state'), '--ui-port', '0']);
+  await page.goto(client.uiUrl);
+  await expect(heading(page)).toHaveText('Up to date');
+
+  await page.getByRole('button', { name: 'Pause syncing' }).click();
+  await expect(heading(page)).toHaveText('Paused');
+  await expect(page.getByRole('button', { name: 'Resume syncing' })).toBeVisible();
+  await writeFile(join(folder, 'draft.md'), '# written while paused\n');
+  await page.waitForTimeout(3000); // longer than the watcher's debounce: a running client would have sent it
+  await page.screenshot({ path: info.outputPath('paused.png') });
+
+  const second = join(dir, 'desk');
+  const state = join(dir, 'desk-state');
+  const before = await syncOnce(second, server.url, token, 'desk', state);
+  expect(before.code, before.stderr).toBe(0);
+  expect(await exists(join(second, 'draft.md')), 'the change stayed local while paused').toBe(false);
+
+  await page.getByRole('button', { name: 'Resume syncing' }).click();
+  await expect(page.getByRole('list', { name: 'Recent activity' })).toContainText('draft.md');
+  await expect(heading(page)).toHaveText('Up to date');
+  const after = await syncOnce(second, server.url, token, 'desk', state);
+  expect(after.code, after.stderr).toBe(0);
+  expect(await readFile(join(second, 'draft.md'), 'utf8')).toBe('# written while paused\n');
+});
+
+test('server stopped shows "Offline"; when it is back the client recovers and syncs', async ({ page }, info) => {
+  const port = await freePort();
+  server = await startServerProcess({ args: ['--port', String(port)] });
+  expect(server.url).toBe(`http://127.0.0.1:${port}`);
+  const token = await server.addUser('bob');
+  const folder = join(dir, 'laptop');
+  await mkdir(folder);
+  client = await startUiProcess(['bin/hsync.js', 'sync', '--folder', folder, '--server', server.url, '--token', token, '--device', 'laptop', '--state', join(dir, 'laptop-state'), '--ui-port', '0']);
+  await page.goto(client.uiUrl);
+  await expect(heading(page)).toHaveText('Up to date');
+
+  await server.stop();
+  await writeFile(join(folder, 'offline-notes.txt'), 'written with the server down\n');
+  await expect(heading(page)).toHaveText('Offline', { timeout: 30_000 });
+  await expect(page.getByText('Changes are kept and will sync when the server is back.')).toBeVisible();
+  await page.screenshot({ path: info.outputPath('offline.png') });
+
+  await server.restart();
+  expect(server.url).toBe(`http://127.0.0.1:${port}`);
+  await expect(heading(page)).toHaveText('Up to date', { timeout: 45_000 });
+  await expect(page.getByRole('list', { name: 'Recent activity' })).toContainText('offline-notes.txt');
+  const second = join(dir, 'desk');
+  const result = await syncOnce(second, server.url, token, 'desk', join(dir, 'desk-state'));
+  expect(result.code, result.stderr).toBe(0);
+  expect(await readFile(join(second, 'offline-notes.txt'), 'utf8')).toBe('written with the server down\n');
+});
