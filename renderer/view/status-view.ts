@@ -16,6 +16,12 @@ import type { SyncStatus } from '../../shared/common/sync-api.js';
 import type { Connection } from '../api/transport.js';
 import { byId, el, replaceRows, setText } from './dom.js';
 
+const TIER_EXPLAINED: Record<SyncStatus['storage']['mode'], string> = {
+  inhouse: 'File blocks go to your own block store; S3 takes over if it fails.',
+  s3: "This folder's blocks are placed in S3 (data residency).",
+  fallback: 'The in-house block store is unreachable; blocks go to S3 until it is back.',
+};
+
 /** The largest pending byte count seen in the current sync run, for the progress bar. */
 let peakPending = 0;
 
@@ -55,7 +61,8 @@ function renderTransfers(s: SyncStatus): void {
   setText('up-pending', up.files ? `${up.files} ${plural(up.files, 'file')} · ${formatBytes(up.bytes)}` : 'Nothing');
   setText('down-pending', down.files ? `${down.files} ${plural(down.files, 'file')} · ${formatBytes(down.bytes)}` : 'Nothing');
   const { upBytesPerSec, downBytesPerSec } = s.rates;
-  setText('rate', upBytesPerSec || downBytesPerSec ? `↑ ${formatRate(upBytesPerSec)}  ↓ ${formatRate(downBytesPerSec)}` : '—');
+  const moving = s.state === 'syncing' && (upBytesPerSec > 0 || downBytesPerSec > 0);
+  setText('rate', moving ? `↑ ${formatRate(upBytesPerSec)}  ↓ ${formatRate(downBytesPerSec)}` : '—');
   const eta = Math.max(etaSeconds(up.bytes, upBytesPerSec) ?? 0, etaSeconds(down.bytes, downBytesPerSec) ?? 0);
   setText('eta', formatDuration(eta > 0 ? eta : null));
   setText('totals', `Sent ${formatBytes(s.totals.sentBytes)} · received ${formatBytes(s.totals.receivedBytes)} since start`);
@@ -72,7 +79,8 @@ function renderStorage(s: SyncStatus): void {
   const badge = byId('tier-badge');
   badge.textContent = storageWords(s.storage);
   badge.className = `badge tier-${s.storage.mode}`;
-  setText('tier-detail', s.storage.detail.toLowerCase() === storageWords(s.storage).toLowerCase() ? '' : s.storage.detail);
+  const redundant = !s.storage.detail || s.storage.detail.toLowerCase() === storageWords(s.storage).toLowerCase();
+  setText('tier-detail', redundant ? TIER_EXPLAINED[s.storage.mode] : s.storage.detail);
   const tiers = s.storage.tiers;
   byId('tier-stats').hidden = tiers === null;
   if (tiers) {
