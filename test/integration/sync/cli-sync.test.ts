@@ -1,0 +1,113 @@
+// The real `hsync sync` command: --once between two folders, one-line failures, and the
+// long-running client (watcher + long-poll + control endpoint) stopped by SIGTERM.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { runHsync, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+import { listFiles, makeClient, removeDirs, type TestClient } from '../../helpers/sync-client.js';
+
+const HSYNC = join(import.meta.dirname, '..', '..', '..', 'bin', 'hsync.js');
+let server: ServerProcess;
+let token: string;
+const dirs: string[] = [];
+const clients: TestClient[] = [];
+
+before(async () => {
+  server = await startServerProcess();
+  token = await server.addUser('cli');
+});
+after(async () => {
+  for (const c of clients) await c.close();
+  await removeDirs(...dirs, ...clients.flatMap((c) => [c.root, c.stateDir]));
+  await server?.dispose();
+});
+
+async function tempDir(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `hsync-cli-${name}-`));
+  dirs.push(dir);
+  return dir;
+}
+
+test('hsync sync --once brings two folders into agreement and exits 0', async () => {
+  const [a, b, stateA, stateB] = await Promise.all(['a', 'b', 'sa', 'sb'].map(tempDir));
+  await writeFile(join(a, 'hello.txt'), 'from the command line');
+  const common = ['--server', server.url, '--token', token];
+  const first = await runHsync(['sync', '--once', '--folder', a, '--state', stateA, '--device', 'cli-a', ...common]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /^in sync: 1 files/m);
+  const second = await runHsync(['sync', '--once', '--folder', b, '--state', stateB, '--device', 'cli-b', ...common]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(await listFiles(b), ['hello.txt']);
+});
+
+test('hsync sync --once fails with one line for a bad token, a missing folder and bad flags', async () => {
+  const folder = await tempDir('bad');
+  const state = await tempDir('bad-state');
+  const [badToken, missing, down, usage] = await Promise.all([
+    runHsync(['sync', '--once', '--folder', folder, '--state', state, '--server', server.url, '--token', 'wrong']),
+    runHsync(['sync', '--once', '--folder', join(folder, 'nope'), '--state', await tempDir('s1'), '--server', server.url, '--token', token]),
+    runHsync(['sync', '--once', '--folder', folder, '--state', await tempDir('s2'), '--server', 'http://127.0.0.1:9', '--token', token]),
+    runHsync(['sync', '--folder', folder]),
+  ]);
+  assert.equal(badToken.code, 1);
+  assert.equal(badToken.stderr.trim().split('\n').length, 1, badToken.stderr);
+  assert.match(badToken.stderr, /^hsync sync: /);
+
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /folder is missing/);
+
+  assert.equal(down.code, 1);
+  assert.match(down.stderr, /unreachable/);
+
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /missing --server/);
+});
+
+test('hsync sync keeps syncing both ways until SIGTERM, then exits 0', async () => {
+  const folder = await tempDir('daemon');
+  const state = await tempDir('daemon-state');
+  const peer = await makeClient(server.url, token, 'peer');
+  clients.push(peer);
+  const child = spawn(process.execPath, [HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, '--token', token, '--device', 'daemon'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    await waitFor(() => /^syncing /m.test(stdout), 20_000, () => `no start: ${stderr}`);
+
+    // Remote → local through the long-poll.
+    await peer.write('from-peer.txt', 'pushed by the peer');
+    await peer.sync();
+    await waitFor(async () => (await listFiles(folder)).includes('from-peer.txt'), 10_000, () => stderr);
+
+    // Local → remote through the watcher.
+    await writeFile(join(folder, 'from-daemon.txt'), 'written next to the daemon');
+    await waitFor(
+      async () => (await peer.remote.list(0)).entries.some((e) => e.path === 'from-daemon.txt'),
+      10_000,
+      () => stderr,
+    );
+
+    const status = await runHsync(['status', '--state', state, '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    assert.ok(['idle', 'syncing', 'scanning'].includes(JSON.parse(status.stdout).state));
+  } finally {
+    child.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, stderr);
+});
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, why: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${why()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
