@@ -32,6 +32,8 @@ export interface EngineOptions {
   longpollSec?: number;
   debounceMs?: number;
   plan?: Partial<PlanOptions>;
+  /** The folder watcher; tests swap in one that fails like an exhausted inotify. */
+  watchFolder?: typeof watchFolder;
 }
 
 /** How a one-shot sync ended: agreed, or the one-line reason it did not. */
@@ -356,7 +358,7 @@ export class SyncEngine {
 
   private startWatcher(): void {
     try {
-      this.watcher = watchFolder(this.options.root, {
+      this.watcher = (this.options.watchFolder ?? watchFolder)(this.options.root, {
         debounceMs: this.options.debounceMs ?? 150,
         onHints: (paths) => this.schedule(false, paths),
         onError: (message) => {
