@@ -4,6 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { runHsync, type CliResult } from '../helpers/server-process.js';
@@ -88,3 +90,14 @@ export function bytes(size: number, seed: number): Buffer {
 }
 
 export const at = (...parts: string[]) => join(...parts);
+
+/** The Electron binary for Playwright's Electron mode, or why there is none. */
+export function electronBinary(): { path: string | null; reason: string } {
+  try {
+    const path = createRequire(import.meta.url)('electron') as unknown;
+    if (typeof path === 'string' && existsSync(path)) return { path, reason: '' };
+    return { path: null, reason: `no Electron binary at ${String(path)}` };
+  } catch {
+    return { path: null, reason: 'no Electron binary installed (the electron package was installed without its download, as on CI machines)' };
+  }
+}
