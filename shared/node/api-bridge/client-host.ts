@@ -46,6 +46,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
   let startError: unknown = null;
   let currentUrl = '';
   let embeddedUrl = '';
+  let embeddedToken = '';
   let queue: Promise<void> = Promise.resolve();
 
   async function launch(): Promise<void> {
@@ -56,7 +57,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
       if (!serverUrl) {
         const embedded = await deps.embeddedServer();
         serverUrl = embeddedUrl = embedded.url;
-        token = embedded.token;
+        token = embeddedToken = embedded.token;
       }
       currentUrl = serverUrl;
       engine = await deps.startEngine({ folder: s.folder, serverUrl, token, deviceName: s.deviceName, paused: s.paused });
@@ -136,7 +137,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
     confirmDeletes: () => running().confirmDeletes(),
     cancelDeletes: () => running().cancelDeletes(),
     async getSettings() {
-      return publicSettings(readSettings(deps.settings), currentUrl);
+      return publicSettings(readSettings(deps.settings), currentUrl, embeddedToken);
     },
     async updateSettings(patch: SettingsPatch) {
       const restart = applyPatch(deps.settings, patch, embeddedUrl);
@@ -144,7 +145,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
         await shutdown();
         await launch();
       });
-      return publicSettings(readSettings(deps.settings), currentUrl);
+      return publicSettings(readSettings(deps.settings), currentUrl, embeddedToken);
     },
     stop: () => serial(shutdown),
   };

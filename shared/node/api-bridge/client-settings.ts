@@ -64,15 +64,15 @@ export function readSettings(backend: SettingsBackend): StoredSettings {
   return { ...defaultSettings(), ...backend.store };
 }
 
-/** The UI's view: everything but the tokens. */
-export function publicSettings(s: StoredSettings, serverUrl: string): Settings {
+/** The UI's view: everything but the tokens. `embeddedToken`: the one the embedded server gave this run. */
+export function publicSettings(s: StoredSettings, serverUrl: string, embeddedToken = s.embeddedToken): Settings {
   return {
     folder: s.folder,
     serverUrl: s.serverUrl || serverUrl,
     deviceName: s.deviceName,
     startAtLogin: s.startAtLogin,
     paused: s.paused,
-    hasToken: (s.serverUrl ? s.token : s.embeddedToken) !== '',
+    hasToken: (s.serverUrl ? s.token : embeddedToken) !== '',
   };
 }
 

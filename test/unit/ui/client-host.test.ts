@@ -1,0 +1,90 @@
+// The client host: settings file, pause that survives restarts, engine restarts on
+// Preferences changes, and a readable status when the engine cannot start.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startClientHost, type EngineConfig, type RunningEngine } from '../../../shared/node/api-bridge/client-host.js';
+import type { SettingsBackend, StoredSettings } from '../../../shared/node/api-bridge/client-settings.js';
+import { createFakeSyncApi } from '../../helpers/fake-sync-api.js';
+
+function memorySettings(initial: Partial<StoredSettings> = {}): SettingsBackend {
+  const backend = {
+    store: { ...initial } as Partial<StoredSettings>,
+    set(values: Partial<StoredSettings>) {
+      backend.store = { ...backend.store, ...values };
+    },
+  };
+  return backend;
+}
+
+function engines() {
+  const started: EngineConfig[] = [];
+  let stopped = 0;
+  let failWith: Error | null = null;
+  const start = async (config: EngineConfig): Promise<RunningEngine> => {
+    if (failWith) throw failWith;
+    started.push(config);
+    const fake = createFakeSyncApi({ folder: config.folder });
+    return { ...fake, subscribe: (fn) => fake.subscribe(() => fn()), stop: async () => void stopped++ };
+  };
+  return { started, start, stopped: () => stopped, fail: (e: Error | null) => (failWith = e) };
+}
+
+test('no server set: the embedded server is used, and its URL in Preferences is not pinned', async () => {
+  const settings = memorySettings({ folder: '/f', deviceName: 'd' });
+  const e = engines();
+  let embeddedStarts = 0;
+  const host = await startClientHost({
+    settings,
+    startEngine: e.start,
+    embeddedServer: async () => (embeddedStarts++, { url: 'http://127.0.0.1:5555', token: 'emb' }),
+  });
+  assert.deepEqual(e.started[0], { folder: '/f', serverUrl: 'http://127.0.0.1:5555', token: 'emb', deviceName: 'd', paused: false });
+  const shown = await host.getSettings();
+  assert.equal(shown.serverUrl, 'http://127.0.0.1:5555');
+  assert.equal(shown.hasToken, true);
+  // Saving Preferences unchanged keeps the embedded default and restarts nothing.
+  await host.updateSettings({ serverUrl: shown.serverUrl, folder: '/f', deviceName: 'd', startAtLogin: true });
+  assert.equal(settings.store.serverUrl, undefined);
+  assert.equal(e.started.length, 1);
+  assert.equal(settings.store.startAtLogin, true);
+
+  // A real server: the engine restarts against it; the token is stored, never shown.
+  await host.updateSettings({ serverUrl: 'https://sync.example.org/', token: 'secret' });
+  assert.equal(e.stopped(), 1);
+  assert.deepEqual(e.started[1], { folder: '/f', serverUrl: 'https://sync.example.org', token: 'secret', deviceName: 'd', paused: false });
+  assert.equal(JSON.stringify(await host.getSettings()).includes('secret'), false);
+  assert.equal(embeddedStarts, 1);
+  await host.stop();
+  assert.equal(e.stopped(), 2);
+});
+
+test('pause is stored, and a restarted engine starts paused', async () => {
+  const settings = memorySettings({ serverUrl: 'http://s', token: 't' });
+  const e = engines();
+  const host = await startClientHost({ settings, startEngine: e.start, embeddedServer: () => Promise.reject(new Error('unused')) });
+  await host.pause();
+  assert.equal(settings.store.paused, true);
+  assert.equal((await host.getStatus()).state, 'paused');
+  await host.updateSettings({ folder: '/elsewhere' });
+  assert.equal(e.started.at(-1)!.paused, true);
+  await host.resume();
+  assert.equal(settings.store.paused, false);
+  await host.stop();
+});
+
+test('an engine that cannot start shows the reason as an error status; fixing settings recovers', async () => {
+  const settings = memorySettings({ serverUrl: 'http://s', token: 't', folder: '/f' });
+  const e = engines();
+  e.fail(new Error('open index "/f": permission denied'));
+  const lines: string[] = [];
+  const host = await startClientHost({ settings, startEngine: e.start, embeddedServer: () => Promise.reject(new Error('unused')), log: (l) => lines.push(l) });
+  const status = await host.getStatus();
+  assert.equal(status.state, 'error');
+  assert.equal(status.error?.message, 'open index "/f": permission denied');
+  assert.match(lines[0], /permission denied/);
+  await assert.rejects(host.pause(), { code: 'unavailable' });
+  e.fail(null);
+  await host.updateSettings({ folder: '/g' });
+  assert.equal((await host.getStatus()).state, 'idle');
+  await host.stop();
+});
