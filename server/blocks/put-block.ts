@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { BLOCK_SIZE } from '../../shared/common/blocks.js';
 import { SyncError } from '../../shared/common/errors.js';
-import { declaredLength } from '../http/body.js';
+import { chunksOf, declaredLength } from '../http/body.js';
 import type { BlockFiles, TempFile } from './block-files.js';
 
 const WRITE_CHUNK = 1024 * 1024;
@@ -33,7 +33,7 @@ export async function receiveBlock(req: IncomingMessage, files: BlockFiles, hash
   let pendingBytes = 0;
   let writing: Promise<void> = Promise.resolve();
   try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+    for await (const chunk of chunksOf(req)) {
       size += chunk.length;
       if (size > BLOCK_SIZE) throw new SyncError('too_large', `${what}: body is over ${BLOCK_SIZE} bytes`);
       hasher.update(chunk);

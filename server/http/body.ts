@@ -4,6 +4,14 @@
 import type { IncomingMessage } from 'node:http';
 import { SyncError } from '../../shared/common/errors.js';
 
+/**
+ * The body's chunks. Unlike `for await (… of req)`, leaving the loop early (a limit, a bad
+ * hash) does not destroy the socket, so the error answer can still be sent on it.
+ */
+export function chunksOf(req: IncomingMessage): AsyncIterable<Buffer> {
+  return req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+}
+
 /** Content-Length when given; throws 'too_large' at once when it exceeds `limit`. */
 export function declaredLength(req: IncomingMessage, limit: number, what: string): number | null {
   const header = req.headers['content-length'];
@@ -18,7 +26,7 @@ export async function readBody(req: IncomingMessage, limit: number, what: string
   declaredLength(req, limit, what);
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of chunksOf(req)) {
     total += chunk.length;
     if (total > limit) throw new SyncError('too_large', `${what}: body is over the limit of ${limit} bytes`);
     chunks.push(chunk);

@@ -1,6 +1,6 @@
 // Answers: JSON bodies, and errors as {"error":{"code","message"}} with the status their
-// code implies. An answer given before the request body was read closes the connection,
-// so the unread rest of the body is never read.
+// code implies. An error answered before the request body was read stops the handler from
+// reading it; the rest is discarded briefly, then the connection is cut (see lingerThenCut).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SyncError, toErrorData, type ErrorCode } from '../../shared/common/errors.js';
@@ -48,14 +48,35 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
   const data = toErrorData(error);
   const status = error instanceof HttpError ? error.status : (STATUS[data.code] ?? 500);
   if (status === 500) console.error(`server: ${req.method} ${req.url}:`, error);
-  if (!req.complete) {
-    // Stop here rather than read (or wait for) the rest of a body we will not use.
-    res.setHeader('connection', 'close');
-    res.on('finish', () => {
-      req.socket.end();
-      setTimeout(() => req.socket.destroy(), 2000).unref();
-    });
-  }
+  if (!req.complete) lingerThenCut(req, res);
   const body: ErrorBody = { error: data };
   sendJson(res, status, body);
+}
+
+/** Bytes and time an unwanted body is discarded for after an early error answer. */
+const LINGER_BYTES = 8 * 1024 * 1024;
+const LINGER_MS = 2000;
+
+/**
+ * Closing a socket that still has unread bytes makes the kernel send a reset, which can
+ * destroy our error answer in the client's receive buffer before it is read. So after the
+ * answer is out, the rest of the body is read and dropped, for at most LINGER_BYTES or
+ * LINGER_MS (a client sending endlessly is cut off); a body that ends in time leaves the
+ * connection usable for the next request.
+ */
+function lingerThenCut(req: IncomingMessage, res: ServerResponse): void {
+  const socket = req.socket;
+  res.on('finish', () => {
+    let discarded = 0;
+    const cut = () => socket.destroy();
+    const timer = setTimeout(cut, LINGER_MS);
+    timer.unref();
+    req.on('data', (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > LINGER_BYTES) cut();
+    });
+    req.on('end', () => clearTimeout(timer));
+    req.on('error', () => clearTimeout(timer));
+    req.resume();
+  });
 }
