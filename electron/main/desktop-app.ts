@@ -73,7 +73,9 @@ export async function startDesktopApp(): Promise<void> {
     // Preferences live in the status window.
     openPreferences: () => {
       const win = showWindow();
-      void win.webContents.executeJavaScript("document.getElementById('open-prefs')?.click()").catch(logError);
+      const open = () => void win.webContents.executeJavaScript("document.getElementById('open-prefs')?.click()").catch(logError);
+      if (win.webContents.isLoading()) win.webContents.once('did-finish-load', open);
+      else open();
     },
     quit: () => app.quit(),
   };

@@ -24,11 +24,16 @@ export class FakeWebContents extends EventEmitter {
   send(channel: string, ...args: unknown[]): void {
     this.sent.push({ channel, args });
   }
+  readonly scripts: string[] = [];
   setWindowOpenHandler(): void {}
-  async executeJavaScript(): Promise<unknown> {
+  async executeJavaScript(code: string): Promise<unknown> {
+    this.scripts.push(code);
     return null;
   }
   isDestroyed(): boolean {
+    return false;
+  }
+  isLoading(): boolean {
     return false;
   }
 }

@@ -137,6 +137,10 @@ test('IPC answers the status window and refuses others and bad arguments', async
   assert.equal(JSON.stringify(settings).includes(token), false, 'the token never reaches the window');
 
   await until('a status push to the window', () => win.webContents.sent.some((m) => m.channel === 'sync:status-changed'));
+
+  item('preferences')!.click!();
+  await until('Preferences opened in the window', () => win.webContents.scripts.some((code) => code.includes('open-prefs')));
+  assert.equal(fake.windows.filter((w) => !w.destroyed).length, 1, 'the same window is reused');
 });
 
 test('the preload exposes one named API with a function per SyncApi method', async () => {
