@@ -91,9 +91,17 @@ export class TempFile {
     private readonly handle: FileHandle,
   ) {}
 
+  /**
+   * Appends `parts`. A full disk can make a write short without an error (the next one
+   * fails), so short writes are continued until every byte is written or the error shows.
+   */
   async write(parts: Buffer[]): Promise<void> {
-    if (parts.length === 1) await this.handle.write(parts[0]);
-    else if (parts.length > 0) await this.handle.writev(parts);
+    let rest = parts.filter((p) => p.length > 0);
+    while (rest.length > 0) {
+      const { bytesWritten } = rest.length === 1 ? await this.handle.write(rest[0]) : await this.handle.writev(rest);
+      if (bytesWritten === 0) throw Object.assign(new Error(`write ${this.path}: no progress`), { code: 'EIO' });
+      rest = skip(rest, bytesWritten);
+    }
   }
 
   /** fsyncs and closes; the caller renames it next. */
@@ -111,6 +119,15 @@ export class TempFile {
     }
     await unlink(this.path).catch(() => undefined);
   }
+}
+
+/** `parts` without their first `bytes` bytes. */
+function skip(parts: Buffer[], bytes: number): Buffer[] {
+  let i = 0;
+  while (i < parts.length && bytes >= parts[i].length) bytes -= parts[i++].length;
+  const rest = parts.slice(i);
+  if (bytes > 0) rest[0] = rest[0].subarray(bytes);
+  return rest;
 }
 
 /** fsync on a directory makes the names created or renamed in it durable. */

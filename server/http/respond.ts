@@ -45,7 +45,7 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
     res.destroy();
     return;
   }
-  const data = toErrorData(error);
+  const data = toErrorData(isDiskFull(error) ? new SyncError('disk_full', `${req.method} ${req.url?.split('?')[0]}: disk full`) : error);
   const status = error instanceof HttpError ? error.status : (STATUS[data.code] ?? 500);
   if (status === 500) console.error(`server: ${req.method} ${req.url}:`, error);
   if (!req.complete) lingerThenCut(req, res);
@@ -79,4 +79,10 @@ function lingerThenCut(req: IncomingMessage, res: ServerResponse): void {
     req.on('error', () => clearTimeout(timer));
     req.resume();
   });
+}
+
+/** ENOSPC from a file write, or SQLite's own "database or disk is full". */
+function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'SQLITE_FULL';
 }
