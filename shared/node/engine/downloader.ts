@@ -41,31 +41,44 @@ export function tempPathFor(root: string, contentHash: string): string {
   return join(tempDir(root), `${contentHash.slice(0, 32)}.part`);
 }
 
-/** Writes the file's bytes to its temp file, fsyncs it, and returns the temp path. */
-export async function fetchToTemp(file: FileToFetch, sources: DownloadSources): Promise<string> {
+/** The temp file, durable, with the journal's mtime set, and its stat (unchanged by a rename). */
+export interface Fetched {
+  temp: string;
+  size: number;
+  mtime: number;
+  ino: number;
+}
+
+/** Writes the file's bytes to its temp file, sets its mtime, fsyncs it. */
+export async function fetchToTemp(file: FileToFetch & { mtime: number }, sources: DownloadSources): Promise<Fetched> {
   await ensureDir(tempDir(sources.root));
   const temp = tempPathFor(sources.root, file.contentHash);
-  const handle = await open(temp, constants.O_RDWR | constants.O_CREAT, 0o644).catch(async (error) => {
+  const refs = blockRefs(file.blocks, file.size);
+  // A one-block file is cheaper to fetch again than to check; bigger ones resume.
+  const flags = constants.O_RDWR | constants.O_CREAT | (refs.length <= 1 ? constants.O_TRUNC : 0);
+  const handle = await open(temp, flags, 0o644).catch(async (error) => {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     forgetDirs(); // someone removed .hsync/tmp meanwhile
     await mkdir(tempDir(sources.root), { recursive: true });
-    return open(temp, constants.O_RDWR | constants.O_CREAT, 0o644);
+    return open(temp, flags, 0o644);
   });
   try {
-    const refs = blockRefs(file.blocks, file.size);
     // Only a partial file left by an earlier run is worth checking block by block.
-    const partial = (await handle.stat()).size > 0;
+    const partial = refs.length > 1 && (await handle.stat()).size > 0;
     let next = 0;
     const worker = async () => {
       while (next < refs.length) await fetchBlock(refs[next++], handle, file, sources, partial);
     };
     await Promise.all(Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, refs.length) }, worker));
     if (partial) await handle.truncate(file.size);
+    const seconds = file.mtime / 1000;
+    await handle.utimes(seconds, seconds);
     await handle.sync();
+    const done = await handle.stat();
+    return { temp, size: done.size, mtime: done.mtimeMs, ino: done.ino };
   } finally {
     await handle.close();
   }
-  return temp;
 }
 
 async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, sources: DownloadSources, partial: boolean): Promise<void> {

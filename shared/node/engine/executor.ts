@@ -2,7 +2,7 @@
 // one batched push of uploads, moves and deletes, then local deletions. The base (index)
 // changes only after each operation has durably completed on both sides.
 
-import { rename, unlink, utimes, mkdir, stat } from 'node:fs/promises';
+import { mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BlockHash } from '../../common/blocks.js';
 import { toErrorData, type ErrorData } from '../../common/errors.js';
@@ -168,8 +168,8 @@ async function download(op: Extract<Op, { kind: 'download' | 'conflict' | 'resto
       : op.entry;
   const path = checkedPath(op.path);
   const abs = join(ctx.root, path);
-  const temp = await fetchToTemp(
-    { path, size: entry.size, contentHash: entry.contentHash!, blocks: entry.blocks },
+  const fetched = await fetchToTemp(
+    { path, size: entry.size, contentHash: entry.contentHash!, blocks: entry.blocks, mtime: entry.mtime },
     {
       root: ctx.root,
       remote: ctx.remote,
@@ -187,7 +187,7 @@ async function download(op: Extract<Op, { kind: 'download' | 'conflict' | 'resto
     if (!replaceable && !truncated) {
       const snapshot = now.isFile() ? await hashSnapshot(abs) : null;
       if (snapshot && snapshot.contentHash === entry.contentHash) {
-        await unlink(temp);
+        await unlink(fetched.temp);
         const local = { path, size: snapshot.size, mtime: snapshot.mtime, ino: snapshot.ino, contentHash: snapshot.contentHash };
         index.setBase(baseFrom(entry, local), entry.blocks);
         ctx.local.set(path, local);
@@ -199,16 +199,13 @@ async function download(op: Extract<Op, { kind: 'download' | 'conflict' | 'resto
     }
   }
   await ensureDir(dirname(abs));
-  const seconds = entry.mtime / 1000;
-  await utimes(temp, seconds, seconds);
-  await rename(temp, abs).catch(async (error) => {
+  await rename(fetched.temp, abs).catch(async (error) => {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     forgetDirs(); // a folder on the way was removed meanwhile
     await mkdir(dirname(abs), { recursive: true });
-    await rename(temp, abs);
+    await rename(fetched.temp, abs);
   });
-  const placed = await stat(abs);
-  const local = { path, size: placed.size, mtime: placed.mtimeMs, ino: placed.ino, contentHash: entry.contentHash };
+  const local = { path, size: fetched.size, mtime: fetched.mtime, ino: fetched.ino, contentHash: entry.contentHash };
   index.setBase(baseFrom(entry, local), entry.blocks);
   ctx.local.set(path, local);
   ctx.activity({

@@ -1,0 +1,299 @@
+// Sync figures for issue 3's table, measured end to end on this machine (127.0.0.1 only):
+// a real server and two real `hsync sync` clients (separate processes, watcher + long-poll).
+// Time runs from the last byte written in folder A to folder B holding that content.
+//   big      one 1 GiB file A→B
+//   many     10,000 × 4 KiB files in 100 folders A→B
+//   onebyte  1 byte changed in the middle of the 1 GiB file (needs big first; runs after it)
+//   copy     a copy of the 1 GiB file under a new name (runs after big)
+//   latency  change detected → upload started (in-process engine, watcher + debounce)
+//   idle     RSS of a client holding 100,000 indexed files, idle; and its idle rescan time
+// Run: node --import tsx bench/sync-bench.ts [--cases big,many,...] [--mib 1024] [--files 10000] [--idle-files 100000]
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectControl } from '../shared/node/api-bridge/control-client.js';
+import type { SyncApi } from '../shared/common/sync-api.js';
+import { startServerProcess, type ServerProcess } from '../test/helpers/server-process.js';
+import { makeClient } from '../test/helpers/sync-client.js';
+
+const HSYNC = join(import.meta.dirname, '..', 'bin', 'hsync.js');
+const MiB = 1024 * 1024;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+const cases = arg('cases', 'many,big,onebyte,copy,latency,idle').split(',');
+const bigMiB = Number(arg('mib', '1024'));
+const manyFiles = Number(arg('files', '10000'));
+const idleFiles = Number(arg('idle-files', '100000'));
+
+interface Daemon {
+  name: string;
+  folder: string;
+  state: string;
+  child: ChildProcess;
+  api: SyncApi;
+  stop(): Promise<void>;
+}
+
+async function startDaemon(server: ServerProcess, token: string, name: string): Promise<Daemon> {
+  const folder = await mkdtemp(join(tmpdir(), `hsync-bench-${name}-`));
+  const state = await mkdtemp(join(tmpdir(), `hsync-bench-state-${name}-`));
+  const child = spawn(process.execPath, [HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, '--token', token, '--device', name], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      if (/^syncing /m.test(out)) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`${name} exited ${code}`)));
+  });
+  const api = await connectControl(state);
+  await waitFor(async () => (await api.getStatus()).lastSyncedAt !== null, 60_000);
+  return {
+    name,
+    folder,
+    state,
+    child,
+    api,
+    async stop() {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      await rm(folder, { recursive: true, force: true });
+      await rm(state, { recursive: true, force: true });
+    },
+  };
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+async function totals(d: Daemon): Promise<{ sent: number; received: number }> {
+  const s = await d.api.getStatus();
+  return { sent: s.totals.sentBytes, received: s.totals.receivedBytes };
+}
+
+/** Runs one case: `act` writes into A, `done` says when B holds the result. */
+async function measure(label: string, a: Daemon, b: Daemon, act: () => Promise<void>, done: () => Promise<boolean>): Promise<void> {
+  const a0 = await totals(a);
+  const b0 = await totals(b);
+  await act();
+  const start = performance.now();
+  await waitFor(done, 600_000, 10);
+  const seconds = (performance.now() - start) / 1000;
+  // Let trailing requests (long-poll renewals, re-scans) settle before reading counters.
+  await new Promise((r) => setTimeout(r, 500));
+  const a1 = await totals(a);
+  const b1 = await totals(b);
+  console.log(
+    `${label.padEnd(44)} ${seconds.toFixed(2).padStart(7)} s   A sent ${fmt(a1.sent - a0.sent)}, received ${fmt(a1.received - a0.received)};` +
+      ` B sent ${fmt(b1.sent - b0.sent)}, received ${fmt(b1.received - b0.received)}`,
+  );
+}
+
+function fmt(bytes: number): string {
+  return bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+async function sameFile(path: string, size: number, probe?: { offset: number; byte: number }): Promise<boolean> {
+  const s = await stat(path).catch(() => null);
+  if (!s || s.size !== size) return false;
+  if (!probe) return true;
+  const handle = await open(path, 'r');
+  try {
+    const one = Buffer.alloc(1);
+    await handle.read(one, 0, 1, probe.offset);
+    return one[0] === probe.byte;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeBig(path: string, size: number): Promise<void> {
+  const handle = await open(path, 'w');
+  const chunk = Buffer.allocUnsafe(MiB);
+  let seed = createHash('sha256').update('bench').digest();
+  for (let offset = 0; offset < size; offset += MiB) {
+    for (let i = 0; i < MiB; i += 32) {
+      seed = createHash('sha256').update(seed).digest();
+      seed.copy(chunk, i);
+    }
+    await handle.write(chunk, 0, Math.min(MiB, size - offset), offset);
+  }
+  await handle.close();
+}
+
+async function diskProbe(dir: string): Promise<string> {
+  const start = performance.now();
+  for (let i = 0; i < 200; i++) await writeFile(join(dir, `probe-${i}`), 'x');
+  const perFile = (performance.now() - start) / 200;
+  for (let i = 0; i < 200; i++) await rm(join(dir, `probe-${i}`));
+  return `disk probe: ${(1000 / perFile).toFixed(0)} small files/s`;
+}
+
+async function pairCases(server: ServerProcess): Promise<void> {
+  const token = await server.addUser('bench');
+  const a = await startDaemon(server, token, 'A');
+  const b = await startDaemon(server, token, 'B');
+  try {
+    console.log(await diskProbe(a.folder));
+    if (cases.includes('many')) {
+      await measure(
+        `${manyFiles} × 4 KiB files in 100 folders A→B`,
+        a,
+        b,
+        async () => {
+          const payload = Buffer.alloc(4096);
+          for (let d = 0; d < 100; d++) await mkdir(join(a.folder, `dir${d}`));
+          for (let i = 0; i < manyFiles; i++) {
+            payload.writeUInt32BE(i, 0);
+            await writeFile(join(a.folder, `dir${i % 100}`, `f${i}.bin`), payload);
+          }
+        },
+        async () => (await b.api.getStatus()).state === 'idle' && (await countFiles(b.folder)) >= manyFiles,
+      );
+    }
+    const size = bigMiB * MiB;
+    if (cases.includes('big')) {
+      await measure(`one ${bigMiB} MiB file A→B`, a, b, () => writeBig(join(a.folder, 'big.bin'), size), () => sameFile(join(b.folder, 'big.bin'), size));
+      const [ha, hb] = await Promise.all([hashOf(join(a.folder, 'big.bin')), hashOf(join(b.folder, 'big.bin'))]);
+      if (ha !== hb) throw new Error('big.bin differs between A and B');
+    }
+    if (cases.includes('onebyte') && cases.includes('big')) {
+      const offset = Math.floor(size / 2) + 123;
+      const original = (await readFile(join(a.folder, 'big.bin'))).subarray(offset, offset + 1)[0];
+      const byte = original ^ 0xff;
+      await measure(
+        '1 byte changed in the middle of it',
+        a,
+        b,
+        async () => {
+          const handle = await open(join(a.folder, 'big.bin'), 'r+');
+          await handle.write(Buffer.from([byte]), 0, 1, offset);
+          await handle.close();
+        },
+        () => sameFile(join(b.folder, 'big.bin'), size, { offset, byte }),
+      );
+    }
+    if (cases.includes('copy') && cases.includes('big')) {
+      await measure('copy of it under a new name', a, b, () => copyFile(join(a.folder, 'big.bin'), join(a.folder, 'big copy.bin')), () =>
+        sameFile(join(b.folder, 'big copy.bin'), size),
+      );
+    }
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+}
+
+async function countFiles(root: string): Promise<number> {
+  const { readdir } = await import('node:fs/promises');
+  let n = 0;
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    if (entry.name === '.hsync') continue;
+    if (entry.isDirectory()) n += (await readdir(join(root, entry.name))).length;
+    else n++;
+  }
+  return n;
+}
+
+async function hashOf(path: string): Promise<string> {
+  const { hashFile } = await import('../shared/node/blocks/chunker.js');
+  return (await hashFile(path)).contentHash;
+}
+
+async function latencyCase(server: ServerProcess): Promise<void> {
+  const token = await server.addUser('latency');
+  const a = await makeClient(server.url, token, 'A', { watch: true, rescanIntervalMs: 600_000 });
+  await a.engine.start();
+  await waitFor(() => a.engine.getStatus().lastSyncedAt !== null, 10_000);
+  await new Promise((r) => setTimeout(r, 500));
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    let started = 0;
+    const commit = a.remote.commit;
+    a.remote.commit = (device, changes) => {
+      if (!started) started = performance.now();
+      return commit.call(a.remote, device, changes);
+    };
+    const written = performance.now();
+    await writeFile(join(a.root, `saved-${i}.txt`), `save ${i}`);
+    await waitFor(() => started > 0, 5_000, 1);
+    samples.push(started - written);
+    a.remote.commit = commit;
+    await new Promise((r) => setTimeout(r, 400));
+  }
+  samples.sort((x, y) => x - y);
+  console.log(`${'change detected → upload started (median of 5)'.padEnd(44)} ${(samples[2] / 1000).toFixed(3).padStart(7)} s   (debounce 150 ms)`);
+  await a.close();
+  await rm(a.root, { recursive: true, force: true });
+  await rm(a.stateDir, { recursive: true, force: true });
+}
+
+async function idleCase(server: ServerProcess): Promise<void> {
+  const token = await server.addUser('idle');
+  const folder = await mkdtemp(join(tmpdir(), 'hsync-bench-idle-'));
+  const createStart = performance.now();
+  for (let d = 0; d < 1000; d++) await mkdir(join(folder, `d${d}`));
+  const payload = Buffer.alloc(64);
+  for (let i = 0; i < idleFiles; i++) {
+    payload.writeUInt32BE(i, 0);
+    await writeFile(join(folder, `d${i % 1000}`, `f${i}`), payload);
+  }
+  console.log(`(made ${idleFiles} files in ${((performance.now() - createStart) / 1000).toFixed(1)} s)`);
+  const client = await makeClient(server.url, token, 'idle', { root: folder, watch: false });
+  const first = performance.now();
+  await client.sync();
+  console.log(`(first sync of ${idleFiles} files: ${((performance.now() - first) / 1000).toFixed(1)} s)`);
+  const samples: number[] = [];
+  let hashed = 0;
+  for (let i = 0; i < 3; i++) {
+    const start = performance.now();
+    const before = client.remote.counters.sentBytes;
+    await client.engine.syncNow();
+    samples.push(performance.now() - start);
+    hashed += client.remote.counters.sentBytes - before > 64 * 1024 ? 1 : 0;
+  }
+  samples.sort((x, y) => x - y);
+  console.log(`${`idle rescan of ${idleFiles} unchanged files (median of 3)`.padEnd(44)} ${(samples[1] / 1000).toFixed(2).padStart(7)} s   (${hashed === 0 ? 'no upload' : 'uploads seen!'})`);
+  await client.close();
+
+  // RSS of a real client process holding the index, idle.
+  const state = client.stateDir;
+  const child = spawn(process.execPath, [HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, '--token', token, '--device', 'idle'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => /^syncing /m.test(String(d)) && resolve()));
+  const api = await connectControl(state);
+  await waitFor(async () => (await api.getStatus()).lastSyncedAt !== null, 120_000, 200);
+  await new Promise((r) => setTimeout(r, 5000));
+  const rss = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${child.pid}/status`, 'utf8'))?.[1];
+  console.log(`${`client RSS with ${idleFiles} files indexed, idle`.padEnd(44)} ${(Number(rss) / 1024).toFixed(0).padStart(7)} MB`);
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+  await rm(folder, { recursive: true, force: true });
+  await rm(state, { recursive: true, force: true });
+}
+
+const server = await startServerProcess();
+try {
+  console.log(`sync bench: cases ${cases.join(',')}; 1 GiB = ${bigMiB} MiB; many = ${manyFiles}; idle = ${idleFiles}`);
+  if (cases.some((c) => ['many', 'big', 'onebyte', 'copy'].includes(c))) await pairCases(server);
+  if (cases.includes('latency')) await latencyCase(server);
+  if (cases.includes('idle')) await idleCase(server);
+} finally {
+  await server.dispose();
+}
