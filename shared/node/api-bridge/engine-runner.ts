@@ -11,6 +11,8 @@ import { HttpRemote } from '../remote/http-remote.js';
 import { TieredRemote } from '../remote/tiered-remote.js';
 import type { EngineConfig, RunningEngine } from './client-host.js';
 
+const TIER_REFRESH_MS = 60_000;
+
 /** The state folder of one synced root: its own index, so switching folders never mixes them. */
 export function folderStateDir(stateDir: string, folder: string): string {
   const id = createHash('sha256').update(resolve(folder)).digest('hex').slice(0, 16);
@@ -21,19 +23,34 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
   const root = resolve(config.folder);
   await mkdir(root, { recursive: true });
   const http = new HttpRemote(config.serverUrl, config.token);
-  const remote = new TieredRemote(http);
+  const storageListeners = new Set<() => void>();
+  const remote = new TieredRemote(http, { onStorageChange: () => storageListeners.forEach((fn) => fn()) });
   const engine = new SyncEngine({ root, stateDir: folderStateDir(stateDir, root), remote, device: config.deviceName, log });
+  // Bytes and blocks per tier, for the status window; a server without the figures is fine.
+  const refreshTiers = () => void remote.refreshTierStats().catch(() => undefined);
+  const tierTimer = setInterval(refreshTiers, TIER_REFRESH_MS);
+  tierTimer.unref();
+  refreshTiers();
   if (config.paused) await engine.pause();
   await engine.start();
   return {
-    subscribe: (fn) => engine.status.subscribe(() => fn()),
-    getStatus: async () => engine.getStatus(),
+    subscribe(fn) {
+      storageListeners.add(fn);
+      const off = engine.status.subscribe(() => fn());
+      return () => {
+        storageListeners.delete(fn);
+        off();
+      };
+    },
+    // The tier state (in-house, S3 placement, S3 fallback) is the remote's to know.
+    getStatus: async () => ({ ...engine.getStatus(), storage: remote.storage() }),
     pause: () => engine.pause(),
     resume: () => engine.resume(),
     syncNow: () => engine.syncNow(),
     confirmDeletes: () => engine.confirmDeletes(),
     cancelDeletes: () => engine.cancelDeletes(),
     async stop() {
+      clearInterval(tierTimer);
       await engine.stop();
       http.close();
     },

@@ -1,0 +1,64 @@
+// The engine as the desktop app and `npm start` run it: real server process, real folder.
+// Status carries the storage tier from the remote; a paused start sends nothing.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { folderStateDir, startRealEngine } from '../../../shared/node/api-bridge/engine-runner.js';
+import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
+import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+
+let dir: string;
+let server: ServerProcess;
+let token: string;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'hsync-runner-'));
+  server = await startServerProcess();
+  token = await server.addUser('runner');
+});
+
+after(async () => {
+  await server.dispose();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function until<T>(what: string, probe: () => Promise<T>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function serverPaths(): Promise<string[]> {
+  const remote = new HttpRemote(server.url, token);
+  try {
+    return (await remote.list(0, 1000)).entries.filter((e) => !e.deleted).map((e) => e.path);
+  } finally {
+    remote.close();
+  }
+}
+
+test('a paused start sends nothing; resume syncs; status shows the storage tier', async () => {
+  const folder = join(dir, 'Sync');
+  await mkdir(folder);
+  await writeFile(join(folder, 'a.txt'), 'a\n');
+  const engine = await startRealEngine({ folder, serverUrl: server.url, token, deviceName: 'runner', paused: true }, join(dir, 'state'));
+  try {
+    assert.equal((await engine.getStatus()).state, 'paused');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual(await serverPaths(), []);
+    await engine.resume();
+    await until('a.txt on the server', async () => (await serverPaths()).includes('a.txt'));
+    const status = await engine.getStatus();
+    assert.equal(status.storage.mode, 'inhouse');
+    assert.equal(status.folder, folder);
+  } finally {
+    await engine.stop();
+  }
+  assert.notEqual(folderStateDir(join(dir, 'state'), folder), folderStateDir(join(dir, 'state'), join(dir, 'Other')), 'one index per folder');
+});
