@@ -4,11 +4,11 @@
 
 import { readFile, realpath } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
-import { extname, join, resolve, sep } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Where `npm run build:renderer` puts the status window. */
-export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../../.vite/renderer/main_window/', import.meta.url));
+export const DEFAULT_UI_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '.vite', 'renderer', 'main_window');
 
 export const UI_CSP = [
   "default-src 'none'",
