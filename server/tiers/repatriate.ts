@@ -37,6 +37,7 @@ export async function repatriateOnce(service: TierService, options: Repatriation
     if (batch.length === 0) break;
     const slice = batch.slice(0, Math.min(batch.length, limit - result.copied - result.failed.length));
     let next = 0;
+    const home: string[] = [];
     const worker = async () => {
       while (next < slice.length) {
         const { hash, size } = slice[next++];
@@ -45,10 +46,7 @@ export async function repatriateOnce(service: TierService, options: Repatriation
           await inhouse.write(hash, bytes);
           const back = await inhouse.read(hash, null);
           if (back.length !== size) throw new SyncError('hash_mismatch', `repatriate block ${hash}: in-house copy is ${back.length} bytes, expected ${size}`);
-          index.db.transaction(() => {
-            index.switchToInhouse(hash);
-            if (!index.residentInS3(hash)) index.markForSweep(hash, now() + service.graceMs);
-          })();
+          home.push(hash);
           result.copied++;
           result.bytes += bytes.length;
         } catch (error) {
@@ -59,6 +57,13 @@ export async function repatriateOnce(service: TierService, options: Repatriation
       }
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, slice.length) }, worker));
+    // One transaction (one fsync) per slice switches every verified block at once.
+    index.db.transaction(() => {
+      for (const hash of home) {
+        index.switchToInhouse(hash);
+        if (!index.residentInS3(hash)) index.markForSweep(hash, now() + service.graceMs);
+      }
+    })();
   }
   result.swept = await sweepS3(service, now());
   result.ms = Date.now() - started;
@@ -73,17 +78,33 @@ export async function sweepS3(service: TierService, now: number): Promise<number
   for (;;) {
     const due = index.sweepDue(now, 256);
     if (due.length === 0) return swept;
-    for (const hash of due) {
-      const row = index.block(hash);
-      if (!row || row.tier !== 'inhouse' || index.residentInS3(hash)) {
-        // Needed again since it was marked: keep it live.
-        if (row) index.recordS3(hash, row.size);
-        else index.forgetS3(hash);
-        continue;
+    const doomed: string[] = [];
+    index.db.transaction(() => {
+      for (const hash of due) {
+        const row = index.block(hash);
+        if (row && row.tier === 'inhouse' && !index.residentInS3(hash)) {
+          doomed.push(hash);
+          // Forget first: from here a new upload of this block stores it to S3 again, once
+          // the deletion below is done (TierService.deleting); a separate process is not covered.
+          index.forgetS3(hash);
+        } else if (row) {
+          index.recordS3(hash, row.size); // needed again since it was marked: keep it live
+        } else {
+          index.forgetS3(hash);
+        }
       }
-      await s3.delete(hash as BlockHash);
-      index.forgetS3(hash);
-      swept++;
-    }
+    })();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(8, doomed.length) }, async () => {
+        while (next < doomed.length) {
+          const hash = doomed[next++];
+          const deletion = s3.delete(hash as BlockHash).finally(() => service.deleting.delete(hash));
+          service.deleting.set(hash, deletion.catch(() => undefined));
+          await deletion;
+        }
+      }),
+    );
+    swept += doomed.length;
   }
 }

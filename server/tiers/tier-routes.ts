@@ -94,15 +94,7 @@ export function tieredBlockRoutes(original: Route[], service: TierService, optio
           const namespaceId = callerOf(ctx).namespaceId;
           const body = await readBody(ctx.req, MAX_BATCH_BYTES, 'upload batch');
           const { records, error } = parseBatch(body);
-          let next = 0;
-          const worker = async () => {
-            while (next < records.length) {
-              const { hash, bytes } = records[next++];
-              if (target === 's3') await service.storeS3(namespaceId, hash, bytes);
-              else await service.storeInhouse(namespaceId, hash, bytes);
-            }
-          };
-          await Promise.all(Array.from({ length: Math.min(8, records.length) }, worker));
+          await service.storeMany(namespaceId, target === 's3' ? 's3' : 'inhouse', records);
           if (error) throw new SyncError(error.code, `${error.message} (the ${records.length} records before it are stored)`);
           const answer: BatchUploadResponse = { stored: records.map((r) => r.hash) as BatchUploadResponse['stored'] };
           sendJson(ctx.res, 200, answer);
