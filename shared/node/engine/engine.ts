@@ -43,6 +43,8 @@ export interface SyncOutcome {
 }
 
 const MAX_ROUNDS = 8;
+/** One-shot syncs look again this many times at a file still being written before giving up. */
+const ONCE_WAITS = 3;
 
 export class SyncEngine {
   readonly index: IndexStore;
@@ -207,6 +209,7 @@ export class SyncEngine {
     try {
       await checkFolder(this.options.root, this.index.base.size === 0);
       if (!this.accountChecked) await this.checkServer();
+      let waits = 0;
       for (let round = 0; round < MAX_ROUNDS; round++) {
         await this.pull();
         this.status.setState('scanning');
@@ -215,7 +218,7 @@ export class SyncEngine {
         this.lastPlan = next;
         this.showPlan(next);
         if (next.ops.length === 0) {
-          if (next.waiting.length > 0 && round < MAX_ROUNDS - 1 && this.options.watch === false) {
+          if (next.waiting.length > 0 && waits++ < ONCE_WAITS && this.options.watch === false) {
             // One-shot: give a file that is being written a moment, then look again.
             await sleep(this.waitingDelay);
             for (const path of next.waiting) this.hints.add(path);
