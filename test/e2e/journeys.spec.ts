@@ -115,3 +115,31 @@ test('server stopped shows "Offline"; when it is back the client recovers and sy
   expect(result.code, result.stderr).toBe(0);
   expect(await readFile(join(second, 'offline-notes.txt'), 'utf8')).toBe('written with the server down\n');
 });
+
+test('pointing the app at another server is one step in Preferences', async ({ page }) => {
+  server = await startServerProcess();
+  const token = await server.addUser('carol');
+  const home = join(dir, 'home');
+  await mkdir(home);
+  client = await startUiProcess(['scripts/start.js'], { HOME: home, XDG_CONFIG_HOME: '', XDG_DATA_HOME: '', XDG_STATE_HOME: '' });
+  await page.goto(client.uiUrl);
+  await expect(heading(page)).toHaveText('Up to date');
+
+  await page.getByRole('button', { name: 'Preferences' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Preferences' });
+  await dialog.getByLabel('Server URL').fill(server.url);
+  await dialog.getByLabel('Access token').fill(token);
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(page.locator('#server')).toHaveText(server.url);
+  await expect(heading(page)).toHaveText('Up to date');
+
+  await writeFile(join(home, 'HybridSync', 'moved-in.txt'), 'now on the team server\n');
+  await expect(page.getByRole('list', { name: 'Recent activity' })).toContainText('moved-in.txt');
+  const second = join(dir, 'desk');
+  const result = await syncOnce(second, server.url, token, 'desk', join(dir, 'desk-state'));
+  expect(result.code, result.stderr).toBe(0);
+  expect(await readFile(join(second, 'moved-in.txt'), 'utf8')).toBe('now on the team server\n');
+  const config = JSON.parse(await readFile(join(home, '.config', 'hybrid-sync', 'config.json'), 'utf8'));
+  expect(config.serverUrl).toBe(server.url);
+});

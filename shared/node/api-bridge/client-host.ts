@@ -15,6 +15,8 @@ export interface EngineConfig {
   token: string;
   deviceName: string;
   paused: boolean;
+  /** Names the account stably across runs (the embedded server's port changes every run). */
+  accountKey: string;
 }
 
 /** The engine as the host sees it: the SyncApi plus a change subscription and a stop. */
@@ -60,7 +62,8 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
         token = embeddedToken = embedded.token;
       }
       currentUrl = serverUrl;
-      engine = await deps.startEngine({ folder: s.folder, serverUrl, token, deviceName: s.deviceName, paused: s.paused });
+      const accountKey = s.serverUrl ? `${s.serverUrl}\n${token}` : `embedded\n${token}`;
+      engine = await deps.startEngine({ folder: s.folder, serverUrl, token, deviceName: s.deviceName, paused: s.paused, accountKey });
       startError = null;
       unsubscribe = engine.subscribe(notify);
     } catch (error) {

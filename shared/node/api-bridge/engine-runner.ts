@@ -13,9 +13,15 @@ import type { EngineConfig, RunningEngine } from './client-host.js';
 
 const TIER_REFRESH_MS = 60_000;
 
-/** The state folder of one synced root: its own index, so switching folders never mixes them. */
-export function folderStateDir(stateDir: string, folder: string): string {
-  const id = createHash('sha256').update(resolve(folder)).digest('hex').slice(0, 16);
+/**
+ * The state folder of one synced root on one account: its own index (the merge base). Keyed
+ * by folder and account (server URL and token), so pointing the app at another server or account in
+ * Preferences starts from an empty base — local files are offered as new, never deleted —
+ * instead of reusing a base that belongs to another journal (which the engine refuses as a
+ * changed server identity).
+ */
+export function folderStateDir(stateDir: string, folder: string, accountKey = ''): string {
+  const id = createHash('sha256').update(`${resolve(folder)}\n${accountKey}`).digest('hex').slice(0, 16);
   return join(stateDir, 'folders', id);
 }
 
@@ -25,7 +31,7 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
   const http = new HttpRemote(config.serverUrl, config.token);
   const storageListeners = new Set<() => void>();
   const remote = new TieredRemote(http, { onStorageChange: () => storageListeners.forEach((fn) => fn()) });
-  const engine = new SyncEngine({ root, stateDir: folderStateDir(stateDir, root), remote, device: config.deviceName, log });
+  const engine = new SyncEngine({ root, stateDir: folderStateDir(stateDir, root, config.accountKey), remote, device: config.deviceName, log });
   // Bytes and blocks per tier, for the status window; a server without the figures is fine.
   const refreshTiers = () => void remote.refreshTierStats().catch(() => undefined);
   const tierTimer = setInterval(refreshTiers, TIER_REFRESH_MS);

@@ -47,7 +47,7 @@ test('a paused start sends nothing; resume syncs; status shows the storage tier'
   const folder = join(dir, 'Sync');
   await mkdir(folder);
   await writeFile(join(folder, 'a.txt'), 'a\n');
-  const engine = await startRealEngine({ folder, serverUrl: server.url, token, deviceName: 'runner', paused: true }, join(dir, 'state'));
+  const engine = await startRealEngine({ folder, serverUrl: server.url, token, deviceName: 'runner', paused: true, accountKey: `${server.url}\n${token}` }, join(dir, 'state'));
   try {
     assert.equal((await engine.getStatus()).state, 'paused');
     await new Promise((r) => setTimeout(r, 1500));
@@ -60,5 +60,7 @@ test('a paused start sends nothing; resume syncs; status shows the storage tier'
   } finally {
     await engine.stop();
   }
-  assert.notEqual(folderStateDir(join(dir, 'state'), folder), folderStateDir(join(dir, 'state'), join(dir, 'Other')), 'one index per folder');
+  const state = join(dir, 'state');
+  assert.notEqual(folderStateDir(state, folder, 'a'), folderStateDir(state, join(dir, 'Other'), 'a'), 'one index per folder');
+  assert.notEqual(folderStateDir(state, folder, 'a'), folderStateDir(state, folder, 'b'), 'and per account');
 });

@@ -38,7 +38,7 @@ test('no server set: the embedded server is used, and its URL in Preferences is 
     startEngine: e.start,
     embeddedServer: async () => (embeddedStarts++, { url: 'http://127.0.0.1:5555', token: 'emb' }),
   });
-  assert.deepEqual(e.started[0], { folder: '/f', serverUrl: 'http://127.0.0.1:5555', token: 'emb', deviceName: 'd', paused: false });
+  assert.deepEqual(e.started[0], { folder: '/f', serverUrl: 'http://127.0.0.1:5555', token: 'emb', deviceName: 'd', paused: false, accountKey: 'embedded\nemb' });
   const shown = await host.getSettings();
   assert.equal(shown.serverUrl, 'http://127.0.0.1:5555');
   assert.equal(shown.hasToken, true);
@@ -51,7 +51,7 @@ test('no server set: the embedded server is used, and its URL in Preferences is 
   // A real server: the engine restarts against it; the token is stored, never shown.
   await host.updateSettings({ serverUrl: 'https://sync.example.org/', token: 'secret' });
   assert.equal(e.stopped(), 1);
-  assert.deepEqual(e.started[1], { folder: '/f', serverUrl: 'https://sync.example.org', token: 'secret', deviceName: 'd', paused: false });
+  assert.deepEqual(e.started[1], { folder: '/f', serverUrl: 'https://sync.example.org', token: 'secret', deviceName: 'd', paused: false, accountKey: 'https://sync.example.org\nsecret' });
   assert.equal(JSON.stringify(await host.getSettings()).includes('secret'), false);
   assert.equal(embeddedStarts, 1);
   await host.stop();
