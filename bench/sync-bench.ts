@@ -43,7 +43,7 @@ interface Daemon {
 async function startDaemon(server: ServerProcess, token: string, name: string): Promise<Daemon> {
   const folder = await mkdtemp(join(tmpdir(), `hsync-bench-${name}-`));
   const state = await mkdtemp(join(tmpdir(), `hsync-bench-state-${name}-`));
-  const child = spawn(process.execPath, [HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, '--token', token, '--device', name], {
+  const child = spawn(process.execPath, [HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, `--token=${token}`, '--device', name], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -272,7 +272,7 @@ async function idleCase(server: ServerProcess): Promise<void> {
 
   // RSS of a real client process holding the index, idle.
   const state = client.stateDir;
-  const child = spawn(process.execPath, [HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, '--token', token, '--device', 'idle'], {
+  const child = spawn(process.execPath, [HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, `--token=${token}`, '--device', 'idle'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => /^syncing /m.test(String(d)) && resolve()));

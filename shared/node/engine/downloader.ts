@@ -4,7 +4,7 @@
 // temp name is derived from the content hash, so a restart resumes block by block.
 
 import { constants } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BLOCK_SIZE, type BlockHash, type BlockRef, type ContentHash } from '../../common/blocks.js';
 import { SyncError } from '../../common/errors.js';
@@ -132,4 +132,19 @@ async function readLocal(path: string, offset: number, size: number): Promise<Bu
   } finally {
     await handle.close();
   }
+}
+
+/** Deletes partial downloads not touched for `maxAgeMs`; returns how many. */
+export async function removeStaleTemp(root: string, maxAgeMs: number, now: number): Promise<number> {
+  const dir = tempDir(root);
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => null);
+    if (info && now - info.mtimeMs > maxAgeMs) {
+      await unlink(path).catch(() => undefined);
+      removed++;
+    }
+  }
+  return removed;
 }

@@ -8,6 +8,7 @@ import { pathProblem } from '../../common/paths.js';
 import type { SyncStatus } from '../../common/sync-api.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { execute, type ExecutorContext } from './executor.js';
+import { removeStaleTemp } from './downloader.js';
 import { checkFolder } from './folder-guard.js';
 import { IGNORE_FILE, loadIgnoreRules, type IgnoreRules } from './ignore-rules.js';
 import { IndexStore } from './index-store.js';
@@ -43,6 +44,8 @@ export interface SyncOutcome {
 }
 
 const MAX_ROUNDS = 8;
+/** Partial downloads older than this are deleted at start; younger ones are resumed. */
+const TEMP_MAX_AGE_MS = 24 * 3600_000;
 /** One-shot syncs look again this many times at a file still being written before giving up. */
 const ONCE_WAITS = 3;
 
@@ -65,6 +68,8 @@ export class SyncEngine {
   private readonly hints = new Set<string>();
   private scheduled = false;
   private stopping = false;
+  private stopped = false;
+  private tempCleaned = false;
   private watcher: HintWatcher | null = null;
   private timers: NodeJS.Timeout[] = [];
   private poll: AbortController | null = null;
@@ -127,6 +132,8 @@ export class SyncEngine {
 
   /** Finishes the cycle in flight, stops watching and polling, closes the index. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
@@ -208,6 +215,10 @@ export class SyncEngine {
     if (this.paused || this.stopping) return;
     try {
       await checkFolder(this.options.root, this.index.base.size === 0);
+      if (!this.tempCleaned) {
+        this.tempCleaned = true;
+        await removeStaleTemp(this.options.root, TEMP_MAX_AGE_MS, this.now());
+      }
       if (!this.accountChecked) await this.checkServer();
       let waits = 0;
       for (let round = 0; round < MAX_ROUNDS; round++) {

@@ -138,7 +138,10 @@ export class StatusTracker {
       }
       default:
         if (this.pendingDeletes) return `Waiting: delete ${this.pendingDeletes.count} files on all devices?`;
-        return 'Up to date';
+        {
+          const failed = [...this.problems.values()].filter((p) => p.kind === 'fail').length;
+          return failed > 0 ? `Up to date except ${failed} file${failed === 1 ? '' : 's'} that could not sync` : 'Up to date';
+        }
     }
   }
 }

@@ -34,7 +34,7 @@ async function tempDir(name: string): Promise<string> {
 test('hsync sync --once brings two folders into agreement and exits 0', async () => {
   const [a, b, stateA, stateB] = await Promise.all(['a', 'b', 'sa', 'sb'].map(tempDir));
   await writeFile(join(a, 'hello.txt'), 'from the command line');
-  const common = ['--server', server.url, '--token', token];
+  const common = ['--server', server.url, `--token=${token}`];
   const first = await runHsync(['sync', '--once', '--folder', a, '--state', stateA, '--device', 'cli-a', ...common]);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /^in sync: 1 files/m);
@@ -47,9 +47,9 @@ test('hsync sync --once fails with one line for a bad token, a missing folder an
   const folder = await tempDir('bad');
   const state = await tempDir('bad-state');
   const [badToken, missing, down, usage] = await Promise.all([
-    runHsync(['sync', '--once', '--folder', folder, '--state', state, '--server', server.url, '--token', 'wrong']),
-    runHsync(['sync', '--once', '--folder', join(folder, 'nope'), '--state', await tempDir('s1'), '--server', server.url, '--token', token]),
-    runHsync(['sync', '--once', '--folder', folder, '--state', await tempDir('s2'), '--server', 'http://127.0.0.1:9', '--token', token]),
+    runHsync(['sync', '--once', '--folder', folder, '--state', state, '--server', server.url, '--token=wrong']),
+    runHsync(['sync', '--once', '--folder', join(folder, 'nope'), '--state', await tempDir('s1'), '--server', server.url, `--token=${token}`]),
+    runHsync(['sync', '--once', '--folder', folder, '--state', await tempDir('s2'), '--server', 'http://127.0.0.1:9', `--token=${token}`]),
     runHsync(['sync', '--folder', folder]),
   ]);
   assert.equal(badToken.code, 1);
@@ -71,7 +71,7 @@ test('hsync sync keeps syncing both ways until SIGTERM, then exits 0', async () 
   const state = await tempDir('daemon-state');
   const peer = await makeClient(server.url, token, 'peer');
   clients.push(peer);
-  const child = spawn(process.execPath, [HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, '--token', token, '--device', 'daemon'], {
+  const child = spawn(process.execPath, [HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, `--token=${token}`, '--device', 'daemon'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

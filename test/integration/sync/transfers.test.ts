@@ -48,7 +48,7 @@ function randomish(size: number, seed: number): Buffer {
 /** Runs `hsync sync --once` for a client's folder and state, killing it with SIGKILL once `killWhen` holds. */
 async function syncCliUntil(client: TestClient, token: string, killWhen: () => Promise<boolean>): Promise<{ killed: boolean; stdout: string }> {
   await client.close();
-  const child = spawn(process.execPath, [HSYNC, 'sync', '--once', '--folder', client.root, '--state', client.stateDir, '--server', server.url, '--token', token, '--device', client.device], {
+  const child = spawn(process.execPath, [HSYNC, 'sync', '--once', '--folder', client.root, '--state', client.stateDir, '--server', server.url, `--token=${token}`, '--device', client.device], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
