@@ -64,7 +64,7 @@ test('pause keeps changes on this device; resume sends them', async ({ page }, i
   const token = await server.addUser('alice');
   const folder = join(dir, 'laptop');
   await mkdir(folder);
-  client = await startUiProcess(['bin/hsync.js', 'sync', '--folder', folder, '--server', server.url, '--token', token, '--device', 'laptop', '--state', join(dir, 'laptop-state'), '--ui-port', '0']);
+  client = await startUiProcess(['bin/hsync.js', 'sync', '--folder', folder, '--server', server.url, `--token=${token}`, '--device', 'laptop', '--state', join(dir, 'laptop-state'), '--ui-port', '0']);
   await page.goto(client.uiUrl);
   await expect(heading(page)).toHaveText('Up to date');
 
@@ -96,7 +96,7 @@ test('server stopped shows "Offline"; when it is back the client recovers and sy
   const token = await server.addUser('bob');
   const folder = join(dir, 'laptop');
   await mkdir(folder);
-  client = await startUiProcess(['bin/hsync.js', 'sync', '--folder', folder, '--server', server.url, '--token', token, '--device', 'laptop', '--state', join(dir, 'laptop-state'), '--ui-port', '0']);
+  client = await startUiProcess(['bin/hsync.js', 'sync', '--folder', folder, '--server', server.url, `--token=${token}`, '--device', 'laptop', '--state', join(dir, 'laptop-state'), '--ui-port', '0']);
   await page.goto(client.uiUrl);
   await expect(heading(page)).toHaveText('Up to date');
 

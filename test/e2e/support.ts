@@ -50,7 +50,7 @@ export function startUiProcess(args: string[], env: Record<string, string> = {})
 /** `hsync sync --once` as a second device: pulls what the server has into `folder`. */
 export async function syncOnce(folder: string, server: string, token: string, device: string, state: string): Promise<CliResult> {
   await mkdir(folder, { recursive: true }); // a new device starts from an empty folder it made
-  return runHsync(['sync', '--once', '--folder', folder, '--server', server, '--token', token, '--device', device, '--state', state]);
+  return runHsync(['sync', '--once', '--folder', folder, '--server', server, `--token=${token}`, '--device', device, '--state', state]);
 }
 
 export async function sha256(path: string): Promise<string> {
