@@ -10,6 +10,7 @@ import { defaultStateDir } from '../../shared/node/api-bridge/state-dir.js';
 import { EngineApi } from '../../shared/node/engine/engine-api.js';
 import { SyncEngine } from '../../shared/node/engine/engine.js';
 import { HttpRemote } from '../../shared/node/remote/http-remote.js';
+import { TieredRemote } from '../../shared/node/remote/tiered-remote.js';
 import { intOption, parse, stringOption, UsageError } from '../args.js';
 
 export const help = `Usage: hsync sync --folder DIR --server URL --token TOKEN [options]
@@ -60,10 +61,12 @@ export async function run(argv: string[]): Promise<number> {
   const uiPort = args.values['ui-port'] === undefined ? undefined : intOption(args, 'ui-port', 0, 0, 65535);
   const once = args.values.once === true;
 
-  const remote = new HttpRemote(serverUrl, token);
+  const http = new HttpRemote(serverUrl, token);
+  // The tiered remote falls back to the server's S3 tier when the block service is down.
+  const remote = new TieredRemote(http);
   const log = (line: string) => process.stderr.write(`hsync sync: ${line}\n`);
   const engine = new SyncEngine({ root, stateDir, remote, device, watch: !once, log: once ? undefined : log });
-  const api = new EngineApi(engine, stateDir, { folder: root, serverUrl, token, deviceName: device });
+  const api = new EngineApi(engine, stateDir, { folder: root, serverUrl, token, deviceName: device }, () => remote.storage());
 
   if (once) {
     try {
@@ -77,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     } finally {
       await engine.stop();
-      remote.close();
+      http.close();
     }
   }
 
@@ -97,6 +100,6 @@ export async function run(argv: string[]): Promise<number> {
   });
   await engine.stop();
   await control.close();
-  remote.close();
+  http.close();
   return 0;
 }

@@ -3,7 +3,7 @@
 // start; the device name applies at once (it names conflict copies and commits).
 
 import Conf from 'conf';
-import type { Settings, SettingsPatch, SyncApi, SyncStatus } from '../../common/sync-api.js';
+import type { Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
 import type { SyncEngine } from './engine.js';
 
 interface StoredSettings {
@@ -22,6 +22,8 @@ export class EngineApi implements SyncApi {
     private readonly engine: SyncEngine,
     stateDir: string,
     initial: { folder: string; serverUrl: string; token: string; deviceName: string },
+    /** Where blocks are going, when the remote knows (the tiered remote does). */
+    private readonly storage?: () => StorageState,
   ) {
     this.store = new Conf<StoredSettings>({
       cwd: stateDir,
@@ -40,7 +42,8 @@ export class EngineApi implements SyncApi {
   }
 
   async getStatus(): Promise<SyncStatus> {
-    return this.engine.getStatus();
+    const status = this.engine.getStatus();
+    return this.storage ? { ...status, storage: this.storage() } : status;
   }
 
   async pause(): Promise<void> {

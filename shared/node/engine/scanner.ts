@@ -53,7 +53,16 @@ export class Scanner {
   /** Refreshes the entries at and under `paths` (relative), leaving the rest of `tree` alone. */
   async scanPaths(paths: Iterable<string>, tree: Map<string, LocalEntry>): Promise<ScanResult> {
     const total: ScanResult = { skipped: [], hashed: 0, unstable: [] };
-    for (const path of collapse(paths)) {
+    const hints = collapse(paths);
+    // Folders the tree knows, built once: a hint that names one must drop its children,
+    // and looking them up per hint would make a burst of N new files cost N × tree size.
+    const knownDirs = hints.length > 0 ? dirsOf(tree) : new Set<string>();
+    const dropUnder = (dir: string) => {
+      if (!knownDirs.has(dir)) return;
+      for (const key of [...tree.keys()]) if (key.startsWith(dir + '/')) tree.delete(key);
+    };
+    const files: [string, Stat][] = [];
+    for (const path of hints) {
       let stat: Stat | null = null;
       try {
         stat = await lstat(join(this.root, path));
@@ -62,25 +71,27 @@ export class Scanner {
       }
       if (stat?.isDirectory()) {
         const seen = new Set<string>();
+        tree.delete(path);
         const result = await this.walk(path, tree, seen);
-        for (const key of tree.keys()) if (key.startsWith(path + '/') && !seen.has(key)) tree.delete(key);
+        if (knownDirs.has(path)) for (const key of [...tree.keys()]) if (key.startsWith(path + '/') && !seen.has(key)) tree.delete(key);
         total.skipped.push(...result.skipped);
         total.hashed += result.hashed;
         total.unstable.push(...result.unstable);
         continue;
       }
-      for (const key of [...tree.keys()]) if (key === path || key.startsWith(path + '/')) tree.delete(key);
+      tree.delete(path);
+      dropUnder(path);
       if (!stat) continue;
       const problem = this.problem(path, stat);
       if (problem) {
         if (problem !== 'ignored') total.skipped.push({ path, reason: problem });
         continue;
       }
-      const entries: [string, Stat][] = [[path, stat]];
-      const result = await this.hashChanged(entries, tree);
-      total.hashed += result.hashed;
-      total.unstable.push(...result.unstable);
+      files.push([path, stat]);
     }
+    const result = await this.hashChanged(files, tree);
+    total.hashed += result.hashed;
+    total.unstable.push(...result.unstable);
     return total;
   }
 
@@ -168,6 +179,19 @@ export class Scanner {
 
 export function sameStat(known: { size: number; mtime: number; ino: number }, stat: { size: number; mtimeMs: number; ino: number }): boolean {
   return known.size === stat.size && known.mtime === stat.mtimeMs && known.ino === stat.ino;
+}
+
+/** Every folder that holds a file of the tree. */
+function dirsOf(tree: Map<string, LocalEntry>): Set<string> {
+  const dirs = new Set<string>();
+  for (const key of tree.keys()) {
+    for (let slash = key.lastIndexOf('/'); slash > 0; slash = key.lastIndexOf('/', slash - 1)) {
+      const dir = key.slice(0, slash);
+      if (dirs.has(dir)) break;
+      dirs.add(dir);
+    }
+  }
+  return dirs;
 }
 
 /** Drops hints covered by a parent hint, so each subtree is scanned once. */
