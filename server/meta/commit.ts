@@ -9,7 +9,7 @@ import { pathProblem } from '../../shared/common/paths.js';
 import type { CommitResult, JournalEntry } from '../../shared/common/protocol.js';
 import { contentHashOf } from '../../shared/node/blocks/content-hash.js';
 import type { BlockIndex } from '../blocks/block-index.js';
-import type { Db } from '../store/database.js';
+import { durably, type Db } from '../store/database.js';
 import type { Journal } from './journal.js';
 import type { Ownership } from './ownership.js';
 
@@ -51,10 +51,10 @@ export class Committer {
   /** Runs the batch; returns the per-change results and the namespace's head after it. */
   commit(namespaceId: number, device: string, changes: readonly unknown[]): { results: CommitResult[]; cursor: number } {
     const { db, journal } = this.deps;
-    return db.transaction(() => {
+    return durably(db, () => {
       const results = changes.map((change, i) => this.apply(namespaceId, device, change, i));
       return { results, cursor: journal.head(namespaceId) };
-    })();
+    });
   }
 
   private apply(namespaceId: number, device: string, raw: unknown, i: number): CommitResult {
@@ -146,13 +146,13 @@ export class Committer {
     if (problem) throw new SyncError('invalid_path', `restore ${JSON.stringify(rawPath)}: ${problem}`);
     const path = (rawPath as string).normalize('NFC');
     if (!isRev(rev)) throw new SyncError('bad_request', `restore "${path}": rev must be a positive integer`);
-    return db.transaction(() => {
+    return durably(db, () => {
       const old = journal.entry(namespaceId, rev);
       if (!old || old.path !== path) throw new SyncError('not_found', `restore "${path}": no revision ${rev} of this path`);
       if (old.deleted) throw new SyncError('bad_request', `restore "${path}": revision ${rev} is a deletion`);
       const { fileId, size, mtime, contentHash, blocks } = old;
       return journal.append(namespaceId, { path, fileId, deleted: false, size, mtime, contentHash, blocks, device });
-    })();
+    });
   }
 }
 

@@ -3,7 +3,7 @@
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SyncError } from '../../shared/common/errors.js';
-import type { Db } from './database.js';
+import { durably, type Db } from './database.js';
 
 /** Who a request acts for. */
 export interface Caller {
@@ -29,7 +29,7 @@ export function createUser(db: Db, name: string): string {
   }
   const token = randomBytes(32).toString('base64url');
   const now = Date.now();
-  db.transaction(() => {
+  durably(db, () => {
     if (db.prepare('SELECT 1 FROM users WHERE name = ?').get(name)) {
       throw new SyncError('bad_request', `add user "${name}": a user with this name exists`);
     }
@@ -39,7 +39,7 @@ export function createUser(db: Db, name: string): string {
     const ns = db.prepare('INSERT INTO namespaces (name, created_at) VALUES (?, ?)').run(name, now);
     const user = db.prepare('INSERT INTO users (name, namespace_id, created_at) VALUES (?, ?, ?)').run(name, ns.lastInsertRowid, now);
     db.prepare('INSERT INTO tokens (hash, user_id, created_at) VALUES (?, ?, ?)').run(tokenHash(token), user.lastInsertRowid, now);
-  })();
+  });
   return token;
 }
 

@@ -23,12 +23,12 @@ export function block(size: number): { bytes: Buffer; hash: string } {
 export async function call(url: string, method: string, path: string, token?: string, body?: unknown): Promise<Answer> {
   const headers: Record<string, string> = {};
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  let payload: Buffer | undefined;
+  let payload: Uint8Array<ArrayBuffer> | undefined;
   if (Buffer.isBuffer(body)) {
-    payload = body;
+    payload = new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength);
     headers['content-type'] = 'application/octet-stream';
   } else if (body !== undefined) {
-    payload = Buffer.from(JSON.stringify(body));
+    payload = new TextEncoder().encode(JSON.stringify(body));
     headers['content-type'] = 'application/json';
   }
   const response = await fetch(url + path, { method, headers, body: payload });

@@ -1,0 +1,51 @@
+// `npm run bench [-- NAME...]`: runs the benchmark modules (all by default) and prints one
+// table, each figure beside this machine's limit or its target. Exit 1 when a target is
+// missed or a bench fails. Other engineers' end-to-end benches are standalone scripts
+// (bench/sync-bench.ts, bench/hybrid-tiers.ts) and are run with node --import tsx.
+
+import { hashBench } from './hash-bench.js';
+import { batchBench, uploadBench } from './server-bench.js';
+import type { BenchModule, BenchRow } from './bench.js';
+
+const modules: BenchModule[] = [hashBench, uploadBench, batchBench];
+
+const help = `Usage: npm run bench [-- NAME...]
+
+Benchmarks (all when no NAME is given):
+${modules.map((m) => `  ${m.name.padEnd(8)} ${m.summary}`).join('\n')}`;
+
+function format(value: number): string {
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(help);
+    return 0;
+  }
+  const unknown = argv.filter((name) => !modules.some((m) => m.name === name));
+  if (unknown.length > 0) {
+    console.error(`bench: unknown benchmark "${unknown[0]}" (known: ${modules.map((m) => m.name).join(', ')})`);
+    return 2;
+  }
+  const chosen = argv.length === 0 ? modules : modules.filter((m) => argv.includes(m.name));
+  const rows: (BenchRow & { bench: string })[] = [];
+  let failed = false;
+  for (const module of chosen) {
+    console.error(`bench ${module.name}: ${module.summary}…`);
+    try {
+      for (const row of await module.run()) rows.push({ ...row, bench: module.name });
+    } catch (error) {
+      console.error(`bench ${module.name}: ${(error as Error).stack ?? String(error)}`);
+      failed = true;
+    }
+  }
+  const table = rows.map((r) => [r.bench, r.figure, `${format(r.value)} ${r.unit}`, r.context, r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED']);
+  const header = ['bench', 'figure', 'value', 'beside it', ''];
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of table) console.log(line(row));
+  return failed || rows.some((r) => r.ok === false) ? 1 : 0;
+}
