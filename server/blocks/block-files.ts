@@ -6,9 +6,10 @@
 // holds complete, durable bytes.
 
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, readdirSync, rmSync, type ReadStream } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 export interface BlockLocation {
   size: number;
@@ -76,9 +77,9 @@ export class BlockFiles {
   }
 
   /** A stream of one block's bytes. */
-  read(hash: string, where: BlockLocation): ReadStream {
+  read(hash: string, where: BlockLocation): Readable {
     if (where.pack === null || where.offset === null) return createReadStream(this.loosePath(hash));
-    if (where.size === 0) return createReadStream(this.packPath(where.pack), { start: 1, end: 0 });
+    if (where.size === 0) return Readable.from([]); // a read stream cannot express an empty range
     return createReadStream(this.packPath(where.pack), { start: where.offset, end: where.offset + where.size - 1 });
   }
 }

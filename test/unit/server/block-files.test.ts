@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
+import { after, before, describe, it } from 'node:test';
+import { BlockFiles } from '../../../server/blocks/block-files.js';
+
+describe('BlockFiles', () => {
+  let dir: string;
+  let files: BlockFiles;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hsync-blockfiles-'));
+    files = new BlockFiles(dir);
+    files.init();
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('removes temp files left by a crash when it starts', () => {
+    writeFileSync(join(files.tmpDir, 'leftover'), 'partial');
+    new BlockFiles(dir).init();
+    assert.deepEqual(readdirSync(files.tmpDir), []);
+  });
+
+  it('writes many parts in order and renames the finished temp file into place', async () => {
+    const parts = Array.from({ length: 2000 }, (_, i) => Buffer.from(`part ${i};`)); // over IOV_MAX
+    const temp = await files.createTemp();
+    await temp.write(parts);
+    await files.commitLoose(temp, 'ab'.repeat(32));
+    assert.equal(readFileSync(files.loosePath('ab'.repeat(32)), 'utf8'), parts.join(''));
+    assert.deepEqual(readdirSync(files.tmpDir), []);
+  });
+
+  it('reads each block of a pack back by offset, empty ones included', async () => {
+    const blocks = [randomBytes(10), Buffer.alloc(0), randomBytes(5000)];
+    const pack = await files.writePack(blocks);
+    let offset = 0;
+    for (const bytes of blocks) {
+      const stream = files.read('x', { size: bytes.length, pack, offset });
+      assert.ok((await buffer(stream)).equals(bytes));
+      offset += bytes.length;
+    }
+  });
+
+  it('discards a temp file without a trace', async () => {
+    const temp = await files.createTemp();
+    await temp.write([Buffer.from('half')]);
+    await temp.discard();
+    await temp.discard(); // twice is harmless
+    assert.deepEqual(readdirSync(files.tmpDir), []);
+  });
+});
