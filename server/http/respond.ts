@@ -58,26 +58,32 @@ const LINGER_BYTES = 8 * 1024 * 1024;
 const LINGER_MS = 2000;
 
 /**
- * Closing a socket that still has unread bytes makes the kernel send a reset, which can
- * destroy our error answer in the client's receive buffer before it is read. So after the
- * answer is out, the rest of the body is read and dropped, for at most LINGER_BYTES or
- * LINGER_MS (a client sending endlessly is cut off); a body that ends in time leaves the
- * connection usable for the next request.
+ * A "lingering close". Node closes the connection as soon as an answer to a half-read
+ * request is written, and closing a socket with unread bytes makes the kernel send a
+ * reset, which can destroy the answer in the client's receive buffer before it is read.
+ * So the socket is only half-closed (FIN after the answer), the rest of the body is read
+ * and dropped for at most LINGER_BYTES or LINGER_MS, and then the socket is destroyed.
  */
 function lingerThenCut(req: IncomingMessage, res: ServerResponse): void {
   const socket = req.socket;
+  res.setHeader('connection', 'close');
+  socket.destroySoon = () => socket.end();
   res.on('finish', () => {
     let discarded = 0;
-    const cut = () => socket.destroy();
+    const cut = () => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
     const timer = setTimeout(cut, LINGER_MS);
     timer.unref();
-    req.on('data', (chunk: Buffer) => {
+    socket.on('data', (chunk: Buffer) => {
       discarded += chunk.length;
       if (discarded > LINGER_BYTES) cut();
     });
-    req.on('end', () => clearTimeout(timer));
-    req.on('error', () => clearTimeout(timer));
+    socket.on('end', cut);
+    socket.on('close', () => clearTimeout(timer));
     req.resume();
+    socket.resume();
   });
 }
 
