@@ -394,7 +394,12 @@ export class SyncEngine {
       try {
         const answer = await this.remote.longpoll(this.index.cursor, this.options.longpollSec ?? 30, this.poll.signal);
         delay = 1000;
-        if (answer.changes || answer.cursor > this.index.cursor) this.schedule(false);
+        if (answer.changes || answer.cursor > this.index.cursor) {
+          this.schedule(false);
+          // Poll again only once that cycle has pulled: the cursor moves there, and polling
+          // with the old one would return at once, over and over.
+          await this.running.catch(() => undefined);
+        }
       } catch (error) {
         if (this.stopping) return;
         if (hasCode(error, 'unauthorized')) {

@@ -272,7 +272,7 @@ async function push(ops: Op[], ctx: ExecutorContext): Promise<ExecuteResult> {
         local = { path: op.path, ...snapshot };
       }
       const change: CommitChange = { kind: 'put', path: op.path, parentRev: op.parentRev, size: local.size, mtime: Math.round(local.mtime), blocks: local.blocks!.map((b) => b.hash) };
-      outgoing.push({ op, out: { change, blocks: local.blocks }, local });
+      outgoing.push({ op, out: { change, blocks: local.blocks, snapshot: { size: local.size, mtime: local.mtime } }, local });
     }
   }
   const outcomes = await pushChanges(

@@ -15,6 +15,8 @@ export interface OutgoingChange {
   change: CommitChange;
   /** Blocks of the local file (for puts). */
   blocks?: BlockRef[];
+  /** The file's size and mtime when it was hashed: block reads must see the same. */
+  snapshot?: { size: number; mtime: number };
 }
 
 export type UploadOutcome =
@@ -48,7 +50,7 @@ async function pushBatch(changes: OutgoingChange[], context: UploadContext): Pro
   const outcomes: UploadOutcome[] = new Array(changes.length);
   const first: CommitResult[] = (await context.remote.commit(context.device, changes.map((c) => c.change))).results;
   const retry: number[] = [];
-  const wanted = new Map<BlockHash, { path: string; ref: BlockRef; index: number }>();
+  const wanted = new Map<BlockHash, Wanted>();
   first.forEach((result, i) => {
     if (result.status !== 'need_blocks') {
       outcomes[i] = toOutcome(result);
@@ -56,12 +58,22 @@ async function pushBatch(changes: OutgoingChange[], context: UploadContext): Pro
     }
     const blocks = changes[i].blocks ?? [];
     const missing = new Set(result.missing);
-    for (const ref of blocks) if (missing.has(ref.hash) && !wanted.has(ref.hash)) wanted.set(ref.hash, { path: changes[i].change.path, ref, index: i });
+    for (const ref of blocks) {
+      if (missing.has(ref.hash) && !wanted.has(ref.hash)) wanted.set(ref.hash, { path: changes[i].change.path, ref, index: i, snapshot: changes[i].snapshot });
+    }
     retry.push(i);
   });
   if (retry.length === 0) return outcomes;
 
-  const changed = await uploadBlocks([...wanted.values()], context);
+  let changed: Set<number>;
+  try {
+    changed = await uploadBlocks([...wanted.values()], context);
+  } catch (error) {
+    // The server re-hashes every block: a mismatch means a file changed under us between
+    // our stat checks (mtime granularity). Rescan those files rather than fail the folder.
+    if ((error as { code?: string }).code !== 'hash_mismatch') throw error;
+    changed = new Set(retry);
+  }
   const again = retry.filter((i) => !changed.has(i));
   for (const i of changed) outcomes[i] = { status: 'changed' };
   if (again.length > 0) {
@@ -84,10 +96,17 @@ function toOutcome(result: CommitResult): UploadOutcome {
 }
 
 /** Uploads the wanted blocks; returns the indexes of changes whose file changed meanwhile. */
-async function uploadBlocks(wanted: { path: string; ref: BlockRef; index: number }[], context: UploadContext): Promise<Set<number>> {
+interface Wanted {
+  path: string;
+  ref: BlockRef;
+  index: number;
+  snapshot?: { size: number; mtime: number };
+}
+
+async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<Set<number>> {
   const changed = new Set<number>();
-  const read = async (item: { path: string; ref: BlockRef; index: number }): Promise<Buffer | null> => {
-    const bytes = await readBlock(join(context.root, item.path), item.ref);
+  const read = async (item: Wanted): Promise<Buffer | null> => {
+    const bytes = await readBlock(join(context.root, item.path), item.ref, item.snapshot);
     if (!bytes) changed.add(item.index);
     return bytes;
   };
@@ -128,8 +147,12 @@ async function uploadBlocks(wanted: { path: string; ref: BlockRef; index: number
   return changed;
 }
 
-/** The block's bytes if the file still holds them; null if it changed or vanished. */
-async function readBlock(path: string, ref: BlockRef): Promise<Buffer | null> {
+/**
+ * The block's bytes if the file is still the snapshot that was hashed; null if it changed or
+ * vanished. With a snapshot, an unchanged size and mtime before and after the read vouch for
+ * the bytes (the server re-hashes them anyway); without one, the block is re-hashed here.
+ */
+async function readBlock(path: string, ref: BlockRef, snapshot?: { size: number; mtime: number }): Promise<Buffer | null> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -138,6 +161,11 @@ async function readBlock(path: string, ref: BlockRef): Promise<Buffer | null> {
     throw new SyncError('io', `upload "${path}": ${(error as Error).message}`, { cause: error });
   }
   try {
+    const same = async () => {
+      const now = await handle.stat();
+      return snapshot !== undefined && now.size === snapshot.size && now.mtimeMs === snapshot.mtime;
+    };
+    if (snapshot && !(await same())) return null;
     const bytes = Buffer.allocUnsafe(ref.size);
     let filled = 0;
     while (filled < ref.size) {
@@ -145,6 +173,7 @@ async function readBlock(path: string, ref: BlockRef): Promise<Buffer | null> {
       if (bytesRead === 0) return null;
       filled += bytesRead;
     }
+    if (snapshot) return (await same()) ? bytes : null;
     return blockHashOf(bytes) === ref.hash ? bytes : null;
   } finally {
     await handle.close();

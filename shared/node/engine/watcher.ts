@@ -21,8 +21,11 @@ export interface WatchOptions {
 export function watchFolder(root: string, options: WatchOptions): HintWatcher {
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | null = null;
+  let firstAt = 0;
   const flush = () => {
+    if (timer) clearTimeout(timer);
     timer = null;
+    firstAt = 0;
     const paths = [...pending];
     pending.clear();
     if (paths.length > 0) options.onHints(paths);
@@ -39,6 +42,10 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
     const rel = relative(root, path).split(sep).join('/');
     if (rel === '' || rel.startsWith('..')) return;
     pending.add(rel);
+    // Debounce, but a storm of events (a big copy) still flushes every few debounce periods,
+    // so uploads start before the storm ends.
+    if (firstAt === 0) firstAt = Date.now();
+    if (Date.now() - firstAt >= options.debounceMs * 4) return flush();
     if (timer) clearTimeout(timer);
     timer = setTimeout(flush, options.debounceMs);
   });
