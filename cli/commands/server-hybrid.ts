@@ -212,9 +212,9 @@ export async function runStats(argv: string[], dataDefault: string): Promise<num
     console.log(statsHelp);
     return 0;
   }
+  const prices = { inhouse: numberOption(args, 'price-inhouse', DEFAULT_PRICES.inhouse), s3: numberOption(args, 'price-s3', DEFAULT_PRICES.s3) };
   const db = openExisting(stringOption(args, 'data', dataDefault));
   try {
-    const prices = { inhouse: numberOption(args, 'price-inhouse', DEFAULT_PRICES.inhouse), s3: numberOption(args, 'price-s3', DEFAULT_PRICES.s3) };
     const stats = tierStats(new TierIndex(db).counts(), prices);
     console.log(args.values.json ? JSON.stringify(stats) : formatTierStats(stats));
     return 0;
