@@ -15,7 +15,8 @@ import { intOption, parse, stringOption, UsageError } from '../args.js';
 
 export const help = `Usage: hsync sync --folder DIR --server URL --token TOKEN [options]
 
-Keeps DIR in sync with the account TOKEN on the server at URL.
+Keeps DIR in sync with the account TOKEN on the server at URL. A token that starts with
+"-" must be written --token=TOKEN.
 
 Options:
   --device NAME       this device's name in conflict copies and history (default: host name)
