@@ -39,6 +39,8 @@ export interface TieredRemoteOptions {
   urlTimeoutMs?: number;
   /** Called whenever storage() would answer differently. */
   onStorageChange?: (state: StorageState) => void;
+  /** How old the server's tier figures in storage() may get before a refresh; 0 never fetches. */
+  tierStatsEveryMs?: number;
 }
 
 /** Hashes per URL or confirm request, to keep each JSON body small. */
@@ -56,6 +58,8 @@ export class TieredRemote implements RemoteStore {
   private placement: BlockTier = 'inhouse';
   private tiers: StorageState['tiers'] = null;
   private lastState = '';
+  private tiersFetchedAt = -Infinity;
+  private tiersFetch: Promise<boolean> | null = null;
 
   constructor(
     private readonly inner: RemoteStore & TierRoutes,
@@ -66,7 +70,7 @@ export class TieredRemote implements RemoteStore {
     this.random = options.random ?? Math.random;
     this.concurrency = options.concurrency ?? 8;
     this.transfer = new UrlTransfer(inner.counters, { timeoutMs: options.urlTimeoutMs, maxSockets: this.concurrency });
-    this.lastState = JSON.stringify(this.storage());
+    this.lastState = JSON.stringify(this.state());
   }
 
   get url(): string {
@@ -77,8 +81,23 @@ export class TieredRemote implements RemoteStore {
     return this.inner.counters;
   }
 
-  /** Where blocks are going now, for the engine's status ("degraded: using S3 fallback"). */
+  /**
+   * Where blocks are going now, for the engine's status ("degraded: using S3 fallback"),
+   * with the server's per-tier figures; stale figures are refreshed in the background and
+   * announced through onStorageChange.
+   */
   storage(): StorageState {
+    const every = this.options.tierStatsEveryMs ?? 30_000;
+    if (every > 0 && this.inner.tierStats && !this.tiersFetch && this.now() - this.tiersFetchedAt >= every) {
+      this.tiersFetchedAt = this.now();
+      this.tiersFetch = this.refreshTierStats()
+        .catch(() => false) // an older server without GET /v1/stats: figures stay null
+        .finally(() => (this.tiersFetch = null));
+    }
+    return this.state();
+  }
+
+  private state(): StorageState {
     if (this.placement === 's3') return { mode: 's3', detail: 'namespace stored in S3', tiers: this.tiers };
     const degraded = this.breaker.kind !== 'closed' || this.breaker.failures > 0;
     return degraded
@@ -259,7 +278,7 @@ export class TieredRemote implements RemoteStore {
   }
 
   private changed(): void {
-    const state = this.storage();
+    const state = this.state();
     const key = JSON.stringify(state);
     if (key === this.lastState) return;
     this.lastState = key;
