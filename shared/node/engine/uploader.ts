@@ -29,6 +29,7 @@ const COMMIT_BATCH = 500;
 const SMALL_BLOCK = 1024 * 1024;
 const BATCH_BYTES = 8 * 1024 * 1024;
 const LARGE_IN_FLIGHT = 4;
+const SMALL_READS_IN_FLIGHT = 16;
 
 export interface UploadContext {
   root: string;
@@ -39,10 +40,19 @@ export interface UploadContext {
 
 /** Commits `changes` (any mix of put, move, delete); one outcome per change, same order. */
 export async function pushChanges(changes: OutgoingChange[], context: UploadContext): Promise<UploadOutcome[]> {
-  const outcomes: UploadOutcome[] = [];
-  for (let start = 0; start < changes.length; start += COMMIT_BATCH) {
-    outcomes.push(...(await pushBatch(changes.slice(start, start + COMMIT_BATCH), context)));
-  }
+  const outcomes: UploadOutcome[] = new Array(changes.length);
+  const starts: number[] = [];
+  for (let start = 0; start < changes.length; start += COMMIT_BATCH) starts.push(start);
+  // Two batches in flight: one commits while the other uploads its blocks.
+  let next = 0;
+  const worker = async () => {
+    while (next < starts.length) {
+      const start = starts[next++];
+      const results = await pushBatch(changes.slice(start, start + COMMIT_BATCH), context);
+      results.forEach((outcome, k) => (outcomes[start + k] = outcome));
+    }
+  };
+  await Promise.all([worker(), worker()]);
   return outcomes;
 }
 
@@ -124,11 +134,16 @@ async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<S
     for (const b of sending) context.onBlockSent?.(b.bytes.length);
   };
   const smallTask = (async () => {
-    for (const item of small) {
-      const bytes = await read(item);
-      if (!bytes) continue;
-      batch.push({ hash: item.ref.hash, bytes });
-      batchBytes += bytes.length;
+    // Reads overlap (each is several small file-system calls); sends go out in batches.
+    for (let start = 0; start < small.length; start += SMALL_READS_IN_FLIGHT) {
+      const group = small.slice(start, start + SMALL_READS_IN_FLIGHT);
+      const contents = await Promise.all(group.map(read));
+      group.forEach((item, k) => {
+        const bytes = contents[k];
+        if (!bytes) return;
+        batch.push({ hash: item.ref.hash, bytes });
+        batchBytes += bytes.length;
+      });
       if (batchBytes >= BATCH_BYTES) await flush();
     }
     await flush();
