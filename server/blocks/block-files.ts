@@ -6,10 +6,21 @@
 // holds complete, durable bytes.
 
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { close, createReadStream, mkdirSync, open, readdirSync, rmSync, write, writev } from 'node:fs';
+import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { SyncThreads } from './sync-threads.js';
+
+const openFd = promisify(open);
+const closeFd = promisify(close);
+const writeFd = promisify(write);
+const writevFd = promisify(writev);
+
+/** One set of fsync threads per process, made on first use; idle threads keep nothing alive. */
+let shared: SyncThreads | null = null;
+const syncThreads = (): SyncThreads => (shared ??= new SyncThreads());
 
 export interface BlockLocation {
   size: number;
@@ -50,29 +61,29 @@ export class BlockFiles {
   /** A new temp file, open for writing. */
   async createTemp(): Promise<TempFile> {
     const path = join(this.tmpDir, randomBytes(12).toString('hex'));
-    return new TempFile(path, await open(path, 'wx'));
+    return new TempFile(path, await openFd(path, 'wx'));
   }
 
-  /** Makes a finished temp file the loose block `hash`, durably. */
+  /** Makes a fully written temp file the loose block `hash`, durably. */
   async commitLoose(temp: TempFile, hash: string): Promise<void> {
     await temp.finish();
     await rename(temp.path, this.loosePath(hash));
-    await fsyncDir(join(this.blocksDir, hash.slice(0, 2)));
+    await syncThreads().syncDir(join(this.blocksDir, hash.slice(0, 2)));
   }
 
   /** Writes `parts` as a new pack file, durably, and returns its name. */
   async writePack(parts: Buffer[]): Promise<string> {
     const temp = await this.createTemp();
+    const pack = `${randomBytes(12).toString('hex')}.pack`;
     try {
       await temp.write(parts);
       await temp.finish();
+      await rename(temp.path, this.packPath(pack));
+      await syncThreads().syncDir(this.packsDir);
     } catch (error) {
       await temp.discard();
       throw error;
     }
-    const pack = `${randomBytes(12).toString('hex')}.pack`;
-    await rename(temp.path, this.packPath(pack));
-    await fsyncDir(this.packsDir);
     return pack;
   }
 
@@ -84,12 +95,12 @@ export class BlockFiles {
   }
 }
 
-/** A file under tmp/: written, then either finished (fsynced) and renamed, or discarded. */
+/** A file under tmp/: written, then either finished (fsynced, closed) and renamed, or discarded. */
 export class TempFile {
-  private closed = false;
+  private open = true;
   constructor(
     readonly path: string,
-    private readonly handle: FileHandle,
+    private readonly fd: number,
   ) {}
 
   /**
@@ -99,24 +110,24 @@ export class TempFile {
   async write(parts: Buffer[]): Promise<void> {
     let rest = parts.filter((p) => p.length > 0);
     while (rest.length > 0) {
-      const { bytesWritten } = rest.length === 1 ? await this.handle.write(rest[0]) : await this.handle.writev(rest);
-      if (bytesWritten === 0) throw Object.assign(new Error(`write ${this.path}: no progress`), { code: 'EIO' });
-      rest = skip(rest, bytesWritten);
+      const { bytesWritten: written } = rest.length === 1 ? await writeFd(this.fd, rest[0]) : await writevFd(this.fd, rest);
+      if (written === 0) throw Object.assign(new Error(`write ${this.path}: no progress`), { code: 'EIO' });
+      rest = skip(rest, written);
     }
   }
 
-  /** fsyncs and closes; the caller renames it next. */
+  /** fdatasync (on a sync thread) and close; the caller renames it next. */
   async finish(): Promise<void> {
-    await this.handle.datasync();
-    this.closed = true;
-    await this.handle.close();
+    await syncThreads().datasync(this.fd);
+    this.open = false;
+    await closeFd(this.fd);
   }
 
-  /** Closes and deletes it; never throws (it runs on error paths). */
+  /** Closes (if still ours) and deletes it; never throws (it runs on error paths). */
   async discard(): Promise<void> {
-    if (!this.closed) {
-      this.closed = true;
-      await this.handle.close().catch(() => undefined);
+    if (this.open) {
+      this.open = false;
+      await closeFd(this.fd).catch(() => undefined);
     }
     await unlink(this.path).catch(() => undefined);
   }
@@ -129,14 +140,4 @@ function skip(parts: Buffer[], bytes: number): Buffer[] {
   const rest = parts.slice(i);
   if (bytes > 0) rest[0] = rest[0].subarray(bytes);
   return rest;
-}
-
-/** fsync on a directory makes the names created or renamed in it durable. */
-export async function fsyncDir(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

@@ -10,12 +10,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HSYNC = join(ROOT, 'bin', 'hsync.js');
 const START_TIMEOUT_MS = 20_000;
-/**
- * Each block upload holds a libuv pool thread through its fsync; the default pool of 4
- * queues 8 uploads in flight behind each other. The size must be set before the process
- * starts (the module loader already uses the pool), as a deployment's launcher would.
- */
-const SERVER_ENV = { UV_THREADPOOL_SIZE: '16' };
+
 
 export interface ServerProcess {
   /** http://127.0.0.1:PORT of the running process (changes on restart). */
@@ -72,7 +67,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
 
   const launch = async (): Promise<void> => {
     const proc = spawn(process.execPath, [HSYNC, 'server', '--data', dataDir, '--port', '0', ...(opts.args ?? [])], {
-      env: { ...process.env, ...SERVER_ENV, ...opts.env },
+      env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
