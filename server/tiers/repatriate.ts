@@ -1,8 +1,9 @@
 // Repatriation: blocks that went to S3 while the in-house store was down come home once it
-// is healthy — read from S3 (hash-checked), written in-house, read back and re-hashed,
-// then the index switches the block to 'inhouse'. The S3 copy is only marked; a later
-// sweep deletes copies whose grace period is over, re-checking first that nothing (an
-// s3-placement namespace, a block that went back to S3) still needs them.
+// is healthy — read from S3 (hash-checked), written in-house (hash-checked again by the
+// store as it writes), its size confirmed, then the index switches the block to 'inhouse'.
+// The S3 copy is only marked; a later sweep deletes copies whose grace period is over,
+// re-checking first that nothing (an s3-placement namespace, a block that went back to S3)
+// still needs them.
 
 import type { BlockHash } from '../../shared/common/blocks.js';
 import { SyncError } from '../../shared/common/errors.js';
@@ -42,10 +43,12 @@ export async function repatriateOnce(service: TierService, options: Repatriation
       while (next < slice.length) {
         const { hash, size } = slice[next++];
         try {
+          // s3.get hash-checks what S3 sent; the in-house store hash-checks it again as it
+          // writes (the block service refuses a mismatch), so a HEAD confirms it landed.
           const bytes = await s3.get(hash as BlockHash);
           await inhouse.write(hash, bytes);
-          const back = await inhouse.read(hash, null);
-          if (back.length !== size) throw new SyncError('hash_mismatch', `repatriate block ${hash}: in-house copy is ${back.length} bytes, expected ${size}`);
+          const stored = await inhouse.head(hash);
+          if (stored !== size) throw new SyncError('hash_mismatch', `repatriate block ${hash}: in-house copy is ${stored ?? 'missing'}, expected ${size} bytes`);
           home.push(hash);
           result.copied++;
           result.bytes += bytes.length;

@@ -13,6 +13,7 @@ declare module 's3rver' {
     constructor(options: S3rverOptions);
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
+    httpServer?: import('node:http').Server;
     store: { getResourcePath(bucket: string, key: string, resource: string): string };
   }
   export default S3rver;

@@ -49,7 +49,10 @@ export async function startS3rver(bucket = 'hsync-test'): Promise<S3rverPeer> {
     flags: ['--s3-endpoint', endpoint, '--s3-region', region, '--s3-bucket', bucket, '--s3-path-style'],
     objectPath: (key) => server.store.getResourcePath(bucket, key, 'object'),
     async stop() {
-      await server.close();
+      // Keep-alive sockets left by clients would hold close() until they time out.
+      const closing = server.close();
+      server.httpServer?.closeAllConnections();
+      await closing;
       rmSync(directory, { recursive: true, force: true });
     },
   };
