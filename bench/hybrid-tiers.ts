@@ -5,7 +5,8 @@
 //      presigned URLs from the metadata service, PUT to S3, confirm — with the block
 //      service dead, so it is the path a real outage takes;
 //   4. the time from the block service dying (kill -9) to the client's next block stored;
-//   5. repatriation of the S3-held GiB back in-house, MB/s.
+//   5. repatriation of the S3-held GiB back in-house, MB/s;
+//   6. 10,000 small blocks into an s3-placement namespace (target ≤ 4 s).
 // Run: node --import tsx bench/hybrid-tiers.ts [--mib N]   (default 1024)
 
 import { createHash, randomBytes } from 'node:crypto';
@@ -104,6 +105,21 @@ async function main(): Promise<void> {
     const s3Ms = performance.now() - t;
     line('client → S3 tier (fallback: presign, PUT, confirm)', s3Ms, bytesTotal, `${remote.storage().detail}; ${(s3Ms / ceilingMs).toFixed(2)}× the s3rver ceiling`);
     console.log(`${'block service killed → next block stored'.padEnd(44)} ${(recoveryMs / 1000).toFixed(3).padStart(7)} s  (target ≤ 5 s)`);
+
+    // 6. 10,000 small blocks (4 KiB) for an s3-placement namespace: the batch route, stored to S3 by the server.
+    const euToken = await meta.addUser('eu');
+    const placed = await runHsync(['server', 'namespace', 'set-placement', 'eu', 's3', '--data', meta.dataDir]);
+    if (placed.code !== 0) throw new Error(`set-placement: ${placed.stderr}`);
+    const eu = new HttpRemote(meta.url, euToken);
+    const small = Array.from({ length: 10_000 }, () => {
+      const bytes = randomBytes(4096);
+      return { hash: createHash('sha256').update(bytes).digest('hex') as BlockHash, bytes };
+    });
+    t = performance.now();
+    await eu.putBlocks(small);
+    const smallMs = performance.now() - t;
+    console.log(`${'10,000 × 4 KiB blocks → S3 (s3 placement)'.padEnd(44)} ${(smallMs / 1000).toFixed(2).padStart(7)} s  ${Math.round(10_000 / (smallMs / 1000)).toString().padStart(6)} blocks/s  (target ≤ 4 s)`);
+    eu.close();
 
     // 5. Repatriation with the block service back.
     await blocks.restart();

@@ -17,6 +17,9 @@ import { metaRoutes } from './meta/meta-routes.js';
 import { Ownership } from './meta/ownership.js';
 import { authenticate, createUser } from './store/accounts.js';
 import { openDatabase, serverIdOf } from './store/database.js';
+import { startTierJobs } from './tiers/background-jobs.js';
+import { openTiers, type TierOptions } from './tiers/open-tiers.js';
+import { tieredBlockRoutes, tierRoutes } from './tiers/tier-routes.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -24,6 +27,16 @@ export interface ServerOptions {
   host?: string;
   /** Default 8787; 0 picks a free port. */
   port?: number;
+  /**
+   * Hybrid storage (docs/hybrid-storage.md): the S3 tier, and in split mode (`--role meta`)
+   * the separate block service. Absent: blocks live under dataDir only, as before.
+   */
+  tiers?: Omit<TierOptions, 'dataDir'> & {
+    /** Pause between repatriation checks, ms; 0 turns the job off. Default 30 s. */
+    repatriateEveryMs?: number;
+    /** Scrubber read rate, bytes/s; 0 turns it off. Default 20 MB/s. */
+    scrubBytesPerSec?: number;
+  };
 }
 
 export interface RunningServer {
@@ -58,7 +71,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       sendJson(ctx.res, 200, answer);
     },
   };
-  const routes = [health, ...blockRoutes({ db, files, index, ownership }), ...metaRoutes({ serverId, journal, committer, longpolls })];
+  const tierOptions = opts.tiers ?? {};
+  const tiers = openTiers(db, { ...tierOptions, dataDir: opts.dataDir });
+  const split = tierOptions.blockService !== undefined;
+  const routes = [
+    health,
+    ...tierRoutes(tiers.service, { split }),
+    ...tieredBlockRoutes(blockRoutes({ db, files, index, ownership }), tiers.service, { split }),
+    ...metaRoutes({ serverId, journal, committer, longpolls }),
+  ];
   const authenticator = (token: string) => authenticate(db, token);
   let closing = false;
   const listener = createRouter(routes, authenticator);
@@ -79,9 +100,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       });
     });
   } catch (error) {
+    tiers.close();
     db.close();
     throw error;
   }
+  const jobs = startTierJobs(tiers.service, {
+    repatriateEveryMs: tierOptions.s3 ? (tierOptions.repatriateEveryMs ?? 30_000) : 0,
+    scrubBytesPerSec: tierOptions.scrubBytesPerSec ?? 20_000_000,
+  });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
@@ -100,6 +126,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         await done;
         clearInterval(drain);
         clearTimeout(cut);
+        await jobs.stop();
+        tiers.close();
         db.close();
       })();
       return closed;

@@ -3,7 +3,10 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { addUser, startServer } from '../../server/index.js';
+import { loadOrCreateSecret } from '../../server/signing/secret-file.js';
+import { startBlockService } from '../../server/tiers/block-service.js';
 import { intOption, parse, stringOption, UsageError } from '../args.js';
+import { TIER_HELP, TIER_OPTIONS, runNamespace, runRepatriate, runScrub, runStats, tierFlags } from './server-hybrid.js';
 
 /** Where the server keeps its data unless --data says otherwise (XDG base directories). */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -11,8 +14,12 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'hybrid-sync', 'server');
 }
 
-export const help = `Usage: hsync server [--data DIR] [--host HOST] [--port PORT]
+export const help = `Usage: hsync server [--data DIR] [--host HOST] [--port PORT] [--role all|meta|blocks] [tier options]
        hsync server user add NAME [--data DIR]
+       hsync server namespace set-placement USER inhouse|s3 [--data DIR]
+       hsync server repatriate --once [--data DIR] [tier options]
+       hsync server scrub --once [--data DIR] [tier options]
+       hsync server stats [--data DIR] [--json] [--price-inhouse N] [--price-s3 N]
 
 Runs the in-house metadata and block server. When it is ready it prints one line,
 "listening http://HOST:PORT". SIGTERM or SIGINT stops it: no new connections, requests in
@@ -22,10 +29,16 @@ Options:
   --data DIR    data directory (default: $XDG_DATA_HOME/hybrid-sync/server,
                 or ~/.local/share/hybrid-sync/server)
   --host HOST   address to listen on (default 127.0.0.1)
-  --port PORT   port to listen on, 0 for any free port (default 8787)
+  --port PORT   port to listen on, 0 for any free port (default 8787; 8788 for --role blocks)
 
-Subcommands:
-  user add NAME   create a user with a home folder; prints its access token and nothing else`;
+${TIER_HELP}
+
+Subcommands (each has --help):
+  user add NAME                 create a user with a home folder; prints its access token
+  namespace set-placement U P   write user U's blocks in-house (default) or to S3 only
+  repatriate --once             bring blocks held in S3 back in-house, then sweep S3
+  scrub --once                  re-hash in-house blocks; heal from S3 or report
+  stats                         blocks, bytes and monthly cost per storage tier`;
 
 const userHelp = `Usage: hsync server user add NAME [--data DIR]
 
@@ -34,17 +47,25 @@ prints a new access token on stdout. The token is shown only this once.`;
 
 export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'user') return runUser(argv.slice(1));
-  const args = parse(argv, { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } });
+  if (argv[0] === 'namespace') return runNamespace(argv.slice(1), defaultDataDir());
+  if (argv[0] === 'repatriate') return runRepatriate(argv.slice(1), defaultDataDir());
+  if (argv[0] === 'scrub') return runScrub(argv.slice(1), defaultDataDir());
+  if (argv[0] === 'stats') return runStats(argv.slice(1), defaultDataDir());
+  const args = parse(argv, { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, ...TIER_OPTIONS });
   if (args.values.help) {
     console.log(help);
     return 0;
   }
   const dataDir = stringOption(args, 'data', defaultDataDir());
   const host = stringOption(args, 'host', '127.0.0.1');
-  const port = intOption(args, 'port', 8787, 0, 65535);
+  const tiers = tierFlags(args, dataDir);
+  const port = intOption(args, 'port', tiers.role === 'blocks' ? 8788 : 8787, 0, 65535);
   let server;
   try {
-    server = await startServer({ dataDir, host, port });
+    server =
+      tiers.role === 'blocks'
+        ? await startBlockService({ dataDir, host, port, key: loadOrCreateSecret(tiers.secretFile!) })
+        : await startServer({ dataDir, host, port, tiers });
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     const reason = code === 'EADDRINUSE' ? 'address in use' : code === 'EACCES' ? 'permission denied' : message;
