@@ -320,9 +320,9 @@ export class SyncEngine {
       for (const entry of this.local.values()) {
         if (!entry.blocks) continue;
         const base = this.index.base.get(entry.path);
-        if (base && base.contentHash === entry.contentHash && (base.mtime !== entry.mtime || base.ino !== entry.ino)) {
-          this.index.updateBaseStat(entry.path, entry.mtime, entry.ino);
-        }
+        if (!base || base.contentHash !== entry.contentHash) continue;
+        if (base.mtime !== entry.mtime || base.ino !== entry.ino) this.index.updateBaseStat(entry.path, entry.mtime, entry.ino);
+        entry.blocks = undefined; // in sync: its block list is in the index, not needed in memory
       }
     });
   }
