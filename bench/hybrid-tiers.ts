@@ -77,6 +77,15 @@ async function main(): Promise<void> {
     await pool(ceilingSet, 8, (b) => tier.put(b.hash, b.bytes));
     const ceilingMs = performance.now() - t;
     line('s3rver PUT ceiling (SDK, direct)', ceilingMs, bytesTotal);
+    // s3rver's ceiling for small objects: 10,000 × 4 KiB PUTs straight from the SDK.
+    const tinyCeiling = Array.from({ length: 10_000 }, () => {
+      const bytes = randomBytes(4096);
+      return { hash: createHash('sha256').update(bytes).digest('hex') as BlockHash, bytes };
+    });
+    t = performance.now();
+    await pool(tinyCeiling, 8, (b) => tier.put(b.hash, b.bytes));
+    const tinyCeilingMs = performance.now() - t;
+    console.log(`${'s3rver PUT ceiling, 10,000 × 4 KiB (SDK)'.padEnd(44)} ${(tinyCeilingMs / 1000).toFixed(2).padStart(7)} s  ${Math.round(10_000 / (tinyCeilingMs / 1000)).toString().padStart(6)} objects/s`);
     tier.close();
 
     const token = await meta.addUser('bench');

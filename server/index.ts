@@ -34,7 +34,7 @@ export interface ServerOptions {
   tiers?: Omit<TierOptions, 'dataDir'> & {
     /** Pause between repatriation checks, ms; 0 turns the job off. Default 30 s. */
     repatriateEveryMs?: number;
-    /** Scrubber read rate, bytes/s; 0 turns it off. Default 20 MB/s. */
+    /** Scrubber read rate, bytes/s; 0 turns it off. Default 10 MB/s. */
     scrubBytesPerSec?: number;
   };
 }
@@ -106,7 +106,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
   const jobs = startTierJobs(tiers.service, {
     repatriateEveryMs: tierOptions.s3 ? (tierOptions.repatriateEveryMs ?? 30_000) : 0,
-    scrubBytesPerSec: tierOptions.scrubBytesPerSec ?? 20_000_000,
+    scrubBytesPerSec: tierOptions.scrubBytesPerSec ?? 10_000_000,
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;

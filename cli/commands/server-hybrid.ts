@@ -36,7 +36,7 @@ export const TIER_HELP = `Roles and tiers:
                            by whichever role starts first
   --grace-sec N            keep a repatriated block's S3 copy this long (default 86400)
   --repatriate-every-sec N check for blocks to bring home from S3 (default 30; 0 = off)
-  --scrub-rate-mb N        scrubber read rate in MB/s (default 20; 0 = off)
+  --scrub-rate-mb N        scrubber read rate in MB/s (default 10; 0 = off)
 ${S3_HELP}`;
 
 export interface TierFlags extends TierOptions {
@@ -71,7 +71,7 @@ export function tierFlags(args: Parsed, dataDir: string): TierFlags {
     secretFile,
     graceMs: intOption(args, 'grace-sec', 86_400, 0, 365 * 86_400) * 1000,
     repatriateEveryMs: intOption(args, 'repatriate-every-sec', 30, 0, 86_400) * 1000,
-    scrubBytesPerSec: numberOption(args, 'scrub-rate-mb', 20) * 1_000_000,
+    scrubBytesPerSec: numberOption(args, 'scrub-rate-mb', 10) * 1_000_000,
   };
 }
 

@@ -173,3 +173,16 @@ test('a corrupt in-house block is never served; the scrubber heals it from S3 or
   assert.equal(stats().corruptBlocks, 1);
   assert.ok(report.checked >= 2);
 });
+
+test('S3 answering with wrong bytes: the read is refused and the bad copy is counted', async () => {
+  const service = tiers.service;
+  const [b] = blocks(1, 30_000);
+  await service.storeS3(bob, b.hash, b.bytes);
+  const before = stats().corruptBlocks;
+  const stale = Buffer.from(b.bytes);
+  stale[0] ^= 0xff;
+  writeFileSync(peer.objectPath(`blocks/${b.hash}`), stale);
+  await assert.rejects(service.read(b.hash), { code: 'hash_mismatch' });
+  assert.equal(stats().corruptBlocks, before + 1);
+  assert.equal(service.index.corrupt().find((c) => c.hash === b.hash)?.tier, 's3');
+});
