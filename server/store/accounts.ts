@@ -27,7 +27,9 @@ export function createUser(db: Db, name: string): string {
   if (!USER_NAME.test(name)) {
     throw new SyncError('bad_request', `add user "${name}": names are 1-64 letters, digits, ".", "_", "@" or "-", starting with a letter or digit`);
   }
-  const token = randomBytes(32).toString('base64url');
+  // A fixed prefix: a token never starts with '-' (which argument parsers read as a flag)
+  // and is recognisable in logs and secret scanners.
+  const token = `hst_${randomBytes(32).toString('base64url')}`;
   const now = Date.now();
   durably(db, () => {
     if (db.prepare('SELECT 1 FROM users WHERE name = ?').get(name)) {

@@ -44,7 +44,8 @@ describe('hsync server CLI', () => {
   it('adds a user: only the token on stdout; a taken or malformed name fails clearly', async () => {
     const added = await runHsync(['server', 'user', 'add', 'hana', '--data', dir]);
     assert.equal(added.code, 0, added.stderr);
-    assert.match(added.stdout, /^[A-Za-z0-9_-]{43}\n$/);
+    // The prefix keeps a token from starting with "-", so `--token TOKEN` always parses.
+    assert.match(added.stdout, /^hst_[A-Za-z0-9_-]{43}\n$/);
     assert.equal(added.stderr, '');
     const again = await runHsync(['server', 'user', 'add', 'hana', '--data', dir]);
     assert.equal(again.code, 1);

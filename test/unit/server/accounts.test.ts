@@ -22,7 +22,7 @@ describe('accounts', () => {
   it('creates a user with a home namespace and a token that authenticates only itself', () => {
     const token = createUser(db, 'kim');
     const other = createUser(db, 'lee');
-    assert.match(token, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(token, /^hst_[A-Za-z0-9_-]{43}$/);
     assert.deepEqual({ ...authenticate(db, token), userId: 0, namespaceId: 0 }, { userId: 0, user: 'kim', namespaceId: 0, namespace: 'kim' });
     assert.equal(authenticate(db, other)?.user, 'lee');
     assert.equal(authenticate(db, `${token}x`), null);
