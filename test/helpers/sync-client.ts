@@ -5,7 +5,9 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { after, before } from 'node:test';
 import { HttpRemote } from '../../shared/node/remote/http-remote.js';
+import { startServerProcess, type ServerProcess } from './server-process.js';
 import { SyncEngine, type EngineOptions, type SyncOutcome } from '../../shared/node/engine/engine.js';
 
 export interface TestClient {
@@ -115,4 +117,47 @@ export async function listFiles(root: string, under = ''): Promise<string[]> {
 
 export async function removeDirs(...dirs: string[]): Promise<void> {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+/** One server process per test file and the in-process clients its tests make. */
+export interface SyncFixture {
+  readonly server: ServerProcess;
+  /** A client on the fixture's server, closed and removed after the file's tests. */
+  client(token: string, device: string, options?: ClientOptions): Promise<TestClient>;
+  /** A new user and two of its devices, 'laptop' and 'desktop'. */
+  pair(options?: ClientOptions): Promise<[TestClient, TestClient, string]>;
+  /** A token for a new user. */
+  newUser(): Promise<string>;
+}
+
+/** Registers before/after hooks that start the server and clean up every client. */
+export function syncFixture(): SyncFixture {
+  let server: ServerProcess | undefined;
+  const clients: TestClient[] = [];
+  let users = 0;
+  before(async () => {
+    server = await startServerProcess();
+  });
+  after(async () => {
+    for (const c of clients) await c.close();
+    await removeDirs(...clients.flatMap((c) => [c.root, c.stateDir]));
+    await server?.dispose();
+  });
+  const fixture: SyncFixture = {
+    get server() {
+      if (!server) throw new Error('the fixture server starts in before()');
+      return server;
+    },
+    async client(token, device, options = {}) {
+      const client = await makeClient(fixture.server.url, token, device, options);
+      clients.push(client);
+      return client;
+    },
+    newUser: () => fixture.server.addUser(`u${++users}`),
+    async pair(options = {}) {
+      const token = await fixture.newUser();
+      return [await fixture.client(token, 'laptop', options), await fixture.client(token, 'desktop', options), token];
+    },
+  };
+  return fixture;
 }

@@ -3,35 +3,15 @@
 import assert from 'node:assert/strict';
 import { rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { makeClient, removeDirs, type TestClient } from '../../helpers/sync-client.js';
+import { test } from 'node:test';
+import { syncFixture } from '../../helpers/sync-client.js';
 
-let server: ServerProcess;
-const clients: TestClient[] = [];
-let user = 0;
-
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  for (const c of clients) await c.close();
-  await removeDirs(...clients.flatMap((c) => [c.root, c.stateDir]));
-  await server?.dispose();
-});
-
-async function pair(): Promise<[TestClient, TestClient]> {
-  const token = await server.addUser(`u${++user}`);
-  const a = await makeClient(server.url, token, 'laptop');
-  const b = await makeClient(server.url, token, 'desktop');
-  clients.push(a, b);
-  return [a, b];
-}
+const fx = syncFixture();
 
 const today = () => new Date().toISOString().slice(0, 10);
 
 test('EDGE 4: both sides edit one file: the first commit keeps the name, the other becomes a conflict copy everywhere', async () => {
-  const [a, b] = await pair();
+  const [a, b] = await fx.pair();
   await a.write('report.docx', 'v1');
   await a.sync();
   await b.sync();
@@ -60,7 +40,7 @@ test('EDGE 4: both sides edit one file: the first commit keeps the name, the oth
 });
 
 test('EDGE 5: a touch, identical edits on both sides and an old mtime are not conflicts', async () => {
-  const [a, b] = await pair();
+  const [a, b] = await fx.pair();
   await a.write('same.txt', 'one');
   await a.write('touched.txt', 'touch me');
   await a.sync();
@@ -86,7 +66,7 @@ test('EDGE 5: a touch, identical edits on both sides and an old mtime are not co
 });
 
 test('EDGE 6: delete on one side, edit on the other: the edit survives, in both orders', async () => {
-  const [a, b] = await pair();
+  const [a, b] = await fx.pair();
   await a.write('notes.txt', 'v1');
   await a.write('plan.txt', 'v1');
   await a.sync();
@@ -112,7 +92,7 @@ test('EDGE 6: delete on one side, edit on the other: the edit survives, in both 
 });
 
 test('EDGE 16: a remote update for a file edited locally but not yet scanned never overwrites the edit', async () => {
-  const [a, b] = await pair();
+  const [a, b] = await fx.pair();
   await a.write('draft.txt', 'v1');
   await a.sync();
   await b.sync();

@@ -1,36 +1,17 @@
-// EDGE_CASES 1, 2 and 3: a vanished or emptied root, a mass deletion, a replaced server.
+// EDGE_CASES 1, 2 and 3: a vanished or emptied root, a mass deletion, a replaced fx.server.
 // Each must stop the folder without sending a single delete.
 import assert from 'node:assert/strict';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { after, before, test } from 'node:test';
-import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { makeClient, removeDirs, type TestClient } from '../../helpers/sync-client.js';
+import { test } from 'node:test';
+import { startServerProcess } from '../../helpers/server-process.js';
+import { makeClient, syncFixture } from '../../helpers/sync-client.js';
 import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
 
-let server: ServerProcess;
-const clients: TestClient[] = [];
-let user = 0;
-
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  for (const c of clients) await c.close();
-  await removeDirs(...clients.flatMap((c) => [c.root, c.stateDir]));
-  await server?.dispose();
-});
-
-async function pair(): Promise<[TestClient, TestClient, string]> {
-  const token = await server.addUser(`u${++user}`);
-  const a = await makeClient(server.url, token, 'laptop');
-  const b = await makeClient(server.url, token, 'desktop');
-  clients.push(a, b);
-  return [a, b, token];
-}
+const fx = syncFixture();
 
 /** Every live path on the server for this token. */
 async function serverFiles(token: string): Promise<string[]> {
-  const remote = new HttpRemote(server.url, token);
+  const remote = new HttpRemote(fx.server.url, token);
   const live = new Map<string, boolean>();
   let cursor = 0;
   for (;;) {
@@ -44,7 +25,7 @@ async function serverFiles(token: string): Promise<string[]> {
 }
 
 test('EDGE 1: a renamed or emptied root stops the folder; nothing is deleted; it resumes without re-transfer', async () => {
-  const [a, , token] = await pair();
+  const [a, , token] = await fx.pair();
   for (let i = 0; i < 1000; i++) await a.write(`d${i % 20}/f${i}.txt`, `file ${i}\n`);
   await a.sync();
   const before = await serverFiles(token);
@@ -79,7 +60,7 @@ test('EDGE 1: a renamed or emptied root stops the folder; nothing is deleted; it
 });
 
 test('EDGE 2: deleting 60 % of 200 files is held; cancel restores them, confirm propagates', async () => {
-  const [a, b, token] = await pair();
+  const [a, b, token] = await fx.pair();
   for (let i = 0; i < 200; i++) await a.write(`f${i}.txt`, `content ${i}`);
   await a.sync();
   await b.sync();
@@ -115,7 +96,7 @@ test('EDGE 2: deleting 60 % of 200 files is held; cancel restores them, confirm 
 });
 
 test('EDGE 3: a different server behind the same URL stops the folder; local files stay', async () => {
-  const [a, , token] = await pair();
+  const [a, , token] = await fx.pair();
   await a.write('keep.txt', 'mine');
   await a.sync();
   await a.close();
@@ -123,12 +104,12 @@ test('EDGE 3: a different server behind the same URL stops the folder; local fil
   try {
     const otherToken = await other.addUser('someone');
     const moved = await makeClient(other.url, otherToken, 'laptop', { root: a.root, stateDir: a.stateDir });
-    clients.push(moved);
     const outcome = await moved.sync(true);
     assert.equal(outcome.agreed, false);
     assert.equal(moved.engine.getStatus().error?.code, 'server_changed');
     assert.equal(await moved.read('keep.txt'), 'mine');
     assert.deepEqual(await serverFiles(token), ['keep.txt']);
+    await moved.close();
   } finally {
     await other.dispose();
   }

@@ -3,29 +3,18 @@
 import assert from 'node:assert/strict';
 import { readdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { JournalEntry } from '../../../shared/common/protocol.js';
 import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
-import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { makeClient, removeDirs, type TestClient } from '../../helpers/sync-client.js';
+import { syncFixture } from '../../helpers/sync-client.js';
 
-let server: ServerProcess;
-const clients: TestClient[] = [];
-
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  for (const c of clients) await c.close();
-  await removeDirs(...clients.flatMap((c) => [c.root, c.stateDir]));
-  await server?.dispose();
-});
+const fx = syncFixture();
 
 const HOSTILE = ['../escape.txt', 'a/../../escape.txt', '/tmp/absolute.txt', '.hsync/folder-id', 'sub/.hsync/x', 'ctrl\u0001.txt', 'C:/windows.txt', ''];
 
 test('the server refuses hostile paths at commit time', async () => {
-  const token = await server.addUser('mallory');
-  const remote = new HttpRemote(server.url, token);
+  const token = await fx.server.addUser('mallory');
+  const remote = new HttpRemote(fx.server.url, token);
   try {
     for (const path of HOSTILE) {
       const answer = await remote.commit('evil', [{ kind: 'put', path, parentRev: null, size: 0, mtime: 0, blocks: [] }]).then(
@@ -41,15 +30,13 @@ test('the server refuses hostile paths at commit time', async () => {
 });
 
 test('a server that sends hostile paths anyway: each is refused and reported, nothing leaves the root, the rest syncs', async () => {
-  const token = await server.addUser('victim');
-  const a = await makeClient(server.url, token, 'laptop');
-  clients.push(a);
+  const token = await fx.server.addUser('victim');
+  const a = await fx.client(token, 'laptop');
   await a.write('good.txt', 'good content');
   await a.sync();
   const good = (await a.remote.list(0)).entries[0];
 
-  const b = await makeClient(server.url, token, 'desktop');
-  clients.push(b);
+  const b = await fx.client(token, 'desktop');
   // A compromised or buggy server: the real journal plus forged entries reusing a real block.
   const list = b.remote.list.bind(b.remote);
   let forged = false;

@@ -3,33 +3,13 @@
 import assert from 'node:assert/strict';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { makeClient, removeDirs, type TestClient } from '../../helpers/sync-client.js';
+import { test } from 'node:test';
+import { syncFixture } from '../../helpers/sync-client.js';
 
-let server: ServerProcess;
-const clients: TestClient[] = [];
-let user = 0;
-
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  for (const c of clients) await c.close();
-  await removeDirs(...clients.flatMap((c) => [c.root, c.stateDir]));
-  await server?.dispose();
-});
-
-async function pair(): Promise<[TestClient, TestClient]> {
-  const token = await server.addUser(`u${++user}`);
-  const a = await makeClient(server.url, token, 'laptop');
-  const b = await makeClient(server.url, token, 'desktop');
-  clients.push(a, b);
-  return [a, b];
-}
+const fx = syncFixture();
 
 test('EDGE 7: a renamed folder, a moved file and a double rename move on the server and on peers, no block re-sent', async () => {
-  const [a, b] = await pair();
+  const [a, b] = await fx.pair();
   for (let i = 0; i < 200; i++) await a.write(`project/src/f${i}.txt`, `source ${i}`);
   await a.write('project/video.bin', Buffer.alloc(10 * 1024 * 1024, 3));
   await a.write('inbox/memo.txt', 'memo');
@@ -67,7 +47,7 @@ test('EDGE 7: a renamed folder, a moved file and a double rename move on the ser
 });
 
 test('EDGE 7d: a folder renamed while its first upload is half done ends with only the new name, no orphans', async () => {
-  const [a, b] = await pair();
+  const [a, b] = await fx.pair();
   for (let i = 0; i < 8; i++) await a.write(`photos/p${i}.bin`, Buffer.alloc(2 * 1024 * 1024, i + 1));
   const putBlock = a.remote.putBlock;
   let renamed = false;
@@ -94,7 +74,7 @@ test('EDGE 7d: a folder renamed while its first upload is half done ends with on
 });
 
 test('EDGE 13: save via temp file + rename is one modification; swap and backup files never leave', async () => {
-  const [a, b] = await pair();
+  const [a, b] = await fx.pair();
   await a.write('essay.txt', 'draft 0');
   await a.sync();
   await b.sync();

@@ -6,33 +6,13 @@ import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { open, readdir, readFile, stat, truncate, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { makeClient, removeDirs, type TestClient } from '../../helpers/sync-client.js';
+import { test } from 'node:test';
+import { syncFixture, type TestClient } from '../../helpers/sync-client.js';
 
 const HSYNC = join(import.meta.dirname, '..', '..', '..', 'bin', 'hsync.js');
 const MiB = 1024 * 1024;
 
-let server: ServerProcess;
-const clients: TestClient[] = [];
-let user = 0;
-
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  for (const c of clients) await c.close();
-  await removeDirs(...clients.flatMap((c) => [c.root, c.stateDir]));
-  await server?.dispose();
-});
-
-async function pair(): Promise<[TestClient, TestClient, string]> {
-  const token = await server.addUser(`u${++user}`);
-  const a = await makeClient(server.url, token, 'laptop');
-  const b = await makeClient(server.url, token, 'desktop');
-  clients.push(a, b);
-  return [a, b, token];
-}
+const fx = syncFixture();
 
 /** Bytes that differ per block, so no block dedups against another. */
 function randomish(size: number, seed: number): Buffer {
@@ -48,7 +28,7 @@ function randomish(size: number, seed: number): Buffer {
 /** Runs `hsync sync --once` for a client's folder and state, killing it with SIGKILL once `killWhen` holds. */
 async function syncCliUntil(client: TestClient, token: string, killWhen: () => Promise<boolean>): Promise<{ killed: boolean; stdout: string }> {
   await client.close();
-  const child = spawn(process.execPath, [HSYNC, 'sync', '--once', '--folder', client.root, '--state', client.stateDir, '--server', server.url, `--token=${token}`, '--device', client.device], {
+  const child = spawn(process.execPath, [HSYNC, 'sync', '--once', '--folder', client.root, '--state', client.stateDir, '--server', fx.server.url, `--token=${token}`, '--device', client.device], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -77,7 +57,7 @@ async function partSize(root: string): Promise<number> {
 }
 
 test('EDGE 15: a file growing while it is hashed is never published; once still, it syncs whole', async () => {
-  const [a, b] = await pair();
+  const [a, b] = await fx.pair();
   await a.write('other.txt', 'syncs meanwhile');
   const log = join(a.root, 'growing.log');
   await a.write('growing.log', randomish(12 * MiB, 1));
@@ -98,7 +78,7 @@ test('EDGE 15: a file growing while it is hashed is never published; once still,
 });
 
 test('EDGE 17 + 18: SIGKILL in the middle of a large download leaves no partial file in view; the restart resumes', async () => {
-  const [a, b, token] = await pair();
+  const [a, b, token] = await fx.pair();
   const size = 48 * MiB;
   await a.write('movie.bin', randomish(size, 2));
   await a.sync();
@@ -108,8 +88,7 @@ test('EDGE 17 + 18: SIGKILL in the middle of a large download leaves no partial 
   const visible = await stat(join(b.root, 'movie.bin')).catch(() => null);
   assert.ok(visible === null || visible.size === size, `partial file visible: ${visible?.size}`);
 
-  const again = await makeClient(server.url, token, 'desktop', { root: b.root, stateDir: b.stateDir });
-  clients.push(again);
+  const again = await fx.client(token, 'desktop', { root: b.root, stateDir: b.stateDir });
   await again.sync();
   assert.deepEqual(await again.tree(), await a.tree());
   assert.ok(again.blocks.downBytes <= size * 0.6, `resumed: downloaded ${again.blocks.downBytes / MiB} MiB of ${size / MiB}`);
@@ -119,10 +98,10 @@ test('EDGE 17 + 18: SIGKILL in the middle of a large download leaves no partial 
 });
 
 test('EDGE 17 + 18: SIGKILL in the middle of a large upload; the restart sends only the missing blocks', async () => {
-  const [a, b, token] = await pair();
+  const [a, b, token] = await fx.pair();
   const size = 48 * MiB;
   await a.write('backup.tar', randomish(size, 3));
-  const blocksDir = join(server.dataDir, 'blocks');
+  const blocksDir = join(fx.server.dataDir, 'blocks');
   const storedBytes = async () => {
     let total = 0;
     for (const dir of await readdir(blocksDir)) {
@@ -134,8 +113,7 @@ test('EDGE 17 + 18: SIGKILL in the middle of a large upload; the restart sends o
   const start = await storedBytes();
   const { killed } = await syncCliUntil(a, token, async () => (await storedBytes()) - start >= size / 2);
   assert.equal(killed, true, 'the upload was interrupted');
-  const again = await makeClient(server.url, token, 'laptop', { root: a.root, stateDir: a.stateDir });
-  clients.push(again);
+  const again = await fx.client(token, 'laptop', { root: a.root, stateDir: a.stateDir });
   await again.sync();
   assert.ok(again.blocks.upBytes <= size * 0.6, `resumed: uploaded ${again.blocks.upBytes / MiB} MiB of ${size / MiB}`);
   await b.sync();
@@ -143,7 +121,7 @@ test('EDGE 17 + 18: SIGKILL in the middle of a large upload; the restart sends o
 });
 
 test('EDGE 17: a file cut to zero bytes with its old mtime (a crash) is restored, not uploaded', async () => {
-  const [a, b] = await pair();
+  const [a, b] = await fx.pair();
   await a.write('ledger.db', randomish(64 * 1024, 4));
   await a.sync();
   await b.sync();
@@ -158,12 +136,11 @@ test('EDGE 17: a file cut to zero bytes with its old mtime (a crash) is restored
 });
 
 test('EDGE 17: SIGKILL among 300 small downloads; the rerun finishes without uploading anything', async () => {
-  const [a, b, token] = await pair();
+  const [a, b, token] = await fx.pair();
   for (let i = 0; i < 300; i++) await a.write(`mail/m${i}.eml`, `message ${i}\n`.repeat(20));
   await a.sync();
   const { killed } = await syncCliUntil(b, token, async () => (await readdir(join(b.root, 'mail')).catch(() => [])).length >= 60);
-  const again = await makeClient(server.url, token, 'desktop', { root: b.root, stateDir: b.stateDir });
-  clients.push(again);
+  const again = await fx.client(token, 'desktop', { root: b.root, stateDir: b.stateDir });
   await again.sync();
   assert.deepEqual(await again.tree(), await a.tree());
   const fromB = (await again.remote.list(0)).entries.filter((e) => e.device === 'desktop');
@@ -171,13 +148,13 @@ test('EDGE 17: SIGKILL among 300 small downloads; the rerun finishes without upl
 });
 
 test('EDGE 20: a corrupt block on the server is refused; the file is never assembled from it; the rest syncs', async () => {
-  const [a, b] = await pair();
+  const [a, b] = await fx.pair();
   const data = randomish(6 * MiB, 5);
   await a.write('photo.raw', data);
   await a.write('fine.txt', 'fine');
   await a.sync();
   const firstBlock = createHash('sha256').update(data.subarray(0, 4 * MiB)).digest('hex');
-  const stored = join(server.dataDir, 'blocks', firstBlock.slice(0, 2), firstBlock);
+  const stored = join(fx.server.dataDir, 'blocks', firstBlock.slice(0, 2), firstBlock);
   const handle = await open(stored, 'r+');
   await handle.write(Buffer.from([0xff ^ data[100]]), 0, 1, 100);
   await handle.close();

@@ -3,22 +3,10 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
-import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { makeClient, removeDirs, type TestClient } from '../../helpers/sync-client.js';
+import { test } from 'node:test';
+import { syncFixture } from '../../helpers/sync-client.js';
 
-let server: ServerProcess;
-const clients: TestClient[] = [];
-let user = 0;
-
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  for (const c of clients) await c.close();
-  await removeDirs(...clients.flatMap((c) => [c.root, c.stateDir]));
-  await server?.dispose();
-});
+const fx = syncFixture();
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -29,9 +17,8 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: numbe
 }
 
 test('a saved file starts uploading within a fraction of a second (watcher + 150 ms debounce)', async () => {
-  const token = await server.addUser(`u${++user}`);
-  const a = await makeClient(server.url, token, 'laptop', { watch: true, rescanIntervalMs: 600_000 });
-  clients.push(a);
+  const token = await fx.newUser();
+  const a = await fx.client(token, 'laptop', { watch: true, rescanIntervalMs: 600_000 });
   await a.engine.start();
   await waitFor(() => a.engine.getStatus().lastSyncedAt !== null, 10_000);
   await new Promise((r) => setTimeout(r, 300)); // let the watcher settle
@@ -50,8 +37,8 @@ test('a saved file starts uploading within a fraction of a second (watcher + 150
 });
 
 test('a failing watcher (ENOSPC) shows a warning and periodic rescans keep syncing', async () => {
-  const token = await server.addUser(`u${++user}`);
-  const a = await makeClient(server.url, token, 'laptop', {
+  const token = await fx.newUser();
+  const a = await fx.client(token, 'laptop', {
     watch: true,
     rescanIntervalMs: 300,
     watchFolder: (_root, options) => {
@@ -59,7 +46,6 @@ test('a failing watcher (ENOSPC) shows a warning and periodic rescans keep synci
       return { close: async () => undefined };
     },
   });
-  clients.push(a);
   await a.engine.start();
   await waitFor(() => a.engine.getStatus().warnings.length > 0, 5_000);
   assert.match(a.engine.getStatus().warnings[0], /max_user_watches/);
