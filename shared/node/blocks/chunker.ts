@@ -17,8 +17,8 @@ export interface FileHashes {
   blocks: BlockRef[];
 }
 
-/** Reads up to `length` bytes at `position`; short only at end of file. */
-async function readFull(handle: FileHandle, buffer: Buffer, position: number): Promise<number> {
+/** Fills `buffer` from `position`; returns the bytes read, short only at end of file. */
+export async function readFull(handle: FileHandle, buffer: Buffer, position: number): Promise<number> {
   let filled = 0;
   while (filled < buffer.length) {
     const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled);

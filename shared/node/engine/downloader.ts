@@ -8,6 +8,7 @@ import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/pro
 import { join } from 'node:path';
 import { BLOCK_SIZE, type BlockHash, type BlockRef, type ContentHash } from '../../common/blocks.js';
 import { SyncError } from '../../common/errors.js';
+import { readFull } from '../blocks/chunker.js';
 import { blockHashOf } from '../blocks/content-hash.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { reservedDir } from './folder-guard.js';
@@ -85,7 +86,7 @@ async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, 
   if (partial) {
     // A partial file from an interrupted run may already hold this block.
     const buffer = Buffer.allocUnsafe(ref.size);
-    if ((await readAt(handle, buffer, ref.offset)) === ref.size && blockHashOf(buffer) === ref.hash) {
+    if ((await readFull(handle, buffer, ref.offset)) === ref.size && blockHashOf(buffer) === ref.hash) {
       sources.onBlock?.(ref.size, 'partial');
       return;
     }
@@ -107,16 +108,6 @@ async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, 
   sources.onBlock?.(ref.size, 'remote');
 }
 
-async function readAt(handle: FileHandle, buffer: Buffer, position: number): Promise<number> {
-  let filled = 0;
-  while (filled < buffer.length) {
-    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return filled;
-}
-
 async function readLocal(path: string, offset: number, size: number): Promise<Buffer | null> {
   let handle: FileHandle;
   try {
@@ -126,7 +117,7 @@ async function readLocal(path: string, offset: number, size: number): Promise<Bu
   }
   try {
     const buffer = Buffer.allocUnsafe(size);
-    return (await readAt(handle, buffer, offset)) === size ? buffer : null;
+    return (await readFull(handle, buffer, offset)) === size ? buffer : null;
   } catch {
     return null;
   } finally {
