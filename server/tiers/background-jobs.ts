@@ -26,6 +26,7 @@ export interface TierJobs {
 export function startTierJobs(service: TierService, options: TierJobOptions): TierJobs {
   const log = options.log ?? ((line: string) => console.error(line));
   let stopped = false;
+  const stopping = new AbortController();
   const timers = new Set<NodeJS.Timeout>();
   const running = new Set<Promise<void>>();
   const later = (ms: number, run: () => Promise<void>) => {
@@ -67,7 +68,7 @@ export function startTierJobs(service: TierService, options: TierJobOptions): Ti
   const scrubLoop = async () => {
     let pause = 1000;
     try {
-      const report = await scrubOnce(service, { limit: 64, maxBytesPerSec: options.scrubBytesPerSec });
+      const report = await scrubOnce(service, { limit: 64, maxBytesPerSec: options.scrubBytesPerSec, signal: stopping.signal });
       for (const f of report.findings) {
         log(`scrub: block ${f.hash} ${f.healed ? 'was corrupt, replaced from S3' : `is corrupt and has no good copy (${f.reason}); used by ${f.files.map((u) => `${u.namespace}:${u.path}`).join(', ') || 'no live file'}`}`);
       }
@@ -85,6 +86,7 @@ export function startTierJobs(service: TierService, options: TierJobOptions): Ti
     repatriateNow: repatriate,
     async stop() {
       stopped = true;
+      stopping.abort();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       await Promise.allSettled([...running]);

@@ -32,19 +32,36 @@ export interface ScrubOptions {
   /** Start from the first block instead of where the last pass stopped. */
   fromStart?: boolean;
   sleep?: (ms: number) => Promise<void>;
+  /** Ends the pass after the block in hand (the server is stopping). */
+  signal?: AbortSignal;
 }
 
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/**
+ * A rate-limit pause that an abort cuts short. The timer stays referenced: an unreferenced
+ * one lets Node exit in the middle of a shutdown that is waiting for this pass to end.
+ */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 export async function scrubOnce(service: TierService, options: ScrubOptions = {}): Promise<ScrubReport> {
   const { index, inhouse, s3 } = service.deps;
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? ((ms: number) => pause(ms, options.signal));
   const rate = options.maxBytesPerSec ?? 0;
   const limit = options.limit ?? Infinity;
   const started = Date.now();
   const report: ScrubReport = { checked: 0, bytes: 0, findings: [], finished: false, ms: 0 };
   let cursor = options.fromStart ? '' : index.scrubCursor();
-  while (report.checked < limit) {
+  while (report.checked < limit && !options.signal?.aborted) {
     const rows = index.inhouseAfter(cursor, Math.min(256, limit - report.checked));
     if (rows.length === 0) {
       report.finished = true;
@@ -52,6 +69,7 @@ export async function scrubOnce(service: TierService, options: ScrubOptions = {}
       break;
     }
     for (const row of rows) {
+      if (options.signal?.aborted) break;
       cursor = row.hash;
       report.checked++;
       report.bytes += row.size;

@@ -186,3 +186,20 @@ test('S3 answering with wrong bytes: the read is refused and the bad copy is cou
   assert.equal(stats().corruptBlocks, before + 1);
   assert.equal(service.index.corrupt().find((c) => c.hash === b.hash)?.tier, 's3');
 });
+
+test('a rate-limited scrub pass ends at once when aborted, and keeps Node alive until then', async () => {
+  const service = tiers.service;
+  for (const { hash, bytes } of blocks(4, 100_000)) {
+    await service.deps.inhouse.write(hash, bytes);
+    db.prepare("INSERT OR IGNORE INTO blocks (hash, size, tier, created_at) VALUES (?, ?, 'inhouse', ?)").run(hash, bytes.length, Date.now());
+  }
+  const stopping = new AbortController();
+  const started = Date.now();
+  // 1 kB/s: without the abort, this pass would sleep for minutes between blocks.
+  const pass = scrubOnce(service, { fromStart: true, maxBytesPerSec: 1000, signal: stopping.signal });
+  setTimeout(() => stopping.abort(), 200);
+  const report = await pass;
+  assert.ok(Date.now() - started < 5000, `ended ${Date.now() - started} ms after start`);
+  assert.equal(report.finished, false);
+  assert.ok(report.checked >= 1);
+});
