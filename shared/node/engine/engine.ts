@@ -258,7 +258,8 @@ export class SyncEngine {
       this.status.setState('offline', data);
       if (!this.stopping && this.pollLoop) {
         const timer = setTimeout(() => this.schedule(true), this.offlineDelay);
-        this.offlineDelay = Math.min(this.offlineDelay * 2, 30_000);
+        // Back off to at most 10 s: a local server restart should not leave the user waiting long.
+        this.offlineDelay = Math.min(this.offlineDelay * 2, 10_000);
         timer.unref();
       }
       return;
