@@ -3,8 +3,9 @@
 // hashed on this thread, so reading and hashing overlap on a two-core machine.
 
 import { open, type FileHandle } from 'node:fs/promises';
-import { BLOCK_SIZE, type BlockRef, type ContentHash } from '../../common/blocks.js';
+import { BLOCK_SIZE, type BlockHash, type BlockRef, type ContentHash } from '../../common/blocks.js';
 import { blockHashOf, contentHashOf } from './content-hash.js';
+import { hashPool } from './hash-pool.js';
 
 export interface Block extends BlockRef {
   /** The block's bytes. Valid only until the iterator advances: the buffer is reused. */
@@ -50,18 +51,63 @@ export async function* readBlocks(handle: FileHandle): AsyncGenerator<Block> {
   }
 }
 
-/** Hashes a whole file: its size, content hash and block list. */
+/**
+ * Hashes a whole file: its size, content hash and block list. A file of more than one block
+ * is hashed on worker threads while this thread reads ahead, so hashing runs on every core.
+ */
 export async function hashFile(path: string): Promise<FileHashes> {
   const handle = await open(path, 'r');
   try {
-    const blocks: BlockRef[] = [];
-    let size = 0;
-    for await (const block of readBlocks(handle)) {
-      blocks.push({ offset: block.offset, size: block.size, hash: block.hash });
-      size += block.size;
-    }
-    return { size, contentHash: contentHashOf(blocks.map((b) => b.hash)), blocks };
+    return (await handle.stat()).size > BLOCK_SIZE ? await hashInParallel(handle) : await hashInline(handle);
   } finally {
     await handle.close();
   }
+}
+
+async function hashInline(handle: FileHandle): Promise<FileHashes> {
+  const blocks: BlockRef[] = [];
+  let size = 0;
+  for await (const block of readBlocks(handle)) {
+    blocks.push({ offset: block.offset, size: block.size, hash: block.hash });
+    size += block.size;
+  }
+  return { size, contentHash: contentHashOf(blocks.map((b) => b.hash)), blocks };
+}
+
+async function hashInParallel(handle: FileHandle): Promise<FileHashes> {
+  const pool = hashPool();
+  // One buffer per worker plus one being read: reads and hashing overlap, memory stays bounded.
+  const free = Array.from({ length: pool.size + 1 }, () => new ArrayBuffer(BLOCK_SIZE));
+  let bufferReturned: (() => void) | null = null;
+  const blocks: BlockRef[] = [];
+  const jobs: Promise<void>[] = [];
+  let failure: unknown = null;
+  let offset = 0;
+  for (let index = 0; ; index++) {
+    while (free.length === 0 && !failure) await new Promise<void>((resolve) => (bufferReturned = resolve));
+    if (failure) throw failure;
+    const buffer = free.pop()!;
+    const size = await readFull(handle, Buffer.from(buffer), offset);
+    if (size === 0) break;
+    const block = { offset, size };
+    jobs.push(
+      pool.hash(buffer, size).then(
+        (done) => {
+          blocks[index] = { ...block, hash: done.hash as BlockHash };
+          free.push(done.buffer);
+          bufferReturned?.();
+        },
+        (error: unknown) => {
+          // Remembered and rethrown by the loop: a rejection nobody awaits yet would crash Node.
+          failure ??= error;
+          bufferReturned?.();
+        },
+      ),
+    );
+    offset += size;
+    if (size < BLOCK_SIZE) break;
+  }
+  await Promise.all(jobs);
+  if (failure) throw failure;
+  return { size: offset, contentHash: contentHashOf(blocks.map((b) => b.hash)), blocks };
 }
