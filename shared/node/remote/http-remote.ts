@@ -27,6 +27,7 @@ import type {
   ConfirmBlocksResponse,
 } from '../../common/tier-protocol.js';
 import type { StatsResponse } from '../../common/tier-stats.js';
+import { exchange } from './http-exchange.js';
 import type { RemoteStore, TransferCounters } from './remote-store.js';
 
 export interface HttpRemoteOptions {
@@ -197,43 +198,24 @@ export class HttpRemote implements RemoteStore {
     throw new SyncError(code, `${operation}: ${reason}`);
   }
 
-  private request(method: string, path: string, body?: Buffer, options: RequestOptions = {}): Promise<Response> {
+  private async request(method: string, path: string, body?: Buffer, options: RequestOptions = {}): Promise<Response> {
     const target = new URL(path, this.base);
-    const transport = target.protocol === 'https:' ? https : http;
-    return new Promise<Response>((resolve, reject) => {
-      const fail = (error: unknown) =>
-        reject(
-          error instanceof SyncError
-            ? error
-            : new SyncError('unavailable', `${method} ${target.pathname}: server ${this.url} unreachable (${(error as Error).message})`, { cause: error }),
-        );
-      const req = transport.request(
-        target,
-        {
-          method,
-          agent: this.agent,
-          signal: options.signal,
-          headers: {
-            authorization: `Bearer ${this.token}`,
-            ...(body ? { 'content-type': options.contentType, 'content-length': body.length } : {}),
-          },
+    try {
+      return await exchange(target, {
+        method,
+        agent: this.agent,
+        signal: options.signal,
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body ? { 'content-type': options.contentType } : {}),
         },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => {
-            chunks.push(chunk);
-            this.counters.receivedBytes += chunk.length;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-          res.on('error', fail);
-          res.on('aborted', () => fail(new Error('response truncated')));
-        },
-      );
-      req.setTimeout(options.timeoutMs ?? this.timeoutMs, () => req.destroy(new Error('timed out')));
-      req.on('error', fail);
-      if (body) this.counters.sentBytes += body.length;
-      req.end(body);
-    });
+        body,
+        timeoutMs: options.timeoutMs ?? this.timeoutMs,
+        counters: this.counters,
+      });
+    } catch (error) {
+      throw new SyncError('unavailable', `${method} ${target.pathname}: server ${this.url} unreachable (${(error as Error).message})`, { cause: error });
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { SyncError } from '../../common/errors.js';
+import { exchange, type Exchanged } from './http-exchange.js';
 import type { TransferCounters } from './remote-store.js';
 
 export interface UrlTransferOptions {
@@ -43,37 +44,21 @@ export class UrlTransfer {
     this.httpsAgent.destroy();
   }
 
-  private request(method: string, url: string, body: Buffer | undefined, operation: string): Promise<{ status: number; body: Buffer }> {
+  private request(method: string, url: string, body: Buffer | undefined, operation: string): Promise<Exchanged> {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
     if (!secure && target.protocol !== 'http:') {
       return Promise.reject(new SyncError('bad_request', `${operation}: server handed out a non-HTTP URL`));
     }
-    return new Promise((resolve, reject) => {
-      const fail = (error: Error) =>
-        reject(new SyncError('unavailable', `${operation}: ${target.host} unreachable (${error.message})`, { cause: error }));
-      const req = (secure ? https : http).request(
-        target,
-        {
-          method,
-          agent: secure ? this.httpsAgent : this.httpAgent,
-          headers: body ? { 'content-length': body.length, 'content-type': 'application/octet-stream' } : {},
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => {
-            chunks.push(chunk);
-            this.counters.receivedBytes += chunk.length;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-          res.on('error', fail);
-          res.on('aborted', () => fail(new Error('response truncated')));
-        },
-      );
-      req.setTimeout(this.timeoutMs, () => req.destroy(new Error('timed out')));
-      req.on('error', fail);
-      if (body) this.counters.sentBytes += body.length;
-      req.end(body);
+    return exchange(target, {
+      method,
+      agent: secure ? this.httpsAgent : this.httpAgent,
+      headers: body ? { 'content-type': 'application/octet-stream' } : {},
+      body,
+      timeoutMs: this.timeoutMs,
+      counters: this.counters,
+    }).catch((error: Error) => {
+      throw new SyncError('unavailable', `${operation}: ${target.host} unreachable (${error.message})`, { cause: error });
     });
   }
 }
