@@ -3,22 +3,8 @@
 // reading it; the rest is discarded briefly, then the connection is cut (see lingerThenCut).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SyncError, toErrorData, type ErrorCode } from '../../shared/common/errors.js';
+import { SyncError, httpStatusOf, toErrorData, type ErrorCode } from '../../shared/common/errors.js';
 import type { ErrorBody } from '../../shared/common/protocol.js';
-
-const STATUS: Partial<Record<ErrorCode, number>> = {
-  bad_request: 400,
-  invalid_path: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  need_blocks: 409,
-  too_large: 413,
-  hash_mismatch: 422,
-  unavailable: 503,
-  disk_full: 507,
-};
 
 /** A SyncError that also fixes its HTTP status (405, say, which has no code of its own). */
 export class HttpError extends SyncError {
@@ -46,7 +32,7 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
     return;
   }
   const data = toErrorData(isDiskFull(error) ? new SyncError('disk_full', `${req.method} ${req.url?.split('?')[0]}: disk full`) : error);
-  const status = error instanceof HttpError ? error.status : (STATUS[data.code] ?? 500);
+  const status = error instanceof HttpError ? error.status : httpStatusOf(data.code);
   if (status === 500) console.error(`server: ${req.method} ${req.url}:`, error);
   if (!req.complete) lingerThenCut(req, res);
   const body: ErrorBody = { error: data };

@@ -62,3 +62,22 @@ export function toErrorData(error: unknown): ErrorData {
   }
   return { code: 'internal', message: String(error) };
 }
+
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  bad_request: 400,
+  invalid_path: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  need_blocks: 409,
+  too_large: 413,
+  hash_mismatch: 422,
+  unavailable: 503,
+  disk_full: 507,
+};
+
+/** The HTTP status every server of ours answers an error code with; 500 for the rest. */
+export function httpStatusOf(code: ErrorCode): number {
+  return HTTP_STATUS[code] ?? 500;
+}

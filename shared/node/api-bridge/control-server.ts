@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SyncError, toErrorData, type ErrorCode, type ErrorData } from '../../common/errors.js';
+import { SyncError, httpStatusOf, toErrorData, type ErrorCode, type ErrorData } from '../../common/errors.js';
 import { isSyncApiMethod, SYNC_API_METHODS, type ApiResult, type SyncApi } from '../../common/sync-api.js';
 import { removeControlFile, writeControlFile } from './control-file.js';
 import { apiRequestProblem, hostProblem } from './request-guard.js';
@@ -42,17 +42,6 @@ export interface ControlHandle {
 
 /** Largest request body: settings patches are small; anything bigger is a mistake or an attack. */
 const MAX_BODY = 64 * 1024;
-
-const STATUS_FOR: Partial<Record<ErrorCode, number>> = {
-  bad_request: 400,
-  invalid_path: 400,
-  unauthorized: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  too_large: 413,
-  unavailable: 503,
-};
 
 /**
  * Starts the endpoint on 127.0.0.1 and writes control.json (mode 0600).
@@ -144,7 +133,7 @@ function fail(code: ErrorCode, message: string): ApiResult<never> {
 }
 
 function reply(res: ServerResponse, result: ApiResult<unknown>): void {
-  const status = result.ok ? 200 : (STATUS_FOR[(result.error as ErrorData).code] ?? 500);
+  const status = result.ok ? 200 : httpStatusOf((result.error as ErrorData).code);
   const body = JSON.stringify(result);
   res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);

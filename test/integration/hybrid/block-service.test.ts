@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -11,6 +10,7 @@ import type { BlockHash } from '../../../shared/common/blocks.js';
 import { grantUrl, type BlockGrant } from '../../../server/signing/block-grant.js';
 import { startBlockService, type RunningBlockService } from '../../../server/tiers/block-service.js';
 import { RemoteInhouse } from '../../../server/tiers/remote-inhouse.js';
+import { rawRequest } from '../../helpers/raw-http.js';
 
 const key = randomBytes(32);
 const dataDir = mkdtempSync(join(tmpdir(), 'hsync-blocks-'));
@@ -28,17 +28,6 @@ after(async () => {
   await service.close();
 });
 
-function send(method: string, url: string, body?: Buffer): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: body ? { 'content-length': body.length } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 const url = (g: Partial<BlockGrant> & { hash: BlockHash }) =>
   grantUrl(service.url, key, { method: 'GET', expiresAt: now() + 60, ...g });
 const onDisk = (hash: string) => join(dataDir, 'blocks', hash.slice(0, 2), hash);
@@ -46,9 +35,9 @@ const onDisk = (hash: string) => join(dataDir, 'blocks', hash.slice(0, 2), hash)
 test('signed PUT stores the exact bytes; signed GET and HEAD read them', async () => {
   const bytes = randomBytes(4 * 1024 * 1024);
   const hash = sha(bytes);
-  assert.equal((await send('PUT', url({ hash, method: 'PUT' }), bytes)).status, 201);
+  assert.equal((await rawRequest('PUT', url({ hash, method: 'PUT' }), bytes)).status, 201);
   assert.equal(sha(readFileSync(onDisk(hash))), hash);
-  const got = await send('GET', url({ hash }));
+  const got = await rawRequest('GET', url({ hash }));
   assert.equal(got.status, 200);
   assert.equal(sha(got.body), hash);
   assert.equal(await store.head(hash), bytes.length);
@@ -73,17 +62,17 @@ test('refused: unsigned, expired, tampered, for another block, for another metho
     ['PUT grant used for GET', url({ hash, method: 'PUT' })],
   ];
   for (const [name, target] of cases) {
-    const res = await send('GET', target);
+    const res = await rawRequest('GET', target);
     assert.equal(res.status, 403, name);
     assert.equal(JSON.parse(res.body.toString()).error.code, 'forbidden', name);
   }
-  const put = await send('PUT', url({ hash: other, method: 'GET' }), randomBytes(100));
+  const put = await rawRequest('PUT', url({ hash: other, method: 'GET' }), randomBytes(100));
   assert.equal(put.status, 403, 'a GET grant cannot upload');
 });
 
 test('bytes that do not match the hash are refused and nothing is stored', async () => {
   const hash = sha(randomBytes(50));
-  const res = await send('PUT', url({ hash, method: 'PUT' }), randomBytes(50));
+  const res = await rawRequest('PUT', url({ hash, method: 'PUT' }), randomBytes(50));
   assert.equal(res.status, 422);
   assert.equal(await store.head(hash), null);
 });
@@ -95,7 +84,7 @@ test('a corrupt copy is never served, and a PUT of the right bytes replaces it',
   const bad = Buffer.from(bytes);
   bad[500] ^= 0x10;
   writeFileSync(onDisk(hash), bad);
-  const res = await send('GET', url({ hash }));
+  const res = await rawRequest('GET', url({ hash }));
   assert.equal(res.status, 422);
   assert.notEqual(sha(res.body), sha(bad), 'no stored bytes in the answer');
   await assert.rejects(store.read(hash, null), { code: 'hash_mismatch' });

@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { after, before, test } from 'node:test';
 import type { BlockHash } from '../../../shared/common/blocks.js';
 import { s3ConfigFrom } from '../../../server/tiers/s3-config.js';
 import { S3Tier } from '../../../server/tiers/s3-tier.js';
 import { S3RVER_CREDENTIALS, startS3rver, type S3rverPeer } from '../../helpers/s3rver.js';
+import { rawRequest } from '../../helpers/raw-http.js';
 
 Object.assign(process.env, S3RVER_CREDENTIALS);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex') as BlockHash;
@@ -32,18 +32,6 @@ after(async () => {
   tier.close();
   await peer.stop();
 });
-
-function raw(method: string, url: string, body?: Buffer): Promise<{ status: number; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: body ? { 'content-length': body.length } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 test('a full 4 MiB block reaches S3 as its plain bytes at <prefix>blocks/<hash>', async () => {
   const bytes = randomBytes(4 * 1024 * 1024);
@@ -89,10 +77,10 @@ test('presigned PUT and GET move plain bytes without credentials', async () => {
   const putUrl = await tier.presignPut(hash, 60);
   assert.match(putUrl, /X-Amz-Signature=/);
   assert.doesNotMatch(putUrl, /x-amz-checksum|x-amz-sdk-checksum/i, 'no checksum the client would have to send');
-  const put = await raw('PUT', putUrl, bytes);
+  const put = await rawRequest('PUT', putUrl, bytes);
   assert.equal(put.status, 200);
   assert.equal(sha(readFileSync(peer.objectPath(tier.key(hash)))), hash);
-  const get = await raw('GET', await tier.presignGet(hash, 60));
+  const get = await rawRequest('GET', await tier.presignGet(hash, 60));
   assert.equal(get.status, 200);
   assert.equal(sha(get.body), hash);
 });

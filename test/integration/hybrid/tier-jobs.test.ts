@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -21,7 +20,9 @@ import { s3ConfigFrom } from '../../../server/tiers/s3-config.js';
 import { scrubOnce } from '../../../server/tiers/scrub.js';
 import { tierStats } from '../../../server/tiers/tier-cost.js';
 import { S3RVER_CREDENTIALS, startS3rver, type S3rverPeer } from '../../helpers/s3rver.js';
+import { rawRequest } from '../../helpers/raw-http.js';
 
+const send = async (method: string, url: string, body?: Buffer) => (await rawRequest(method, url, body)).status;
 Object.assign(process.env, S3RVER_CREDENTIALS);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex') as BlockHash;
 const HOUR = 3600_000;
@@ -56,17 +57,6 @@ const s3Holds = (hash: string) => {
 const loose = (hash: string) => join(dataDir, 'blocks', hash.slice(0, 2), hash);
 const stats = () => tierStats(tiers.service.index.counts());
 const blocks = (n: number, size = 10_000) => Array.from({ length: n }, () => randomBytes(size)).map((bytes) => ({ hash: sha(bytes), bytes }));
-
-function send(method: string, url: string, body?: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, headers: body ? { 'content-length': body.length } : {} }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 test('fallback blocks sit in S3 until repatriation brings them home; the S3 copy is swept only after the grace period', async () => {
   const service = tiers.service;
