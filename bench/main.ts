@@ -1,15 +1,17 @@
 // `npm run bench [-- NAME...]`: runs the benchmark modules (all by default) and prints one
 // table, each figure beside this machine's limit or its target. Exit 1 when a target is
-// missed or a bench fails. Other engineers' end-to-end benches are standalone scripts
-// (bench/sync-bench.ts, bench/hybrid-tiers.ts) and are run with node --import tsx.
+// missed or a bench fails. The end-to-end benches (sync, hybrid) run their scripts
+// (bench/sync-bench.ts, bench/hybrid-tiers.ts) as child processes; each also runs alone with
+// node --import tsx and its own flags.
 
 import { hashBench } from './hash-bench.js';
+import { hybridBench, syncBench } from './script-benches.js';
 import { batchBench, uploadBench } from './server-bench.js';
 import type { BenchModule, BenchRow } from './bench.js';
 
 // The small-block bench runs first: this disk creates files several times slower for
 // minutes after many were deleted, which the other benches do on cleanup.
-const modules: BenchModule[] = [batchBench, hashBench, uploadBench];
+const modules: BenchModule[] = [batchBench, hashBench, uploadBench, syncBench, hybridBench];
 
 const help = `Usage: npm run bench [-- NAME...]
 

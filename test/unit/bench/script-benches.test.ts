@@ -1,0 +1,30 @@
+// The bench table reads the scripts' own result lines; these are lines as the scripts print
+// them, so a change of wording in a script that breaks the table fails here.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HYBRID_RULES, SYNC_RULES, rowOf } from '../../../bench/script-benches.js';
+
+test('a sync line under its target is ok, with the bytes A sent beside it', () => {
+  const row = rowOf('10000 × 4 KiB files in 100 folders A→B           3.91 s   A sent 42.6 MiB, received 8.5 MiB; B sent 0.0 KiB, received 42.4 MiB', SYNC_RULES);
+  assert.deepEqual(row, { figure: '10,000 × 4 KiB files A→B', value: 3.91, unit: 's', context: 'Syncthing here 12.5 s; target ≤ 4 s; A sent 42.6 MiB', ok: true });
+});
+
+test('fast enough but too many bytes sent misses the target', () => {
+  const row = rowOf('copy of it under a new name                     1.50 s   A sent 4.0 MiB, received 1.0 KiB; B sent 0.0 KiB, received 17.5 KiB', SYNC_RULES);
+  assert.equal(row?.ok, false);
+  assert.equal(row?.value, 1.5);
+});
+
+test('slow misses; the RSS line is read in MB', () => {
+  assert.equal(rowOf('one 1024 MiB file A→B                          23.80 s   A sent 1024.0 MiB, received 0.1 KiB; B sent 0.0 KiB, received 1024.0 MiB', SYNC_RULES)?.ok, false);
+  const rss = rowOf('client RSS with 100000 files indexed, idle       140 MB', SYNC_RULES);
+  assert.deepEqual([rss?.value, rss?.unit, rss?.ok], [140, 'MB', true]);
+});
+
+test('the S3 tier row is the ratio to the s3rver ceiling; other lines are ignored', () => {
+  const row = rowOf('client → S3 tier (fallback: presign, PUT, confirm)   14.97 s          72 MB/s  degraded; 1.17× the s3rver ceiling', HYBRID_RULES);
+  assert.deepEqual([row?.value, row?.unit, row?.ok], [1.17, '× ceiling', true]);
+  assert.equal(rowOf('hybrid tiers: 256 blocks of 4 MiB (1024 MiB) per run, 8 in flight', HYBRID_RULES), null);
+  assert.equal(rowOf('disk probe: 1638 small files/s', SYNC_RULES), null);
+});
