@@ -14,6 +14,7 @@ import type { RemoteStore } from '../remote/remote-store.js';
 import { reservedDir } from './folder-guard.js';
 import { ensureDir, forgetDirs } from './local-files.js';
 import type { BlockLocation } from './index-store.js';
+import { copyLocalRuns } from './local-copy.js';
 import { blockRefs } from './types.js';
 
 export interface DownloadSources {
@@ -55,6 +56,8 @@ export async function fetchToTemp(file: FileToFetch & { mtime: number }, sources
   await ensureDir(tempDir(sources.root));
   const temp = tempPathFor(sources.root, file.contentHash);
   const refs = blockRefs(file.blocks, file.size);
+  // Blocks a local file (or a partial temp) holds at the same offsets, copied in bulk and checked.
+  const needed = refs.length > 1 ? await copyLocalRuns(temp, refs, sources) : null;
   // A one-block file is cheaper to fetch again than to check; bigger ones resume.
   const flags = constants.O_RDWR | constants.O_CREAT | (refs.length <= 1 ? constants.O_TRUNC : 0);
   const handle = await open(temp, flags, 0o644).catch(async (error) => {
@@ -65,12 +68,13 @@ export async function fetchToTemp(file: FileToFetch & { mtime: number }, sources
   });
   try {
     // Only a partial file left by an earlier run is worth checking block by block.
-    const partial = refs.length > 1 && (await handle.stat()).size > 0;
+    const partial = needed === null && refs.length > 1 && (await handle.stat()).size > 0;
+    const todo = needed ?? refs;
     let next = 0;
     const worker = async () => {
-      while (next < refs.length) await fetchBlock(refs[next++], handle, file, sources, partial);
+      while (next < todo.length) await fetchBlock(todo[next++], handle, file, sources, partial);
     };
-    await Promise.all(Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, refs.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, todo.length) }, worker));
     if (partial) await handle.truncate(file.size);
     const seconds = file.mtime / 1000;
     await handle.utimes(seconds, seconds);
