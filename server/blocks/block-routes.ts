@@ -1,5 +1,5 @@
-// The block service's routes: PUT/GET /v1/blocks/<hash>, POST /v1/blocks/missing and
-// POST /v1/blocks/batch. It stores bytes and asks `ownership` who may use them; it keeps
+// The block service's routes: PUT/GET /v1/blocks/<hash>, POST /v1/blocks/missing,
+// POST /v1/blocks/batch and POST /v1/blocks/get. It stores bytes and asks `ownership` who may use them; it keeps
 // no other state about users, so it can later run as its own process.
 
 import { pipeline } from 'node:stream/promises';
@@ -14,12 +14,15 @@ import type { Db } from '../store/database.js';
 import type { BlockFiles } from './block-files.js';
 import type { BlockIndex, NewBlock } from './block-index.js';
 import { parseBatch } from './batch-upload.js';
+import { answerParts, checkAnswerSize, parseGetRequest, readStored, type StoredBlock } from './get-blocks.js';
 import { receiveBlock } from './put-block.js';
 
 /** Largest batch body: the client sends 8 MiB batches; this leaves room and bounds memory. */
 export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 /** Largest JSON body of the missing route (about 240,000 hashes). */
 const MAX_MISSING_BYTES = 16 * 1024 * 1024;
+/** Largest JSON body of the multi-block read (4,096 hashes need about 280 KB). */
+const MAX_GET_REQUEST_BYTES = 1024 * 1024;
 
 export interface BlockServiceDeps {
   db: Db;
@@ -35,6 +38,7 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
     if (!isBlockHash(hash)) throw new SyncError('bad_request', `block "${hash.slice(0, 80)}": not a lowercase hex SHA-256`);
     return hash;
   };
+  const storedStmt = db.prepare('SELECT size, tier, pack, pack_offset AS offset FROM blocks WHERE hash = ?');
 
   return [
     {
@@ -89,6 +93,34 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
         }
         const answer: BatchUploadResponse = { stored: records.map((r) => r.hash) as BatchUploadResponse['stored'] };
         sendJson(ctx.res, 200, answer);
+      },
+    },
+    {
+      // Before the /v1/blocks/<hash> patterns, which would take "get" for a hash.
+      method: 'POST',
+      path: '/v1/blocks/get',
+      auth: true,
+      async handle(ctx) {
+        const hashes = parseGetRequest(await readJson(ctx.req, MAX_GET_REQUEST_BYTES, 'get blocks'));
+        const namespaceId = callerOf(ctx).namespaceId;
+        // Not owned and not stored look the same: both are answered absent.
+        const found = new Map<string, StoredBlock>();
+        db.transaction(() => {
+          for (const hash of hashes) {
+            if (found.has(hash) || !ownership.owns(namespaceId, hash)) continue;
+            const row = storedStmt.get(hash) as StoredBlock | undefined;
+            if (row) found.set(hash, row);
+          }
+        })();
+        checkAnswerSize(found);
+        const parts = answerParts(hashes, await readStored(files, found));
+        let length = 0;
+        for (const part of parts) length += part.length;
+        ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': length });
+        ctx.res.cork();
+        for (const part of parts) ctx.res.write(part);
+        ctx.res.uncork();
+        ctx.res.end();
       },
     },
     {

@@ -36,6 +36,23 @@ export interface BatchUploadResponse {
 }
 
 /**
+ * POST /v1/blocks/get: many blocks in one answer (small files). The answer is
+ * `application/octet-stream`, one record per requested hash in request order:
+ * [32-byte raw SHA-256][uint32 BE length][length bytes], where the length
+ * BLOCKS_GET_ABSENT (no bytes follow) means "not served here: ask GET /v1/blocks/<hash>",
+ * which gives the reason (not owned, unknown, or held by another tier).
+ */
+export interface GetBlocksRequest {
+  hashes: BlockHash[];
+}
+/** Record length meaning "this block is not in this answer". */
+export const BLOCKS_GET_ABSENT = 0xffff_ffff;
+/** Most hashes in one POST /v1/blocks/get. */
+export const MAX_GET_HASHES = 4096;
+/** Most block bytes one POST /v1/blocks/get answers with; a request for more is refused (413). */
+export const MAX_GET_BYTES = 64 * 1024 * 1024;
+
+/**
  * One version of one path in the namespace journal. `rev` is the journal id of the commit
  * that made it, so revisions of a path increase and are unique across the namespace.
  * `fileId` is given when a path is first created and carried through moves and restores.

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type { BlockHash } from '../../common/blocks.js';
+import { BLOCK_SIZE, type BlockHash } from '../../common/blocks.js';
 import { SyncError, isErrorCode, type ErrorCode } from '../../common/errors.js';
 import type {
   AccountResponse,
@@ -13,6 +13,7 @@ import type {
   CommitChange,
   CommitResponse,
   ErrorBody,
+  GetBlocksRequest,
   JournalEntry,
   ListResponse,
   LongpollResponse,
@@ -26,6 +27,7 @@ import type {
   ConfirmBlocksRequest,
   ConfirmBlocksResponse,
 } from '../../common/tier-protocol.js';
+import { BLOCKS_GET_ABSENT } from '../../common/protocol.js';
 import type { StatsResponse } from '../../common/tier-stats.js';
 import { exchange } from './http-exchange.js';
 import type { RemoteStore, TransferCounters } from './remote-store.js';
@@ -45,6 +47,8 @@ interface Response {
 /** Most bytes one batch upload request carries; more blocks go in further requests. */
 const BATCH_BYTES = 8 * 1024 * 1024;
 const BATCH_COUNT = 2000;
+/** Most hashes one multi-block read asks for (the server takes up to MAX_GET_HASHES). */
+const GET_BATCH_COUNT = 1024;
 
 export class HttpRemote implements RemoteStore {
   readonly counters: TransferCounters = { sentBytes: 0, receivedBytes: 0 };
@@ -125,6 +129,18 @@ export class HttpRemote implements RemoteStore {
       throw new SyncError('hash_mismatch', `download block ${hash}: server sent bytes hashing to ${actual}`);
     }
     return response.body;
+  }
+
+  async getBlocks(hashes: BlockHash[]): Promise<Map<BlockHash, Buffer>> {
+    const out = new Map<BlockHash, Buffer>();
+    const unique = [...new Set(hashes)];
+    for (let start = 0; start < unique.length; start += GET_BATCH_COUNT) {
+      const asked = unique.slice(start, start + GET_BATCH_COUNT);
+      const request: GetBlocksRequest = { hashes: asked };
+      const response = await this.request('POST', '/v1/blocks/get', Buffer.from(JSON.stringify(request)), { contentType: 'application/json' });
+      readBlockRecords(this.check(response, `download ${asked.length} blocks`).body, asked, out);
+    }
+    return out;
   }
 
   async revisions(path: string): Promise<JournalEntry[]> {
@@ -223,6 +239,34 @@ interface RequestOptions {
   contentType?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
+}
+
+/**
+ * Splits a POST /v1/blocks/get answer into `out`: one record per asked hash, in order, each
+ * hash-checked. Anything else (a record for another hash, a length past the end, bytes
+ * left over) means the answer was cut or garbled: nothing of it is trusted.
+ */
+export function readBlockRecords(body: Buffer, asked: readonly BlockHash[], out: Map<BlockHash, Buffer>): void {
+  const what = `download ${asked.length} blocks`;
+  const malformed = (reason: string) => new SyncError('unavailable', `${what}: malformed answer, ${reason}`);
+  const found: [BlockHash, Buffer][] = [];
+  let offset = 0;
+  for (const hash of asked) {
+    if (body.length - offset < 36) throw malformed(`it ends at byte ${body.length} before the record for ${hash}`);
+    const named = body.toString('hex', offset, offset + 32);
+    if (named !== hash) throw malformed(`record at byte ${offset} is for ${named}, expected ${hash}`);
+    const length = body.readUInt32BE(offset + 32);
+    offset += 36;
+    if (length === BLOCKS_GET_ABSENT) continue;
+    if (length > BLOCK_SIZE || offset + length > body.length) throw malformed(`block ${hash} declares ${length} bytes, ${body.length - offset} remain`);
+    const bytes = body.subarray(offset, offset + length);
+    offset += length;
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== hash) throw new SyncError('hash_mismatch', `download block ${hash}: server sent bytes hashing to ${actual}`);
+    found.push([hash, bytes]);
+  }
+  if (offset !== body.length) throw malformed(`${body.length - offset} bytes after the last record`);
+  for (const [hash, bytes] of found) out.set(hash, bytes);
 }
 
 function statusCode(status: number): ErrorCode {

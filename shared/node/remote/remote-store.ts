@@ -47,6 +47,15 @@ export interface RemoteStore {
   /** Downloads one block and verifies its SHA-256 before returning; 'hash_mismatch' otherwise. */
   getBlock(hash: BlockHash): Promise<Buffer>;
 
+  /**
+   * Downloads many small blocks in few requests (POST /v1/blocks/get), each verified like
+   * getBlock's. Blocks the server leaves out (not owned, unknown, or on another tier) are
+   * missing from the map: fetch those with getBlock, which falls back or says why. Keep the
+   * total small (the server refuses more than 64 MiB per request). 'hash_mismatch' when
+   * any block's bytes are wrong, 'unavailable' for a cut-off or malformed answer.
+   */
+  getBlocks(hashes: BlockHash[]): Promise<Map<BlockHash, Buffer>>;
+
   /** Every revision of a path, newest first. */
   revisions(path: string): Promise<JournalEntry[]>;
 

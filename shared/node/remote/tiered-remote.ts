@@ -167,6 +167,17 @@ export class TieredRemote implements RemoteStore {
     return this.getViaUrls(hash, tried.error);
   }
 
+  /**
+   * Many small blocks from the in-house service in one request. Whatever it cannot answer
+   * (down, circuit open, an older server) comes back as an empty map: the caller then asks
+   * getBlock for each block, which falls back to S3 per block.
+   */
+  async getBlocks(hashes: BlockHash[]): Promise<Map<BlockHash, Buffer>> {
+    if (hashes.length === 0) return new Map();
+    const tried = await this.inhouse(() => this.inner.getBlocks(hashes), ['hash_mismatch', 'not_found', 'bad_request']);
+    return tried.ok ? tried.value : new Map();
+  }
+
   /** Closes idle sockets of the URL transfers (the wrapped store closes its own). */
   close(): void {
     this.transfer.close();
