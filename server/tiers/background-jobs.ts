@@ -45,11 +45,12 @@ export function startTierJobs(service: TierService, options: TierJobOptions): Ti
     repatriating ??= (async () => {
       try {
         const { s3, inhouse, index } = service.deps;
-        if (!s3 || (index.repatriationCandidates(1).length === 0 && index.sweepDue(Date.now(), 1).length === 0)) return;
+        const idle = index.repatriationCandidates(1).length === 0 && index.sweepDue(Date.now(), 1).length === 0 && index.emptyPacks(1).length === 0 && index.spareS3Copies(1).length === 0;
+        if (!s3 || idle) return;
         if (!(await inhouse.healthy())) return;
         const result = await repatriateOnce(service, { limit: 2048 });
-        if (result.copied || result.swept || result.failed.length) {
-          log(`repatriation: ${result.copied} blocks (${result.bytes} bytes) home, ${result.swept} S3 copies swept, ${result.failed.length} failed${result.failed[0] ? ` (${result.failed[0].reason})` : ''}`);
+        if (result.copied || result.swept || result.packsDeleted || result.failed.length) {
+          log(`repatriation: ${result.copied} blocks (${result.bytes} bytes) home, ${result.swept} S3 copies swept (${result.packsDeleted} packs deleted), ${result.failed.length} failed${result.failed[0] ? ` (${result.failed[0].reason})` : ''}`);
         }
       } catch (error) {
         log(`repatriation: ${(error as Error).message}`);

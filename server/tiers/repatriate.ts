@@ -3,16 +3,24 @@
 // store as it writes), its size confirmed, then the index switches the block to 'inhouse'.
 // The S3 copy is only marked; a later sweep deletes copies whose grace period is over,
 // re-checking first that nothing (an s3-placement namespace, a block that went back to S3)
-// still needs them.
+// still needs them. Packed blocks come home a pack's run at a time (one ranged GET, each
+// block hash-checked); a pack object goes only when no block in it is left.
 
 import type { BlockHash } from '../../shared/common/blocks.js';
 import { SyncError } from '../../shared/common/errors.js';
+import { checkBytes } from './inhouse-store.js';
+import type { S3Location } from './tier-index.js';
 import type { TierService } from './tier-service.js';
+
+/** Most bytes one ranged read of a pack fetches for repatriation. */
+const RUN_BYTES = 16 * 1024 * 1024;
 
 export interface RepatriationResult {
   copied: number;
   bytes: number;
   swept: number;
+  /** Pack objects deleted from S3 by the sweep (their blocks all home or gone). */
+  packsDeleted: number;
   failed: { hash: string; reason: string }[];
   ms: number;
 }
@@ -29,7 +37,7 @@ export async function repatriateOnce(service: TierService, options: Repatriation
   const { index, inhouse, s3 } = service.deps;
   const now = options.now ?? Date.now;
   const started = Date.now();
-  const result: RepatriationResult = { copied: 0, bytes: 0, swept: 0, failed: [], ms: 0 };
+  const result: RepatriationResult = { copied: 0, bytes: 0, swept: 0, packsDeleted: 0, failed: [], ms: 0 };
   if (!s3) throw new SyncError('bad_request', 'repatriate: this server has no S3 tier (give the --s3-* flags)');
   const limit = options.limit ?? Infinity;
   const skip = new Set<string>();
@@ -37,29 +45,57 @@ export async function repatriateOnce(service: TierService, options: Repatriation
     const batch = index.repatriationCandidates(256 + skip.size).filter((c) => !skip.has(c.hash));
     if (batch.length === 0) break;
     const slice = batch.slice(0, Math.min(batch.length, limit - result.copied - result.failed.length));
-    let next = 0;
     const home: string[] = [];
+    const bringHome = async (c: S3Location, bytes: Buffer) => {
+      // The in-house store hash-checks again as it writes (the block service refuses a
+      // mismatch), so a HEAD confirms it landed.
+      await inhouse.write(c.hash, bytes);
+      const stored = await inhouse.head(c.hash);
+      if (stored !== c.size) throw new SyncError('hash_mismatch', `repatriate block ${c.hash}: in-house copy is ${stored ?? 'missing'}, expected ${c.size} bytes`);
+      home.push(c.hash);
+      result.copied++;
+      result.bytes += bytes.length;
+    };
+    const fail = (hash: string, error: unknown) => {
+      skip.add(hash);
+      result.failed.push({ hash, reason: (error as Error).message });
+      if ((error as SyncError).code === 'hash_mismatch') index.markCorrupt(hash, 's3', (error as Error).message);
+    };
+    const units = unitsOf(slice);
+    let next = 0;
     const worker = async () => {
-      while (next < slice.length) {
-        const { hash, size } = slice[next++];
-        try {
-          // s3.get hash-checks what S3 sent; the in-house store hash-checks it again as it
-          // writes (the block service refuses a mismatch), so a HEAD confirms it landed.
-          const bytes = await s3.get(hash as BlockHash);
-          await inhouse.write(hash, bytes);
-          const stored = await inhouse.head(hash);
-          if (stored !== size) throw new SyncError('hash_mismatch', `repatriate block ${hash}: in-house copy is ${stored ?? 'missing'}, expected ${size} bytes`);
-          home.push(hash);
-          result.copied++;
-          result.bytes += bytes.length;
-        } catch (error) {
-          skip.add(hash);
-          result.failed.push({ hash, reason: (error as Error).message });
-          if ((error as SyncError).code === 'hash_mismatch') index.markCorrupt(hash, 's3', (error as Error).message);
+      while (next < units.length) {
+        const unit = units[next++];
+        if (unit.pack === null) {
+          const c = unit.blocks[0];
+          try {
+            await bringHome(c, await s3.get(c.hash as BlockHash)); // hash-checked by get
+          } catch (error) {
+            fail(c.hash, error);
+          }
+          continue;
         }
+        // A run of packed blocks: one ranged GET for all of them, then each is hash-checked.
+        const start = unit.blocks[0].offset!;
+        const last = unit.blocks[unit.blocks.length - 1];
+        let span: Buffer;
+        try {
+          span = await s3.getPackRange(unit.pack, start, last.offset! + last.size - start);
+        } catch (error) {
+          for (const c of unit.blocks) fail(c.hash, error);
+          continue;
+        }
+        await inParallel(unit.blocks, async (c) => {
+          try {
+            const bytes = checkBytes(c.hash, span.subarray(c.offset! - start, c.offset! - start + c.size), `S3 pack ${unit.pack}`);
+            await bringHome(c, bytes);
+          } catch (error) {
+            fail(c.hash, error);
+          }
+        });
       }
     };
-    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, slice.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, units.length) }, worker));
     // One transaction (one fsync) per slice switches every verified block at once.
     index.db.transaction(() => {
       for (const hash of home) {
@@ -68,46 +104,99 @@ export async function repatriateOnce(service: TierService, options: Repatriation
       }
     })();
   }
-  result.swept = await sweepS3(service, now());
+  // S3 copies that stopped being needed without coming home through this job (their
+  // namespace left s3 placement) get the same grace period.
+  for (let spare = index.spareS3Copies(1024); spare.length > 0; spare = index.spareS3Copies(1024)) {
+    index.db.transaction(() => {
+      for (const hash of spare) index.markForSweep(hash, now() + service.graceMs);
+    })();
+  }
+  const packs = { deleted: 0 };
+  result.swept = await sweepS3(service, now(), packs);
+  result.packsDeleted = packs.deleted;
   result.ms = Date.now() - started;
   return result;
 }
 
-/** Deletes S3 copies whose grace period is over and that nothing needs any more. */
-export async function sweepS3(service: TierService, now: number): Promise<number> {
+/**
+ * Deletes S3 copies whose grace period is over and that nothing needs any more. A packed
+ * copy only leaves the index; its pack object is deleted once no block in it remains
+ * (live or marked), so a pack never goes while one of its blocks is still needed.
+ * Returns the block copies removed; `packs` counts the pack objects deleted.
+ */
+export async function sweepS3(service: TierService, now: number, packs?: { deleted: number }): Promise<number> {
   const { index, s3 } = service.deps;
   if (!s3) return 0;
   let swept = 0;
   for (;;) {
     const due = index.sweepDue(now, 256);
-    if (due.length === 0) return swept;
+    if (due.length === 0) break;
     const doomed: string[] = [];
     index.db.transaction(() => {
-      for (const hash of due) {
-        const row = index.block(hash);
-        if (row && row.tier === 'inhouse' && !index.residentInS3(hash)) {
-          doomed.push(hash);
+      for (const copy of due) {
+        const row = index.block(copy.hash);
+        if (row && row.tier === 'inhouse' && !index.residentInS3(copy.hash)) {
+          if (copy.pack === null) doomed.push(copy.hash);
+          else swept++;
           // Forget first: from here a new upload of this block stores it to S3 again, once
           // the deletion below is done (TierService.deleting); a separate process is not covered.
-          index.forgetS3(hash);
+          index.forgetS3(copy.hash);
         } else if (row) {
-          index.recordS3(hash, row.size); // needed again since it was marked: keep it live
+          index.recordS3(copy.hash, row.size); // needed again since it was marked: keep it live
         } else {
-          index.forgetS3(hash);
+          index.forgetS3(copy.hash);
         }
       }
     })();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(8, doomed.length) }, async () => {
-        while (next < doomed.length) {
-          const hash = doomed[next++];
-          const deletion = s3.delete(hash as BlockHash).finally(() => service.deleting.delete(hash));
-          service.deleting.set(hash, deletion.catch(() => undefined));
-          await deletion;
-        }
-      }),
-    );
+    await inParallel(doomed, async (hash) => {
+      const deletion = s3.delete(hash as BlockHash).finally(() => service.deleting.delete(hash));
+      service.deleting.set(hash, deletion.catch(() => undefined));
+      await deletion;
+    });
     swept += doomed.length;
   }
+  // Packs no block points into: their last blocks were swept above or earlier, each after
+  // its own grace period. New uploads go to new packs, so nothing can start using these.
+  for (;;) {
+    const empty = index.emptyPacks(256);
+    if (empty.length === 0) break;
+    await inParallel(empty, async (id) => {
+      await s3.deletePack(id);
+      index.forgetPack(id);
+    });
+    if (packs) packs.deleted += empty.length;
+  }
+  return swept;
+}
+
+/** Runs `work` over `items`, 8 at a time. */
+async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(8, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
+}
+
+/**
+ * Whole-block objects one by one; packed blocks in runs of one pack (in offset order,
+ * at most RUN_BYTES from the first block's start to the last one's end).
+ */
+function unitsOf(candidates: S3Location[]): { pack: string | null; blocks: S3Location[] }[] {
+  const units: { pack: string | null; blocks: S3Location[] }[] = [];
+  let run: { pack: string | null; blocks: S3Location[] } | null = null;
+  for (const c of candidates) {
+    if (c.pack === null || c.offset === null) {
+      units.push({ pack: null, blocks: [{ ...c, pack: null }] });
+      continue;
+    }
+    const first = run?.blocks[0];
+    if (!run || run.pack !== c.pack || c.offset + c.size - first!.offset! > RUN_BYTES) {
+      run = { pack: c.pack, blocks: [] };
+      units.push(run);
+    }
+    run.blocks.push(c);
+  }
+  return units;
 }

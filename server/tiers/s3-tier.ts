@@ -1,5 +1,6 @@
-// The S3 block tier: blocks stored as objects at `<prefix>blocks/<sha256>`, plus
-// presigned URLs so clients move bytes to and from S3 without holding credentials.
+// The S3 block tier: blocks stored as objects at `<prefix>blocks/<sha256>`, small blocks
+// packed many to an object at `<prefix>packs/<id>` (their ranges are in the tier index),
+// plus presigned URLs so clients move bytes to and from S3 without holding credentials.
 //
 // What reaches S3 must be the plain block bytes: the SDK is told to add checksums only
 // when an operation requires them, and bodies are Buffers with a Content-Length, so it
@@ -30,6 +31,7 @@ export interface S3Object {
 export class S3Tier {
   readonly client: S3Client;
   private readonly keyPrefix: string;
+  private readonly packPrefix: string;
 
   constructor(readonly config: S3TierConfig, options: { maxSockets?: number } = {}) {
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 32 };
@@ -42,6 +44,12 @@ export class S3Tier {
       requestHandler: { httpAgent: new http.Agent(agentOptions), httpsAgent: new https.Agent(agentOptions) },
     });
     this.keyPrefix = `${config.prefix}blocks/`;
+    this.packPrefix = `${config.prefix}packs/`;
+  }
+
+  /** Where pack `id` lives in the bucket. */
+  packKey(id: string): string {
+    return this.packPrefix + id;
   }
 
   /** Where `hash` lives in the bucket. */
@@ -126,6 +134,63 @@ export class S3Tier {
     } while (token);
   }
 
+  /**
+   * Stores a pack: the plain concatenation of blocks the caller has hash-checked; where each
+   * one sits is recorded in the tier index, not in the object. Pack ids are new each time,
+   * so a pack is never overwritten.
+   */
+  async putPack(id: string, parts: Buffer[]): Promise<number> {
+    const body = Buffer.concat(parts);
+    await this.send(`store pack ${id} in S3`, () =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.config.bucket,
+          Key: this.packKey(id),
+          Body: body,
+          ContentLength: body.length,
+          ContentType: 'application/octet-stream',
+        }),
+      ),
+    );
+    return body.length;
+  }
+
+  /**
+   * Bytes `offset` to `offset + length` of pack `id` (one ranged GET), unchecked: the
+   * caller hash-checks each block in it. A short answer comes back short.
+   */
+  async getPackRange(id: string, offset: number, length: number): Promise<Buffer> {
+    return this.send(`read pack ${id} from S3`, async () => {
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.config.bucket, Key: this.packKey(id), Range: `bytes=${offset}-${offset + length - 1}` }),
+      );
+      if (!out.Body) return Buffer.alloc(0);
+      return Buffer.from(await out.Body.transformToByteArray());
+    });
+  }
+
+  /** Reads a packed block and hash-checks it, as get() does for a whole-block object. */
+  async getPacked(hash: BlockHash, pack: string, offset: number, size: number): Promise<Buffer> {
+    const bytes = await this.getPackRange(pack, offset, size);
+    const actual = sha256(bytes);
+    if (actual !== hash) {
+      throw new SyncError('hash_mismatch', `read block ${hash} from S3 pack ${pack}: ${bytes.length} bytes hash to ${actual}`);
+    }
+    return bytes;
+  }
+
+  async deletePack(id: string): Promise<void> {
+    await this.send(`delete pack ${id} from S3`, () =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.packKey(id) })),
+    );
+  }
+
+  /** A URL a client may GET pack `id` from (it sends a Range header for its block). */
+  async presignGetPack(id: string, expiresSec: number): Promise<string> {
+    const command = new GetObjectCommand({ Bucket: this.config.bucket, Key: this.packKey(id) });
+    return getSignedUrl(this.client, command, { expiresIn: expiresSec });
+  }
+
   /** A URL a client may PUT the block's plain bytes to, for `expiresSec` seconds. */
   async presignPut(hash: BlockHash, expiresSec: number): Promise<string> {
     const command = new PutObjectCommand({ Bucket: this.config.bucket, Key: this.key(hash) });
@@ -161,7 +226,7 @@ export function mapS3Error(operation: string, error: unknown): SyncError {
   if (error instanceof SyncError) return error;
   const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
-  if (e.name === 'NoSuchKey' || e.name === 'NotFound' || status === 404) {
+  if (e.name === 'NoSuchKey' || e.name === 'NotFound' || status === 404 || e.name === 'InvalidRange' || status === 416) {
     return new SyncError('not_found', `${operation}: no such object`, { cause: error });
   }
   const reason = status ? `HTTP ${status} ${e.name ?? ''}`.trim() : (e.message ?? String(error));

@@ -1,12 +1,16 @@
 // The scrubber: re-reads and re-hashes in-house blocks at a bounded rate, so silent disk
-// corruption is found before a client needs the block. A corrupt (or vanished) copy is
+// corruption is found before a client needs the block, then the blocks in S3 packs
+// (scrub-packs.ts). A corrupt (or vanished) copy is
 // recorded at once — reads then skip it — and replaced from S3 when S3 holds a good copy;
 // otherwise it is reported with the live files that use it.
 
-import type { BlockHash } from '../../shared/common/blocks.js';
 import { hasCode } from '../../shared/common/errors.js';
+import { scrubPacks } from './scrub-packs.js';
 import type { FileUse } from './tier-index.js';
 import type { TierService } from './tier-service.js';
+
+/** An in-house cursor past every hash: that walk is done and the S3 packs' walk is under way. */
+const IN_HOUSE_DONE = '~';
 
 export interface ScrubFinding {
   hash: string;
@@ -85,6 +89,29 @@ export async function scrubOnce(service: TierService, options: ScrubOptions = {}
       }
     }
   }
+  if (report.finished && s3 && report.checked < limit && !options.signal?.aborted) {
+    // The in-house walk is done: S3 packs next, within what is left of this call's budget.
+    const paced = async () => {
+      if (rate <= 0) return;
+      const due = (report.bytes / rate) * 1000 - (Date.now() - started);
+      if (due > 0) await sleep(due);
+    };
+    const walk = await scrubPacks(service, limit - report.checked, async (bytes) => {
+      report.bytes += bytes;
+      await paced();
+    }, () => options.signal?.aborted === true, options.fromStart === true);
+    report.checked += walk.checked;
+    report.findings.push(...walk.findings);
+    // Not through the packs yet: the in-house walk waits (IN_HOUSE_DONE) until they are.
+    if (!walk.finished) {
+      report.finished = false;
+      cursor = IN_HOUSE_DONE;
+    }
+  } else if (report.finished && s3 && cursor === '') {
+    // Budget spent exactly at the end of the in-house walk: the packs' turn comes next call.
+    report.finished = false;
+    cursor = IN_HOUSE_DONE;
+  }
   index.setScrubCursor(cursor);
   report.ms = Date.now() - started;
   return report;
@@ -93,7 +120,7 @@ export async function scrubOnce(service: TierService, options: ScrubOptions = {}
     index.markCorrupt(hash, 'inhouse', reason);
     if (s3 && index.inS3(hash)) {
       try {
-        const good = await s3.get(hash as BlockHash);
+        const good = await svc.fetchS3(hash);
         await inhouse.write(hash, good);
         await inhouse.read(hash, null);
         index.switchToInhouse(hash);

@@ -2,7 +2,7 @@
 // block index holds: the seed's open question was whether hybrid storage is cheaper, so
 // the server answers it with the operator's own prices.
 
-import type { TierPrices, TierStats, TierUsage } from '../../shared/common/tier-stats.js';
+import type { S3PackUsage, TierPrices, TierStats, TierUsage } from '../../shared/common/tier-stats.js';
 
 /**
  * Default prices, USD per GB-month (GB = 2^30 bytes):
@@ -25,6 +25,8 @@ const GB = 2 ** 30;
 
 export interface TierCounts {
   tiers: { inhouse: TierUsage; s3: TierUsage };
+  /** The part of the S3 tier held in packs (included in tiers.s3); none when absent. */
+  s3Packs?: S3PackUsage;
   logicalBytes: number;
   /** Bytes of distinct blocks, counting a block held in both tiers once. */
   uniqueBytes: number;
@@ -44,6 +46,7 @@ export function tierStats(counts: TierCounts, prices: TierPrices = DEFAULT_PRICE
   const s3Cost = (s3.bytes / GB) * prices.s3;
   return {
     tiers: { inhouse: { ...inhouse }, s3: { ...s3 } },
+    s3Packs: { ...(counts.s3Packs ?? { packs: 0, blocks: 0, bytes: 0 }) },
     logicalBytes: counts.logicalBytes,
     storedBytes: inhouse.bytes + s3.bytes,
     dedupRatio: counts.uniqueBytes > 0 ? Math.round((counts.logicalBytes / counts.uniqueBytes) * 1000) / 1000 : 0,
@@ -78,6 +81,7 @@ export function formatTierStats(stats: TierStats): string {
     'Tiers:',
     row('inhouse', stats.tiers.inhouse, stats.prices.inhouse, stats.monthlyCost.inhouse),
     row('s3', stats.tiers.s3, stats.prices.s3, stats.monthlyCost.s3),
+    `  of which ${stats.s3Packs.blocks} small blocks in ${stats.s3Packs.packs} packs (${size(stats.s3Packs.bytes)})`,
     `Logical bytes: ${size(stats.logicalBytes)}   stored bytes: ${size(stats.storedBytes)}   dedup ratio: ${stats.dedupRatio}`,
     `Waiting for repatriation: ${stats.pendingRepatriation} blocks   corrupt blocks: ${stats.corruptBlocks}`,
     `Estimated cost: ${money(stats.monthlyCost.total)} (all in S3 it would be ${money(stats.monthlyCost.allInS3)})`,

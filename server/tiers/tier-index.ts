@@ -5,6 +5,9 @@
 // blocks.tier is where reads go first: 'inhouse' (a loose file or pack on the in-house
 // store) or 's3'. An s3_objects row means S3 holds a verified copy too; one with
 // sweep_after set is no longer needed and is deleted after that time (mark, then sweep).
+// Its pack/pack_offset say where: null for a whole-block object `<prefix>blocks/<hash>`,
+// else a range of the pack object `<prefix>packs/<id>` (s3_packs), which many small
+// blocks share. A pack object is deleted only once no s3_objects row points into it.
 
 import type { Db } from '../store/database.js';
 import type { BlockTier } from '../../shared/common/tier-stats.js';
@@ -17,6 +20,16 @@ CREATE TABLE IF NOT EXISTS s3_objects (
   sweep_after INTEGER,                       -- ms; null while the copy is needed
   created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS s3_packs (
+  id TEXT PRIMARY KEY,                       -- object <prefix>packs/<id>
+  size INTEGER NOT NULL,                     -- bytes of the whole object
+  blocks INTEGER NOT NULL,                   -- blocks written into it (live or not)
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS s3_scrub_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  cursor TEXT NOT NULL                       -- last pack checked; the next S3 pass starts after it
+);
 CREATE TABLE IF NOT EXISTS corrupt_blocks (
   hash TEXT PRIMARY KEY,
   tier TEXT NOT NULL,
@@ -38,6 +51,14 @@ export interface BlockRow {
   offset: number | null;
 }
 
+/** Where S3 holds a block: a whole object (pack null) or a range of a pack object. */
+export interface S3Location {
+  hash: string;
+  size: number;
+  pack: string | null;
+  offset: number | null;
+}
+
 export interface FileUse {
   namespace: string;
   path: string;
@@ -46,6 +67,11 @@ export interface FileUse {
 export class TierIndex {
   constructor(readonly db: Db) {
     db.exec(SCHEMA);
+    // Data dirs made before packs existed lack the location columns.
+    const columns = new Set((db.prepare('PRAGMA table_info(s3_objects)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('pack')) db.exec('ALTER TABLE s3_objects ADD COLUMN pack TEXT');
+    if (!columns.has('pack_offset')) db.exec('ALTER TABLE s3_objects ADD COLUMN pack_offset INTEGER');
+    db.exec('CREATE INDEX IF NOT EXISTS s3_objects_by_pack ON s3_objects (pack) WHERE pack IS NOT NULL');
   }
 
   block(hash: string): BlockRow | null {
@@ -72,15 +98,52 @@ export class TierIndex {
     return this.db.prepare('SELECT 1 FROM s3_objects WHERE hash = ?').get(hash) !== undefined;
   }
 
-  /** Records a verified S3 copy and, for a new hash, the block itself with tier 's3'. */
-  recordS3(hash: string, size: number): void {
+  /** Where S3 holds `hash`, or null when it holds no copy the index knows of. */
+  s3Location(hash: string): S3Location | null {
+    return (
+      (this.db.prepare('SELECT hash, size, pack, pack_offset AS offset FROM s3_objects WHERE hash = ?').get(hash) as S3Location | undefined) ?? null
+    );
+  }
+
+  /**
+   * Records a verified S3 copy (a whole object, or `pack` at `offset`) and, for a new hash,
+   * the block itself with tier 's3'. A hash S3 already holds keeps its first location and
+   * only becomes live again (its sweep mark is cleared).
+   */
+  recordS3(hash: string, size: number, pack: string | null = null, offset: number | null = null): void {
     const now = Date.now();
     this.db
       .prepare('INSERT OR IGNORE INTO blocks (hash, size, tier, pack, pack_offset, created_at) VALUES (?, ?, ?, NULL, NULL, ?)')
       .run(hash, size, 's3', now);
     this.db
-      .prepare('INSERT INTO s3_objects (hash, size, sweep_after, created_at) VALUES (?, ?, NULL, ?) ON CONFLICT(hash) DO UPDATE SET sweep_after = NULL')
-      .run(hash, size, now);
+      .prepare(
+        'INSERT INTO s3_objects (hash, size, sweep_after, created_at, pack, pack_offset) VALUES (?, ?, NULL, ?, ?, ?) ON CONFLICT(hash) DO UPDATE SET sweep_after = NULL',
+      )
+      .run(hash, size, now, pack, offset);
+  }
+
+  /** Records a pack object written to S3; call in the transaction that records its blocks. */
+  recordPack(id: string, size: number, blocks: number): void {
+    this.db.prepare('INSERT INTO s3_packs (id, size, blocks, created_at) VALUES (?, ?, ?, ?)').run(id, size, blocks, Date.now());
+  }
+
+  /** Packs no live or marked block points into any more: safe to delete from S3. */
+  emptyPacks(limit: number): string[] {
+    return this.db
+      .prepare('SELECT id FROM s3_packs p WHERE NOT EXISTS (SELECT 1 FROM s3_objects o WHERE o.pack = p.id) LIMIT ?')
+      .pluck()
+      .all(limit) as string[];
+  }
+
+  forgetPack(id: string): void {
+    this.db.prepare('DELETE FROM s3_packs WHERE id = ?').run(id);
+  }
+
+  /** Packs after `cursor` in id order, with the blocks S3 still holds in each: the S3 scrub's walk. */
+  packsAfter(cursor: string, limit: number): { id: string; size: number; blocks: S3Location[] }[] {
+    const packs = this.db.prepare('SELECT id, size FROM s3_packs WHERE id > ? ORDER BY id LIMIT ?').all(cursor, limit) as { id: string; size: number }[];
+    const rows = this.db.prepare('SELECT hash, size, pack, pack_offset AS offset FROM s3_objects WHERE pack = ? ORDER BY pack_offset');
+    return packs.map((p) => ({ ...p, blocks: rows.all(p.id) as S3Location[] }));
   }
 
   /** The block now lives in-house as a loose file (after repatriation or a heal). */
@@ -102,15 +165,35 @@ export class TierIndex {
     );
   }
 
-  /** Blocks read from S3 though an in-house namespace owns them: what repatriation brings home. */
-  repatriationCandidates(limit: number): { hash: string; size: number }[] {
+  /**
+   * Blocks read from S3 though an in-house namespace owns them: what repatriation brings
+   * home, with where S3 holds each (pack order, so one ranged read serves a pack's run).
+   */
+  repatriationCandidates(limit: number): S3Location[] {
     return this.db
       .prepare(
-        `SELECT b.hash, b.size FROM blocks b WHERE b.tier = 's3' AND EXISTS (
+        `SELECT b.hash, b.size, s.pack, s.pack_offset AS offset FROM blocks b LEFT JOIN s3_objects s ON s.hash = b.hash
+         WHERE b.tier = 's3' AND EXISTS (
            SELECT 1 FROM block_owners o JOIN namespaces n ON n.id = o.namespace_id
-           WHERE o.hash = b.hash AND n.placement = 'inhouse') LIMIT ?`,
+           WHERE o.hash = b.hash AND n.placement = 'inhouse') ORDER BY s.pack, s.pack_offset LIMIT ?`,
       )
-      .all(limit) as { hash: string; size: number }[];
+      .all(limit) as S3Location[];
+  }
+
+  /**
+   * Live S3 copies of blocks already home that no s3-placement namespace needs (say, a
+   * namespace that left s3 placement): marked for the sweep like repatriated ones.
+   */
+  spareS3Copies(limit: number): string[] {
+    return this.db
+      .prepare(
+        `SELECT s.hash FROM s3_objects s JOIN blocks b ON b.hash = s.hash
+         WHERE s.sweep_after IS NULL AND b.tier = 'inhouse' AND NOT EXISTS (
+           SELECT 1 FROM block_owners o JOIN namespaces n ON n.id = o.namespace_id WHERE o.hash = s.hash AND n.placement = 's3')
+         LIMIT ?`,
+      )
+      .pluck()
+      .all(limit) as string[];
   }
 
   markForSweep(hash: string, after: number): void {
@@ -118,8 +201,10 @@ export class TierIndex {
   }
 
   /** S3 copies whose grace period is over. */
-  sweepDue(now: number, limit: number): string[] {
-    return this.db.prepare('SELECT hash FROM s3_objects WHERE sweep_after IS NOT NULL AND sweep_after <= ? LIMIT ?').pluck().all(now, limit) as string[];
+  sweepDue(now: number, limit: number): S3Location[] {
+    return this.db
+      .prepare('SELECT hash, size, pack, pack_offset AS offset FROM s3_objects WHERE sweep_after IS NOT NULL AND sweep_after <= ? LIMIT ?')
+      .all(now, limit) as S3Location[];
   }
 
   forgetS3(hash: string): void {
@@ -149,6 +234,19 @@ export class TierIndex {
     return this.db
       .prepare("SELECT hash, size, tier, pack, pack_offset AS offset FROM blocks WHERE tier = 'inhouse' AND hash > ? ORDER BY hash LIMIT ?")
       .all(cursor, limit) as BlockRow[];
+  }
+
+  packScrubCursor(): string {
+    return (this.db.prepare('SELECT cursor FROM s3_scrub_state WHERE id = 1').pluck().get() as string | undefined) ?? '';
+  }
+
+  setPackScrubCursor(cursor: string): void {
+    this.db.prepare('INSERT INTO s3_scrub_state (id, cursor) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET cursor = excluded.cursor').run(cursor);
+  }
+
+  /** The S3 copy of `hash` is now a whole-block object (a corrupt packed copy was replaced). */
+  relocateS3(hash: string): void {
+    this.db.prepare('UPDATE s3_objects SET pack = NULL, pack_offset = NULL WHERE hash = ?').run(hash);
   }
 
   scrubCursor(): string {
@@ -186,7 +284,12 @@ export class TierIndex {
   counts(): TierCounts {
     const one = <T>(sql: string) => this.db.prepare(sql).get() as T;
     const inhouse = one<{ blocks: number; bytes: number }>("SELECT COUNT(*) AS blocks, COALESCE(SUM(size), 0) AS bytes FROM blocks WHERE tier = 'inhouse'");
-    const s3 = one<{ blocks: number; bytes: number }>('SELECT COUNT(*) AS blocks, COALESCE(SUM(size), 0) AS bytes FROM s3_objects');
+    // S3 bytes are what the bucket holds: whole-block objects plus whole packs (a pack's
+    // swept ranges still cost until the last block in it goes and the pack is deleted).
+    const whole = one<{ blocks: number; bytes: number }>('SELECT COUNT(*) AS blocks, COALESCE(SUM(size), 0) AS bytes FROM s3_objects WHERE pack IS NULL');
+    const inPacks = one<{ blocks: number }>('SELECT COUNT(*) AS blocks FROM s3_objects WHERE pack IS NOT NULL');
+    const packs = one<{ packs: number; bytes: number }>('SELECT COUNT(*) AS packs, COALESCE(SUM(size), 0) AS bytes FROM s3_packs');
+    const s3 = { blocks: whole.blocks + inPacks.blocks, bytes: whole.bytes + packs.bytes };
     const unique = one<{ bytes: number }>('SELECT COALESCE(SUM(size), 0) AS bytes FROM blocks');
     const logical = one<{ bytes: number }>(
       `SELECT COALESCE(SUM(j.size), 0) AS bytes FROM journal j WHERE j.deleted = 0
@@ -199,6 +302,7 @@ export class TierIndex {
     const corrupt = one<{ n: number }>('SELECT COUNT(*) AS n FROM corrupt_blocks WHERE healed_at IS NULL');
     return {
       tiers: { inhouse, s3 },
+      s3Packs: { packs: packs.packs, blocks: inPacks.blocks, bytes: packs.bytes },
       logicalBytes: logical.bytes,
       uniqueBytes: unique.bytes,
       pendingRepatriation: pending.n,

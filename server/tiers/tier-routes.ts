@@ -5,7 +5,7 @@
 // service) go where they belong. Routes this module does not change are passed through.
 
 import { BLOCK_SIZE, isBlockHash } from '../../shared/common/blocks.js';
-import { SyncError } from '../../shared/common/errors.js';
+import { SyncError, hasCode } from '../../shared/common/errors.js';
 import type { BatchUploadResponse } from '../../shared/common/protocol.js';
 import type { StatsResponse } from '../../shared/common/tier-stats.js';
 import { parseBatch } from '../blocks/batch-upload.js';
@@ -94,7 +94,8 @@ export function tieredBlockRoutes(original: Route[], service: TierService, optio
           const namespaceId = callerOf(ctx).namespaceId;
           const body = await readBody(ctx.req, MAX_BATCH_BYTES, 'upload batch');
           const { records, error } = parseBatch(body);
-          await service.storeMany(namespaceId, target === 's3' ? 's3' : 'inhouse', records);
+          if (target === 's3') await service.storeMany(namespaceId, 's3', records);
+          else await storeBatchInhouse(service, namespaceId, records);
           if (error) throw new SyncError(error.code, `${error.message} (the ${records.length} records before it are stored)`);
           const answer: BatchUploadResponse = { stored: records.map((r) => r.hash) as BatchUploadResponse['stored'] };
           sendJson(ctx.res, 200, answer);
@@ -103,6 +104,22 @@ export function tieredBlockRoutes(original: Route[], service: TierService, optio
     }
     return route;
   });
+}
+
+/**
+ * A batch of an in-house namespace in split mode: to the block service, or — when it is
+ * down or full and S3 is configured — into S3 packs right here, since this service holds
+ * the bytes already (the client would otherwise PUT each small block to S3 on its own).
+ * Repatriation brings them home later like any fallback block.
+ */
+async function storeBatchInhouse(service: TierService, namespaceId: number, records: { hash: string; bytes: Buffer }[]): Promise<void> {
+  try {
+    await service.storeMany(namespaceId, 'inhouse', records);
+  } catch (error) {
+    const down = hasCode(error, 'unavailable') || hasCode(error, 'disk_full');
+    if (!down || !service.deps.s3) throw error;
+    await service.storeMany(namespaceId, 's3', records);
+  }
 }
 
 function hashOf(ctx: Context): string {

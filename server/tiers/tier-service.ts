@@ -2,6 +2,7 @@
 // handing on a corrupt copy), hands out signed and presigned URLs to namespaces that may
 // have them, and records uploads made through those URLs once the bytes are really there.
 
+import { randomBytes } from 'node:crypto';
 import { BLOCK_SIZE, isBlockHash, type BlockHash } from '../../shared/common/blocks.js';
 import { SyncError, hasCode } from '../../shared/common/errors.js';
 import type { BlockUrl, BlockUrlsResponse, ConfirmBlocksResponse } from '../../shared/common/tier-protocol.js';
@@ -19,6 +20,14 @@ export const MAX_URL_HASHES = 1000;
 const REHASH_ON_CONFIRM = 256 * 1024;
 /** How long an S3 copy stays after the in-house copy took over (mark, then sweep). */
 export const DEFAULT_GRACE_MS = 24 * 3600 * 1000;
+/**
+ * Blocks smaller than this go to S3 packed, many to an object: S3 (and s3rver, ~250
+ * objects/s here) charges per request, so one object per 4 KiB block caps small files.
+ * The same line the client draws between batched and single uploads.
+ */
+export const PACK_BELOW = 1024 * 1024;
+/** Most bytes in one pack object; a bigger batch becomes several packs. */
+export const PACK_MAX_BYTES = 16 * 1024 * 1024;
 
 export interface OwnershipPort {
   owns(namespaceId: number, hash: string): boolean;
@@ -68,17 +77,24 @@ export class TierService {
     }
   }
 
-  /** Reads the S3 copy; wrong bytes are recorded as a corrupt S3 copy and refused. */
+  /** Reads the S3 copy (a whole object or a pack's range); wrong bytes are recorded as a corrupt S3 copy and refused. */
   async readS3(hash: string): Promise<Buffer> {
-    const s3 = this.requireS3(`read block ${hash}`);
     try {
-      return await s3.get(hash as BlockHash);
+      return await this.fetchS3(hash);
     } catch (error) {
       if (hasCode(error, 'hash_mismatch') || hasCode(error, 'not_found')) {
         this.deps.index.markCorrupt(hash, 's3', (error as Error).message);
       }
       throw error;
     }
+  }
+
+  /** The S3 copy's bytes, wherever S3 holds them (a whole object or a pack's range), hash-checked. */
+  async fetchS3(hash: string): Promise<Buffer> {
+    const s3 = this.requireS3(`read block ${hash}`);
+    const where = this.deps.index.s3Location(hash);
+    if (where?.pack && where.offset !== null) return s3.getPacked(hash as BlockHash, where.pack, where.offset, where.size);
+    return s3.get(hash as BlockHash);
   }
 
   /** Stores a block for an `s3`-placement namespace (or any direct write meant for S3). */
@@ -94,19 +110,43 @@ export class TierService {
   /**
    * Stores blocks the server received itself (an s3 namespace's uploads, or the block routes
    * in split mode): checks each hash, sends the ones the tier lacks (8 at a time), then
-   * records them all in one transaction (one fsync, not one per block).
+   * records them all in one transaction (one fsync, not one per block). For S3, blocks
+   * under PACK_BELOW share pack objects; only once a pack is stored are its blocks recorded.
    */
   async storeMany(namespaceId: number, tier: BlockTier, blocks: { hash: string; bytes: Buffer }[]): Promise<void> {
     const { index, inhouse } = this.deps;
     const s3 = tier === 's3' ? this.requireS3('upload block') : null;
     for (const { hash, bytes } of blocks) checkBytes(hash, bytes, 'upload');
-    const lacking = blocks.filter(({ hash }) => (s3 ? !index.inS3(hash) : index.block(hash)?.tier !== 'inhouse'));
-    await pool(lacking, 8, async ({ hash, bytes }) => {
-      await this.deleting.get(hash);
-      if (s3) await s3.put(hash as BlockHash, bytes);
-      else await inhouse.write(hash, bytes);
-    });
-    this.record(namespaceId, tier, blocks.map(({ hash, bytes }) => ({ hash, size: bytes.length })));
+    const seen = new Set<string>();
+    const lacking = index.db.transaction(() =>
+      blocks.filter(({ hash }) => {
+        if (seen.has(hash)) return false;
+        seen.add(hash);
+        return s3 ? !index.inS3(hash) : index.block(hash)?.tier !== 'inhouse';
+      }),
+    )();
+    // A lone small block is one request either way: it stays a whole-block object.
+    const small = s3 ? lacking.filter((b) => b.bytes.length < PACK_BELOW) : [];
+    const packs = small.length >= 2 ? packBlocks(small) : [];
+    const single = packs.length > 0 ? lacking.filter((b) => b.bytes.length >= PACK_BELOW) : lacking;
+    const work: (() => Promise<void>)[] = [
+      ...single.map(({ hash, bytes }) => async () => {
+        await this.deleting.get(hash);
+        if (s3) await s3.put(hash as BlockHash, bytes);
+        else await inhouse.write(hash, bytes);
+      }),
+      ...packs.map((pack) => async () => {
+        pack.size = await s3!.putPack(pack.id, pack.blocks.map((b) => b.bytes));
+      }),
+    ];
+    await pool(work, 8, (run) => run());
+    index.db.transaction(() => {
+      for (const pack of packs) {
+        index.recordPack(pack.id, pack.size, pack.blocks.length);
+        for (const b of pack.blocks) index.recordS3(b.hash, b.bytes.length, pack.id, b.offset);
+      }
+      this.record(namespaceId, tier, blocks.map(({ hash, bytes }) => ({ hash, size: bytes.length })));
+    })();
   }
 
   /** POST /v1/blocks/urls (see shared/common/tier-protocol.ts). */
@@ -136,8 +176,16 @@ export class TierService {
       if (row && tier !== 's3' && row.tier === 'inhouse' && remote) {
         urls.push({ hash, tier: 'inhouse', method: 'GET', ...remote.url('GET', hash, URL_TTL_SEC, ns) });
       }
-      if (row && tier !== 'inhouse' && s3 && index.inS3(hash)) {
-        urls.push({ hash, tier: 's3', method: 'GET', url: await s3.presignGet(hash, URL_TTL_SEC), expiresAt: nowSec() + URL_TTL_SEC });
+      const where = row && tier !== 'inhouse' && s3 ? index.s3Location(hash) : null;
+      if (where && s3) {
+        const expiresAt = nowSec() + URL_TTL_SEC;
+        if (where.pack && where.offset !== null) {
+          // The whole pack's URL plus the block's range: the client sends the Range header and hash-checks what comes back.
+          const url = await s3.presignGetPack(where.pack, URL_TTL_SEC);
+          urls.push({ hash, tier: 's3', method: 'GET', url, expiresAt, range: { offset: where.offset, length: where.size } });
+        } else {
+          urls.push({ hash, tier: 's3', method: 'GET', url: await s3.presignGet(hash, URL_TTL_SEC), expiresAt });
+        }
       }
       // Not owned and not stored get the same answer: a URL never reveals another namespace's blocks.
       if (urls.length === before) denied.push(hash);
@@ -185,7 +233,7 @@ export class TierService {
       for (const { hash, size } of blocks) {
         if (tier === 's3') {
           const row = index.block(hash);
-          index.recordS3(hash, size);
+          index.recordS3(hash, size); // packed blocks were recorded with their place already
           // A spare S3 copy of a block already home is swept later, unless residency needs it.
           if (row?.tier === 'inhouse' && index.placementOf(namespaceId) !== 's3' && !index.residentInS3(hash)) {
             index.markForSweep(hash, Date.now() + this.graceMs);
@@ -208,6 +256,32 @@ export class TierService {
 }
 
 const nowSec = () => Math.floor(Date.now() / 1000);
+
+interface PackPlan {
+  id: string;
+  size: number;
+  blocks: { hash: string; bytes: Buffer; offset: number }[];
+}
+
+/** Lays small blocks out in packs of at most PACK_MAX_BYTES, each with a fresh id. */
+function packBlocks(blocks: { hash: string; bytes: Buffer }[]): PackPlan[] {
+  const packs: PackPlan[] = [];
+  let current: PackPlan | null = null;
+  for (const { hash, bytes } of blocks) {
+    if (!current || (current.size > 0 && current.size + bytes.length > PACK_MAX_BYTES)) {
+      current = { id: newPackId(), size: 0, blocks: [] };
+      packs.push(current);
+    }
+    current.blocks.push({ hash, bytes, offset: current.size });
+    current.size += bytes.length;
+  }
+  return packs;
+}
+
+/** Time first, so a bucket listing shows packs in the order they were written. */
+function newPackId(): string {
+  return `${Date.now().toString(36).padStart(9, '0')}-${randomBytes(10).toString('hex')}`;
+}
 
 function parseHashes(value: unknown, what: string): BlockHash[] {
   if (!Array.isArray(value)) throw new SyncError('bad_request', `${what}: "hashes" must be an array`);

@@ -32,6 +32,12 @@ export interface BlockUrl {
   url: string;
   /** Unix seconds after which the URL is refused. */
   expiresAt: number;
+  /**
+   * Present when the block is packed with others in one S3 object (small blocks): the URL
+   * is the whole pack's, and the client GETs it with `Range: bytes=<offset>-<offset+length-1>`
+   * and hash-checks what comes back, as for any block.
+   */
+  range?: { offset: number; length: number };
 }
 
 export interface BlockUrlsResponse {

@@ -8,6 +8,16 @@ export interface TierUsage {
   bytes: number;
 }
 
+/** Small blocks packed many to an S3 object (`<prefix>packs/<id>`), a part of the S3 tier. */
+export interface S3PackUsage {
+  /** Pack objects in the bucket. */
+  packs: number;
+  /** Blocks S3 holds inside packs (counted in tiers.s3.blocks too). */
+  blocks: number;
+  /** Bytes of the pack objects (counted in tiers.s3.bytes too). */
+  bytes: number;
+}
+
 export interface TierPrices {
   /** USD per GB-month, GB = 2^30 bytes (the unit AWS bills S3 storage in). */
   inhouse: number;
@@ -15,7 +25,9 @@ export interface TierPrices {
 }
 
 export interface TierStats {
+  /** S3 bytes are what the bucket holds: whole-block objects plus whole pack objects. */
   tiers: { inhouse: TierUsage; s3: TierUsage };
+  s3Packs: S3PackUsage;
   /** Sum of the sizes of live files: what users see. */
   logicalBytes: number;
   /** Bytes held across both tiers (a block in both counts twice until the S3 copy is swept). */

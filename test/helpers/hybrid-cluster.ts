@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHsync, startServerProcess, type CliResult, type ServerProcess } from './server-process.js';
@@ -22,8 +23,14 @@ export interface HybridCluster {
   stats(): Promise<TierStatsJson>;
   /** Hashes of the blocks the block service holds on disk (loose files whose bytes match). */
   blockServiceHashes(): Promise<Set<string>>;
-  /** Hashes of the block objects in s3rver whose bytes match their name. */
+  /**
+   * Hashes of the blocks s3rver holds byte-exact: whole-block objects whose bytes match
+   * their name, and packed blocks whose range (from the metadata index) in the pack file
+   * on s3rver's disk hashes to their name.
+   */
   s3Hashes(): Promise<Set<string>>;
+  /** The same, split: whole-block objects and packed blocks, and the pack objects on disk. */
+  s3Layout(): Promise<S3Layout>;
   dispose(): Promise<void>;
 }
 
@@ -34,6 +41,60 @@ export interface TierStatsJson {
   pendingRepatriation: number;
   corruptBlocks: number;
   monthlyCost: { inhouse: number; s3: number; total: number };
+}
+
+export interface S3Layout {
+  whole: Set<string>;
+  packed: Set<string>;
+  /** Ids of the pack objects s3rver holds (`<prefix>packs/<id>`). */
+  packs: Set<string>;
+}
+
+/**
+ * What s3rver's directory holds, checked byte by byte: whole-block objects under
+ * blocks/<hash>, and for pack objects under packs/<id>, every block the metadata index
+ * (`dataDir`'s database, opened read-only) places in them, hash-checked at its range.
+ */
+export async function s3LayoutOf(s3Directory: string, dataDir: string): Promise<S3Layout> {
+  const whole = await verifiedHashes(s3Directory, (file) => /blocks\/([0-9a-f]{64})\._S3rver_object$/.exec(file)?.[1] ?? null);
+  const packFiles = new Map<string, string>();
+  await walkFiles(s3Directory, (file) => {
+    const id = /packs\/([^/]+)\._S3rver_object$/.exec(file)?.[1];
+    if (id) packFiles.set(id, file);
+  });
+  const packed = new Set<string>();
+  const db = new Database(join(dataDir, 'server.db'), { readonly: true, fileMustExist: true });
+  try {
+    const hasPacks = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 's3_packs'").get() !== undefined;
+    const rows = hasPacks
+      ? (db.prepare('SELECT hash, size, pack, pack_offset AS offset FROM s3_objects WHERE pack IS NOT NULL').all() as { hash: string; size: number; pack: string; offset: number }[])
+      : [];
+    const cache = new Map<string, Buffer>();
+    for (const row of rows) {
+      const file = packFiles.get(row.pack);
+      if (!file) continue;
+      if (!cache.has(row.pack)) cache.set(row.pack, await readFile(file));
+      const bytes = cache.get(row.pack)!.subarray(row.offset, row.offset + row.size);
+      if (bytes.length === row.size && createHash('sha256').update(bytes).digest('hex') === row.hash) packed.add(row.hash);
+    }
+  } finally {
+    db.close();
+  }
+  return { whole, packed, packs: new Set(packFiles.keys()) };
+}
+
+async function walkFiles(dir: string, visit: (file: string) => void): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const full = join(dir, e.name);
+    if (e.isDirectory()) await walkFiles(full, visit);
+    else visit(full);
+  }
 }
 
 export function freePort(): Promise<number> {
@@ -93,7 +154,11 @@ export async function startHybridCluster(metaArgs: string[] = []): Promise<Hybri
       return JSON.parse(result.stdout) as TierStatsJson;
     },
     blockServiceHashes: () => verifiedHashes(join(blocks.dataDir, 'blocks'), (file) => /([0-9a-f]{64})$/.exec(file)?.[1] ?? null),
-    s3Hashes: () => verifiedHashes(s3.directory, (file) => /blocks\/([0-9a-f]{64})\._S3rver_object$/.exec(file)?.[1] ?? null),
+    async s3Hashes() {
+      const { whole, packed } = await s3LayoutOf(s3.directory, meta.dataDir);
+      return new Set([...whole, ...packed]);
+    },
+    s3Layout: () => s3LayoutOf(s3.directory, meta.dataDir),
     async dispose() {
       await meta.dispose();
       await blocks.dispose();

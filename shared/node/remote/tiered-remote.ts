@@ -158,7 +158,20 @@ export class TieredRemote implements RemoteStore {
   async putBlocks(blocks: { hash: BlockHash; bytes: Uint8Array }[]): Promise<void> {
     if (blocks.length === 0) return;
     const tried = await this.inhouse(() => this.inner.putBlocks(blocks));
-    if (!tried.ok) await this.putViaUrls(blocks, tried.error);
+    if (tried.ok) return;
+    if (tried.error === null) {
+      // Circuit open: the batch still goes to the metadata service, which packs it into S3
+      // itself when its block service is down (one request instead of one S3 PUT per small
+      // block). Its answer does not move the breaker: it says nothing about the block service.
+      try {
+        await this.inner.putBlocks(blocks);
+        return;
+      } catch (error) {
+        if (!hasCode(error, 'unavailable') && !hasCode(error, 'disk_full')) throw error;
+        return this.putViaUrls(blocks, error as SyncError);
+      }
+    }
+    await this.putViaUrls(blocks, tried.error);
   }
 
   async getBlock(hash: BlockHash): Promise<Buffer> {
@@ -252,7 +265,7 @@ export class TieredRemote implements RemoteStore {
     let last: unknown = cause ?? new SyncError('unavailable', `download block ${hash}: in-house store skipped (circuit open) and no other source`);
     for (const source of sources) {
       try {
-        const bytes = await this.transfer.get(source.url, `download block ${hash} from ${source.tier}`);
+        const bytes = await this.transfer.get(source.url, `download block ${hash} from ${source.tier}`, source.range);
         const actual = createHash('sha256').update(bytes).digest('hex');
         if (actual !== hash) {
           throw new SyncError('hash_mismatch', `download block ${hash} from ${source.tier}: ${bytes.length} bytes hash to ${actual}`);

@@ -32,10 +32,16 @@ export class UrlTransfer {
     if (res.status < 200 || res.status >= 300) throw statusError(res.status, operation);
   }
 
-  /** GETs the body; the caller hash-checks it. */
-  async get(url: string, operation: string): Promise<Buffer> {
-    const res = await this.request('GET', url, undefined, operation);
+  /**
+   * GETs the body, or only `range` of it (a block inside an S3 pack); the caller
+   * hash-checks it. A store that ignores the Range header and sends the whole object is
+   * cut to the range here.
+   */
+  async get(url: string, operation: string, range?: { offset: number; length: number }): Promise<Buffer> {
+    const headers = range ? { range: `bytes=${range.offset}-${range.offset + range.length - 1}` } : undefined;
+    const res = await this.request('GET', url, undefined, operation, headers);
     if (res.status < 200 || res.status >= 300) throw statusError(res.status, operation);
+    if (range && res.status === 200) return res.body.subarray(range.offset, range.offset + range.length);
     return res.body;
   }
 
@@ -44,7 +50,7 @@ export class UrlTransfer {
     this.httpsAgent.destroy();
   }
 
-  private request(method: string, url: string, body: Buffer | undefined, operation: string): Promise<Exchanged> {
+  private request(method: string, url: string, body: Buffer | undefined, operation: string, extra?: Record<string, string>): Promise<Exchanged> {
     const target = new URL(url);
     const secure = target.protocol === 'https:';
     if (!secure && target.protocol !== 'http:') {
@@ -53,7 +59,7 @@ export class UrlTransfer {
     return exchange(target, {
       method,
       agent: secure ? this.httpsAgent : this.httpAgent,
-      headers: body ? { 'content-type': 'application/octet-stream' } : {},
+      headers: { ...(body ? { 'content-type': 'application/octet-stream' } : {}), ...extra },
       body,
       timeoutMs: this.timeoutMs,
       counters: this.counters,
@@ -65,7 +71,7 @@ export class UrlTransfer {
 
 function statusError(status: number, operation: string): SyncError {
   if (status === 403) return new SyncError('forbidden', `${operation}: URL refused (HTTP 403; expired or not valid)`);
-  if (status === 404) return new SyncError('not_found', `${operation}: no such block (HTTP 404)`);
+  if (status === 404 || status === 416) return new SyncError('not_found', `${operation}: no such block (HTTP ${status})`);
   if (status === 507) return new SyncError('disk_full', `${operation}: storage full (HTTP 507)`);
   if (status === 422) return new SyncError('hash_mismatch', `${operation}: bytes refused (HTTP 422)`);
   if (status >= 500) return new SyncError('unavailable', `${operation}: HTTP ${status}`);

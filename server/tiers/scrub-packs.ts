@@ -1,0 +1,90 @@
+// The scrubber's walk over S3 packs: each pack is read with one GET and every block S3
+// still holds in it is re-hashed at its range. A corrupt (or missing) packed copy is
+// recorded at once — reads then refuse it — and replaced by a whole-block object when the
+// in-house store has a good copy; otherwise it is reported with the live files that use it.
+
+import type { BlockHash } from '../../shared/common/blocks.js';
+import { hasCode } from '../../shared/common/errors.js';
+import { checkBytes } from './inhouse-store.js';
+import type { S3Location } from './tier-index.js';
+import type { TierService } from './tier-service.js';
+import type { ScrubFinding } from './scrub.js';
+
+export interface PackWalk {
+  /** Blocks re-hashed, bytes read from S3 (whole packs). */
+  checked: number;
+  bytes: number;
+  findings: ScrubFinding[];
+  /** True when the walk passed the last pack. */
+  finished: boolean;
+}
+
+/**
+ * Checks packs after the stored cursor until `budget` blocks are checked (a pack is never
+ * split), `stop()` says so, or the last pack is done; `paced(bytes)` applies the rate limit.
+ */
+export async function scrubPacks(
+  service: TierService,
+  budget: number,
+  paced: (bytes: number) => Promise<void>,
+  stop: () => boolean,
+  fromStart: boolean,
+): Promise<PackWalk> {
+  const { index, s3 } = service.deps;
+  const walk: PackWalk = { checked: 0, bytes: 0, findings: [], finished: false };
+  if (!s3) {
+    walk.finished = true;
+    return walk;
+  }
+  let cursor = fromStart ? '' : index.packScrubCursor();
+  while (walk.checked < budget && !stop()) {
+    const [pack] = index.packsAfter(cursor, 1);
+    if (!pack) {
+      walk.finished = true;
+      cursor = '';
+      break;
+    }
+    cursor = pack.id;
+    if (pack.blocks.length === 0) continue; // its blocks all went; the sweep deletes it
+    let bytes: Buffer | null = null;
+    let lost = '';
+    try {
+      bytes = await s3.getPackRange(pack.id, 0, pack.size);
+    } catch (error) {
+      if (!hasCode(error, 'not_found')) throw error;
+      lost = (error as Error).message;
+    }
+    walk.bytes += pack.size;
+    for (const block of pack.blocks) {
+      walk.checked++;
+      try {
+        if (!bytes) throw new Error(lost);
+        checkBytes(block.hash, bytes.subarray(block.offset!, block.offset! + block.size), `S3 pack ${pack.id} at ${block.offset}`);
+      } catch (error) {
+        walk.findings.push(await heal(service, block, (error as Error).message));
+      }
+    }
+    await paced(pack.size);
+  }
+  index.setPackScrubCursor(cursor);
+  return walk;
+}
+
+async function heal(service: TierService, block: S3Location, reason: string): Promise<ScrubFinding> {
+  const { index, inhouse, s3 } = service.deps;
+  index.markCorrupt(block.hash, 's3', reason);
+  const row = index.block(block.hash);
+  if (row?.tier === 'inhouse') {
+    try {
+      const good = await inhouse.read(block.hash, row);
+      await s3!.put(block.hash as BlockHash, good);
+      index.relocateS3(block.hash);
+      index.markHealed(block.hash);
+      return { hash: block.hash, reason, healed: true, files: [] };
+    } catch (error) {
+      reason = `${reason}; in-house copy unusable too: ${(error as Error).message}`;
+      index.markCorrupt(block.hash, 's3', reason);
+    }
+  }
+  return { hash: block.hash, reason, healed: false, files: index.filesUsing(block.hash) };
+}
