@@ -9,6 +9,7 @@
 // else a range of the pack object `<prefix>packs/<id>` (s3_packs), which many small
 // blocks share. A pack object is deleted only once no s3_objects row points into it.
 
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
 import type { BlockTier } from '../../shared/common/tier-stats.js';
 import type { TierCounts } from './tier-cost.js';
@@ -65,6 +66,18 @@ export interface FileUse {
 }
 
 export class TierIndex {
+  /** Prepared once each: a batch records thousands of blocks, and preparing costs more than running. */
+  private readonly statements = new Map<string, Statement>();
+
+  private q(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   constructor(readonly db: Db) {
     db.exec(SCHEMA);
     // Data dirs made before packs existed lack the location columns.
@@ -76,32 +89,31 @@ export class TierIndex {
 
   block(hash: string): BlockRow | null {
     return (
-      (this.db.prepare('SELECT hash, size, tier, pack, pack_offset AS offset FROM blocks WHERE hash = ?').get(hash) as BlockRow | undefined) ?? null
+      (this.q('SELECT hash, size, tier, pack, pack_offset AS offset FROM blocks WHERE hash = ?').get(hash) as BlockRow | undefined) ?? null
     );
   }
 
   placementOf(namespaceId: number): BlockTier {
-    const row = this.db.prepare('SELECT placement FROM namespaces WHERE id = ?').get(namespaceId) as { placement: BlockTier } | undefined;
+    const row = this.q('SELECT placement FROM namespaces WHERE id = ?').get(namespaceId) as { placement: BlockTier } | undefined;
     return row?.placement === 's3' ? 's3' : 'inhouse';
   }
 
   /** Sets the placement of user `name`'s home namespace; 'not_found' semantics via a false return. */
   setPlacement(user: string, placement: BlockTier): boolean {
-    const info = this.db
-      .prepare('UPDATE namespaces SET placement = ? WHERE id = (SELECT namespace_id FROM users WHERE name = ?)')
+    const info = this.q('UPDATE namespaces SET placement = ? WHERE id = (SELECT namespace_id FROM users WHERE name = ?)')
       .run(placement, user);
     return info.changes > 0;
   }
 
   /** True when S3 holds a copy (one marked for deletion counts until the sweep removes it). */
   inS3(hash: string): boolean {
-    return this.db.prepare('SELECT 1 FROM s3_objects WHERE hash = ?').get(hash) !== undefined;
+    return this.q('SELECT 1 FROM s3_objects WHERE hash = ?').get(hash) !== undefined;
   }
 
   /** Where S3 holds `hash`, or null when it holds no copy the index knows of. */
   s3Location(hash: string): S3Location | null {
     return (
-      (this.db.prepare('SELECT hash, size, pack, pack_offset AS offset FROM s3_objects WHERE hash = ?').get(hash) as S3Location | undefined) ?? null
+      (this.q('SELECT hash, size, pack, pack_offset AS offset FROM s3_objects WHERE hash = ?').get(hash) as S3Location | undefined) ?? null
     );
   }
 
@@ -112,11 +124,9 @@ export class TierIndex {
    */
   recordS3(hash: string, size: number, pack: string | null = null, offset: number | null = null): void {
     const now = Date.now();
-    this.db
-      .prepare('INSERT OR IGNORE INTO blocks (hash, size, tier, pack, pack_offset, created_at) VALUES (?, ?, ?, NULL, NULL, ?)')
+    this.q('INSERT OR IGNORE INTO blocks (hash, size, tier, pack, pack_offset, created_at) VALUES (?, ?, ?, NULL, NULL, ?)')
       .run(hash, size, 's3', now);
-    this.db
-      .prepare(
+    this.q(
         'INSERT INTO s3_objects (hash, size, sweep_after, created_at, pack, pack_offset) VALUES (?, ?, NULL, ?, ?, ?) ON CONFLICT(hash) DO UPDATE SET sweep_after = NULL',
       )
       .run(hash, size, now, pack, offset);
@@ -124,43 +134,47 @@ export class TierIndex {
 
   /** Records a pack object written to S3; call in the transaction that records its blocks. */
   recordPack(id: string, size: number, blocks: number): void {
-    this.db.prepare('INSERT INTO s3_packs (id, size, blocks, created_at) VALUES (?, ?, ?, ?)').run(id, size, blocks, Date.now());
+    this.q('INSERT INTO s3_packs (id, size, blocks, created_at) VALUES (?, ?, ?, ?)').run(id, size, blocks, Date.now());
   }
 
   /** Packs no live or marked block points into any more: safe to delete from S3. */
   emptyPacks(limit: number): string[] {
-    return this.db
-      .prepare('SELECT id FROM s3_packs p WHERE NOT EXISTS (SELECT 1 FROM s3_objects o WHERE o.pack = p.id) LIMIT ?')
+    return this.q('SELECT id FROM s3_packs p WHERE NOT EXISTS (SELECT 1 FROM s3_objects o WHERE o.pack = p.id) LIMIT ?')
       .pluck()
       .all(limit) as string[];
   }
 
   forgetPack(id: string): void {
-    this.db.prepare('DELETE FROM s3_packs WHERE id = ?').run(id);
+    this.q('DELETE FROM s3_packs WHERE id = ?').run(id);
   }
 
   /** Packs after `cursor` in id order, with the blocks S3 still holds in each: the S3 scrub's walk. */
   packsAfter(cursor: string, limit: number): { id: string; size: number; blocks: S3Location[] }[] {
-    const packs = this.db.prepare('SELECT id, size FROM s3_packs WHERE id > ? ORDER BY id LIMIT ?').all(cursor, limit) as { id: string; size: number }[];
-    const rows = this.db.prepare('SELECT hash, size, pack, pack_offset AS offset FROM s3_objects WHERE pack = ? ORDER BY pack_offset');
+    const packs = this.q('SELECT id, size FROM s3_packs WHERE id > ? ORDER BY id LIMIT ?').all(cursor, limit) as { id: string; size: number }[];
+    const rows = this.q('SELECT hash, size, pack, pack_offset AS offset FROM s3_objects WHERE pack = ? ORDER BY pack_offset');
     return packs.map((p) => ({ ...p, blocks: rows.all(p.id) as S3Location[] }));
+  }
+
+  /** Records a block stored in-house as a loose file; one read from S3 until now switches over. */
+  recordInhouse(hash: string, size: number): void {
+    this.q("INSERT OR IGNORE INTO blocks (hash, size, tier, pack, pack_offset, created_at) VALUES (?, ?, 'inhouse', NULL, NULL, ?)").run(hash, size, Date.now());
+    if (this.block(hash)?.tier === 's3') this.switchToInhouse(hash);
   }
 
   /** The block now lives in-house as a loose file (after repatriation or a heal). */
   switchToInhouse(hash: string): void {
-    this.db.prepare("UPDATE blocks SET tier = 'inhouse', pack = NULL, pack_offset = NULL WHERE hash = ?").run(hash);
+    this.q("UPDATE blocks SET tier = 'inhouse', pack = NULL, pack_offset = NULL WHERE hash = ?").run(hash);
   }
 
   /** The block's reads go to S3 (its in-house copy is lost and S3 has a good one). */
   switchToS3(hash: string): void {
-    this.db.prepare("UPDATE blocks SET tier = 's3' WHERE hash = ?").run(hash);
+    this.q("UPDATE blocks SET tier = 's3' WHERE hash = ?").run(hash);
   }
 
   /** True when a namespace with placement 's3' owns the block: S3 must keep a copy. */
   residentInS3(hash: string): boolean {
     return (
-      this.db
-        .prepare("SELECT 1 FROM block_owners o JOIN namespaces n ON n.id = o.namespace_id WHERE o.hash = ? AND n.placement = 's3'")
+      this.q("SELECT 1 FROM block_owners o JOIN namespaces n ON n.id = o.namespace_id WHERE o.hash = ? AND n.placement = 's3'")
         .get(hash) !== undefined
     );
   }
@@ -170,8 +184,7 @@ export class TierIndex {
    * home, with where S3 holds each (pack order, so one ranged read serves a pack's run).
    */
   repatriationCandidates(limit: number): S3Location[] {
-    return this.db
-      .prepare(
+    return this.q(
         `SELECT b.hash, b.size, s.pack, s.pack_offset AS offset FROM blocks b LEFT JOIN s3_objects s ON s.hash = b.hash
          WHERE b.tier = 's3' AND EXISTS (
            SELECT 1 FROM block_owners o JOIN namespaces n ON n.id = o.namespace_id
@@ -185,8 +198,7 @@ export class TierIndex {
    * namespace that left s3 placement): marked for the sweep like repatriated ones.
    */
   spareS3Copies(limit: number): string[] {
-    return this.db
-      .prepare(
+    return this.q(
         `SELECT s.hash FROM s3_objects s JOIN blocks b ON b.hash = s.hash
          WHERE s.sweep_after IS NULL AND b.tier = 'inhouse' AND NOT EXISTS (
            SELECT 1 FROM block_owners o JOIN namespaces n ON n.id = o.namespace_id WHERE o.hash = s.hash AND n.placement = 's3')
@@ -197,70 +209,65 @@ export class TierIndex {
   }
 
   markForSweep(hash: string, after: number): void {
-    this.db.prepare('UPDATE s3_objects SET sweep_after = ? WHERE hash = ?').run(after, hash);
+    this.q('UPDATE s3_objects SET sweep_after = ? WHERE hash = ?').run(after, hash);
   }
 
   /** S3 copies whose grace period is over. */
   sweepDue(now: number, limit: number): S3Location[] {
-    return this.db
-      .prepare('SELECT hash, size, pack, pack_offset AS offset FROM s3_objects WHERE sweep_after IS NOT NULL AND sweep_after <= ? LIMIT ?')
+    return this.q('SELECT hash, size, pack, pack_offset AS offset FROM s3_objects WHERE sweep_after IS NOT NULL AND sweep_after <= ? LIMIT ?')
       .all(now, limit) as S3Location[];
   }
 
   forgetS3(hash: string): void {
-    this.db.prepare('DELETE FROM s3_objects WHERE hash = ?').run(hash);
+    this.q('DELETE FROM s3_objects WHERE hash = ?').run(hash);
   }
 
   markCorrupt(hash: string, tier: BlockTier, detail: string): void {
-    this.db
-      .prepare(
+    this.q(
         'INSERT INTO corrupt_blocks (hash, tier, detail, found_at, healed_at) VALUES (?, ?, ?, ?, NULL) ON CONFLICT(hash) DO UPDATE SET tier = excluded.tier, detail = excluded.detail, found_at = excluded.found_at, healed_at = NULL',
       )
       .run(hash, tier, detail, Date.now());
   }
 
   markHealed(hash: string): void {
-    this.db.prepare('UPDATE corrupt_blocks SET healed_at = ? WHERE hash = ? AND healed_at IS NULL').run(Date.now(), hash);
+    this.q('UPDATE corrupt_blocks SET healed_at = ? WHERE hash = ? AND healed_at IS NULL').run(Date.now(), hash);
   }
 
   corrupt(): { hash: string; tier: BlockTier; detail: string; foundAt: number }[] {
-    return this.db
-      .prepare('SELECT hash, tier, detail, found_at AS foundAt FROM corrupt_blocks WHERE healed_at IS NULL ORDER BY found_at')
+    return this.q('SELECT hash, tier, detail, found_at AS foundAt FROM corrupt_blocks WHERE healed_at IS NULL ORDER BY found_at')
       .all() as { hash: string; tier: BlockTier; detail: string; foundAt: number }[];
   }
 
   /** Blocks stored in-house after `cursor` in hash order: the scrubber's walk. */
   inhouseAfter(cursor: string, limit: number): BlockRow[] {
-    return this.db
-      .prepare("SELECT hash, size, tier, pack, pack_offset AS offset FROM blocks WHERE tier = 'inhouse' AND hash > ? ORDER BY hash LIMIT ?")
+    return this.q("SELECT hash, size, tier, pack, pack_offset AS offset FROM blocks WHERE tier = 'inhouse' AND hash > ? ORDER BY hash LIMIT ?")
       .all(cursor, limit) as BlockRow[];
   }
 
   packScrubCursor(): string {
-    return (this.db.prepare('SELECT cursor FROM s3_scrub_state WHERE id = 1').pluck().get() as string | undefined) ?? '';
+    return (this.q('SELECT cursor FROM s3_scrub_state WHERE id = 1').pluck().get() as string | undefined) ?? '';
   }
 
   setPackScrubCursor(cursor: string): void {
-    this.db.prepare('INSERT INTO s3_scrub_state (id, cursor) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET cursor = excluded.cursor').run(cursor);
+    this.q('INSERT INTO s3_scrub_state (id, cursor) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET cursor = excluded.cursor').run(cursor);
   }
 
   /** The S3 copy of `hash` is now a whole-block object (a corrupt packed copy was replaced). */
   relocateS3(hash: string): void {
-    this.db.prepare('UPDATE s3_objects SET pack = NULL, pack_offset = NULL WHERE hash = ?').run(hash);
+    this.q('UPDATE s3_objects SET pack = NULL, pack_offset = NULL WHERE hash = ?').run(hash);
   }
 
   scrubCursor(): string {
-    return (this.db.prepare('SELECT cursor FROM scrub_state WHERE id = 1').pluck().get() as string | undefined) ?? '';
+    return (this.q('SELECT cursor FROM scrub_state WHERE id = 1').pluck().get() as string | undefined) ?? '';
   }
 
   setScrubCursor(cursor: string): void {
-    this.db.prepare('INSERT INTO scrub_state (id, cursor) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET cursor = excluded.cursor').run(cursor);
+    this.q('INSERT INTO scrub_state (id, cursor) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET cursor = excluded.cursor').run(cursor);
   }
 
   /** Live files (latest revision, not deleted) whose blocklist holds `hash`. */
   filesUsing(hash: string, limit = 20): FileUse[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.q(
         `SELECT n.name AS namespace, j.path AS path, j.blocks AS blocks FROM journal j JOIN namespaces n ON n.id = j.namespace_id
          WHERE j.deleted = 0 AND instr(j.blocks, ?) > 0
            AND j.id = (SELECT MAX(id) FROM journal k WHERE k.namespace_id = j.namespace_id AND k.path = j.path)`,
@@ -282,7 +289,7 @@ export class TierIndex {
 
   /** The figures `hsync server stats` and GET /v1/stats report. */
   counts(): TierCounts {
-    const one = <T>(sql: string) => this.db.prepare(sql).get() as T;
+    const one = <T>(sql: string) => this.q(sql).get() as T;
     const inhouse = one<{ blocks: number; bytes: number }>("SELECT COUNT(*) AS blocks, COALESCE(SUM(size), 0) AS bytes FROM blocks WHERE tier = 'inhouse'");
     // S3 bytes are what the bucket holds: whole-block objects plus whole packs (a pack's
     // swept ranges still cost until the last block in it goes and the pack is deleted).

@@ -141,11 +141,15 @@ export class TierService {
     ];
     await pool(work, 8, (run) => run());
     index.db.transaction(() => {
+      const placed = new Set<string>();
       for (const pack of packs) {
         index.recordPack(pack.id, pack.size, pack.blocks.length);
-        for (const b of pack.blocks) index.recordS3(b.hash, b.bytes.length, pack.id, b.offset);
+        for (const b of pack.blocks) {
+          index.recordS3(b.hash, b.bytes.length, pack.id, b.offset);
+          placed.add(b.hash);
+        }
       }
-      this.record(namespaceId, tier, blocks.map(({ hash, bytes }) => ({ hash, size: bytes.length })));
+      this.record(namespaceId, tier, blocks.map(({ hash, bytes }) => ({ hash, size: bytes.length })), placed);
     })();
   }
 
@@ -227,22 +231,21 @@ export class TierService {
   }
 
   /** Records stored blocks and the namespace's ownership in one transaction. */
-  private record(namespaceId: number, tier: BlockTier, blocks: { hash: string; size: number }[]): void {
+  private record(namespaceId: number, tier: BlockTier, blocks: { hash: string; size: number }[], placed = new Set<string>()): void {
     const { index, ownership } = this.deps;
+    const resident = index.placementOf(namespaceId) === 's3';
     index.db.transaction(() => {
       for (const { hash, size } of blocks) {
         if (tier === 's3') {
           const row = index.block(hash);
-          index.recordS3(hash, size); // packed blocks were recorded with their place already
+          // Blocks just packed were recorded with their place; the rest (present already) become live again.
+          if (!placed.has(hash)) index.recordS3(hash, size);
           // A spare S3 copy of a block already home is swept later, unless residency needs it.
-          if (row?.tier === 'inhouse' && index.placementOf(namespaceId) !== 's3' && !index.residentInS3(hash)) {
+          if (row?.tier === 'inhouse' && !resident && !index.residentInS3(hash)) {
             index.markForSweep(hash, Date.now() + this.graceMs);
           }
         } else {
-          index.db
-            .prepare("INSERT OR IGNORE INTO blocks (hash, size, tier, pack, pack_offset, created_at) VALUES (?, ?, 'inhouse', NULL, NULL, ?)")
-            .run(hash, size, Date.now());
-          if (index.block(hash)?.tier === 's3') index.switchToInhouse(hash);
+          index.recordInhouse(hash, size);
         }
       }
       ownership.add(namespaceId, blocks.map((b) => b.hash));
