@@ -42,7 +42,7 @@ export async function makeClient(url: string, token: string, device: string, opt
   const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), `hsync-state-${device}-`)));
   const remote = new HttpRemote(url, token);
   const blocks = { up: 0, upBytes: 0, down: 0, downBytes: 0 };
-  const { putBlock, putBlocks, getBlock } = remote;
+  const { putBlock, putBlocks, getBlock, getBlocks } = remote;
   remote.putBlock = async (hash, bytes) => {
     await putBlock.call(remote, hash, bytes);
     blocks.up++;
@@ -58,6 +58,14 @@ export async function makeClient(url: string, token: string, device: string, opt
     blocks.down++;
     blocks.downBytes += bytes.length;
     return bytes;
+  };
+  remote.getBlocks = async (hashes) => {
+    const found = await getBlocks.call(remote, hashes);
+    for (const bytes of found.values()) {
+      blocks.down++;
+      blocks.downBytes += bytes.length;
+    }
+    return found;
   };
   const engine = new SyncEngine({ root, stateDir, remote, device, watch: false, ...options });
   let closed = false;

@@ -9,11 +9,13 @@ import { toErrorData, type ErrorData } from '../../common/errors.js';
 import { pathProblem } from '../../common/paths.js';
 import type { CommitChange, JournalEntry } from '../../common/protocol.js';
 import type { RemoteStore } from '../remote/remote-store.js';
+import { BlockPrefetch } from './block-prefetch.js';
 import { conflictCopyPath } from './conflict-name.js';
-import { fetchToTemp } from './downloader.js';
+import { fetchToTemp, type Fetched } from './downloader.js';
 import { hashSnapshot } from './hash-snapshot.js';
 import type { IndexStore } from './index-store.js';
 import { ensureDir, existsOnDisk, forgetDirs, lstatOrNull, pruneEmptyDirs, stillMatches } from './local-files.js';
+import { writeSmallTemp } from './small-temp.js';
 import { pushChanges, type OutgoingChange } from './uploader.js';
 import type { BaseEntry, LocalEntry, Op } from './types.js';
 import type { ActivityItem } from '../../common/sync-api.js';
@@ -40,6 +42,10 @@ export interface ExecuteResult {
 }
 
 const FILES_IN_FLIGHT = 16;
+/** Files up to this size, made of one block, get their block through a batched read. */
+const SMALL_FILE = 1024 * 1024;
+
+type DownloadOp = Extract<Op, { kind: 'download' | 'conflict' | 'restore' }>;
 
 export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteResult> {
   const result: ExecuteResult = { done: 0, needPull: false };
@@ -55,12 +61,13 @@ export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteR
       result.done++;
     });
   }
+  const prefetch = prefetchSmall(downloads as DownloadOp[], ctx);
   let next = 0;
   const worker = async () => {
     while (next < downloads.length) {
       const op = downloads[next++];
       await guarded(ctx, op.path, async () => {
-        await download(op as Extract<Op, { kind: 'download' | 'conflict' | 'restore' }>, ctx);
+        await download(op as DownloadOp, ctx, prefetch);
         result.done++;
       });
     }
@@ -76,6 +83,23 @@ export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteR
     result.done++;
   });
   return result;
+}
+
+/**
+ * Starts batched reads of the blocks of small downloads that no local file holds (those
+ * are copied locally instead), in the order the workers will need them.
+ */
+function prefetchSmall(downloads: DownloadOp[], ctx: ExecutorContext): BlockPrefetch | null {
+  const wanted: { hash: BlockHash; size: number }[] = [];
+  for (const op of downloads) {
+    if (op.kind === 'restore') continue;
+    const { blocks, size } = op.entry;
+    if (blocks.length === 1 && size <= SMALL_FILE && ctx.index.locate(blocks[0]).length === 0) wanted.push({ hash: blocks[0], size });
+  }
+  if (wanted.length < 2) return null;
+  const prefetch = new BlockPrefetch(ctx.remote, wanted);
+  prefetch.start();
+  return prefetch;
 }
 
 /** Runs one path's work; a failure becomes that path's problem unless the server is gone. */
@@ -121,7 +145,7 @@ async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_loc
   const now = await lstatOrNull(fromAbs);
   if (!now || !(await stillMatches(fromAbs, op.expect, now)) || (await lstatOrNull(toAbs))) {
     // Not the file we think it is: fetch the new path normally; the old path is replanned.
-    await download({ kind: 'download', path: op.path, entry: op.entry, expect: null }, ctx);
+    await download({ kind: 'download', path: op.path, entry: op.entry, expect: null }, ctx, null);
     return;
   }
   await mkdir(dirname(toAbs), { recursive: true });
@@ -148,7 +172,7 @@ function checkedPath(path: string): string {
   return path;
 }
 
-async function download(op: Extract<Op, { kind: 'download' | 'conflict' | 'restore' }>, ctx: ExecutorContext): Promise<void> {
+async function download(op: DownloadOp, ctx: ExecutorContext, prefetch: BlockPrefetch | null): Promise<void> {
   const { index } = ctx;
   const entry: JournalEntry =
     op.kind === 'restore'
@@ -168,15 +192,22 @@ async function download(op: Extract<Op, { kind: 'download' | 'conflict' | 'resto
       : op.entry;
   const path = checkedPath(op.path);
   const abs = join(ctx.root, path);
-  const fetched = await fetchToTemp(
-    { path, size: entry.size, contentHash: entry.contentHash!, blocks: entry.blocks, mtime: entry.mtime },
-    {
-      root: ctx.root,
-      remote: ctx.remote,
-      locate: (hash: BlockHash) => index.locate(hash),
-      onBlock: (bytes) => ctx.progress('down', bytes),
-    },
-  );
+  const prefetched = prefetch && entry.blocks.length === 1 ? await prefetch.take(entry.blocks[0]) : null;
+  let fetched: Fetched;
+  if (prefetched && prefetched.length === entry.size) {
+    fetched = await writeSmallTemp(ctx.root, { contentHash: entry.contentHash!, mtime: entry.mtime }, prefetched);
+    ctx.progress('down', prefetched.length);
+  } else {
+    fetched = await fetchToTemp(
+      { path, size: entry.size, contentHash: entry.contentHash!, blocks: entry.blocks, mtime: entry.mtime },
+      {
+        root: ctx.root,
+        remote: ctx.remote,
+        locate: (hash: BlockHash) => index.locate(hash),
+        onBlock: (bytes) => ctx.progress('down', bytes),
+      },
+    );
+  }
   // Re-stat right before the rename: the local file must still be what the plan assumed.
   const now = await lstatOrNull(abs);
   let conflictCopy: string | null = null;
@@ -193,7 +224,11 @@ async function download(op: Extract<Op, { kind: 'download' | 'conflict' | 'resto
         ctx.local.set(path, local);
         return;
       }
-      if (!now.isFile()) throw Object.assign(new Error(`download "${path}": a folder or special file is in the way`), { code: 'io' });
+      if (!now.isFile()) {
+        // A small file's temp has a name nobody resumes: do not leave it behind.
+        if (prefetched) await unlink(fetched.temp).catch(() => undefined);
+        throw Object.assign(new Error(`download "${path}": a folder or special file is in the way`), { code: 'io' });
+      }
       // A local edit the plan did not know about: it is kept under a conflict name.
       conflictCopy = await keepAsConflictCopy(path, ctx);
     }
