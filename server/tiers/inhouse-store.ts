@@ -7,12 +7,18 @@ import { createHash } from 'node:crypto';
 import { open, readFile, stat } from 'node:fs/promises';
 import { SyncError } from '../../shared/common/errors.js';
 import type { BlockFiles, BlockLocation } from '../blocks/block-files.js';
+import { readStored, type StoredBlock } from '../blocks/get-blocks.js';
 
 export interface InhouseStore {
   /** Where the bytes live, for messages: a directory or the block service's URL. */
   readonly location: string;
   /** The block's bytes, hash-checked: 'not_found' if absent, 'hash_mismatch' if corrupt. */
   read(hash: string, where: BlockLocation | null): Promise<Buffer>;
+  /**
+   * Many blocks at once (the multi-block read), each hash-checked; one that cannot be read
+   * or is corrupt is left out, and the caller answers it absent.
+   */
+  readMany(found: ReadonlyMap<string, StoredBlock>): Promise<Map<string, Buffer>>;
   /** Stores (or, if the stored copy is corrupt, replaces) a block, durably. */
   write(hash: string, bytes: Buffer): Promise<void>;
   /** Stored size, or null when absent. */
@@ -60,6 +66,10 @@ export class LocalInhouse implements InhouseStore {
       throw error;
     }
     return checkBytes(hash, bytes, this.location);
+  }
+
+  readMany(found: ReadonlyMap<string, StoredBlock>): Promise<Map<string, Buffer>> {
+    return readStored(this.files, found);
   }
 
   async write(hash: string, bytes: Buffer): Promise<void> {

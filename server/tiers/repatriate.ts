@@ -8,12 +8,10 @@
 
 import type { BlockHash } from '../../shared/common/blocks.js';
 import { SyncError } from '../../shared/common/errors.js';
-import { checkBytes } from './inhouse-store.js';
+import { readUnit, unitsOf } from './pack-runs.js';
 import type { S3Location } from './tier-index.js';
 import type { TierService } from './tier-service.js';
 
-/** Most bytes one ranged read of a pack fetches for repatriation. */
-const RUN_BYTES = 16 * 1024 * 1024;
 
 export interface RepatriationResult {
   copied: number;
@@ -62,35 +60,19 @@ export async function repatriateOnce(service: TierService, options: Repatriation
       if ((error as SyncError).code === 'hash_mismatch') index.markCorrupt(hash, 's3', (error as Error).message);
     };
     const units = unitsOf(slice);
+    const bySlice = new Map(slice.map((c) => [c.hash, c]));
     let next = 0;
     const worker = async () => {
       while (next < units.length) {
-        const unit = units[next++];
-        if (unit.pack === null) {
-          const c = unit.blocks[0];
+        // A run of packed blocks is one ranged GET; each block in it is hash-checked alone.
+        const { bytes, failed } = await readUnit(service, units[next++]);
+        for (const [hash, error] of failed) fail(hash, error);
+        const fetched = [...bytes].map(([hash, data]) => ({ location: bySlice.get(hash)!, data }));
+        await inParallel(fetched, async ({ location, data }) => {
           try {
-            await bringHome(c, await s3.get(c.hash as BlockHash)); // hash-checked by get
+            await bringHome(location, data);
           } catch (error) {
-            fail(c.hash, error);
-          }
-          continue;
-        }
-        // A run of packed blocks: one ranged GET for all of them, then each is hash-checked.
-        const start = unit.blocks[0].offset!;
-        const last = unit.blocks[unit.blocks.length - 1];
-        let span: Buffer;
-        try {
-          span = await s3.getPackRange(unit.pack, start, last.offset! + last.size - start);
-        } catch (error) {
-          for (const c of unit.blocks) fail(c.hash, error);
-          continue;
-        }
-        await inParallel(unit.blocks, async (c) => {
-          try {
-            const bytes = checkBytes(c.hash, span.subarray(c.offset! - start, c.offset! - start + c.size), `S3 pack ${unit.pack}`);
-            await bringHome(c, bytes);
-          } catch (error) {
-            fail(c.hash, error);
+            fail(location.hash, error);
           }
         });
       }
@@ -177,26 +159,4 @@ async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Prom
       while (next < items.length) await work(items[next++]);
     }),
   );
-}
-
-/**
- * Whole-block objects one by one; packed blocks in runs of one pack (in offset order,
- * at most RUN_BYTES from the first block's start to the last one's end).
- */
-function unitsOf(candidates: S3Location[]): { pack: string | null; blocks: S3Location[] }[] {
-  const units: { pack: string | null; blocks: S3Location[] }[] = [];
-  let run: { pack: string | null; blocks: S3Location[] } | null = null;
-  for (const c of candidates) {
-    if (c.pack === null || c.offset === null) {
-      units.push({ pack: null, blocks: [{ ...c, pack: null }] });
-      continue;
-    }
-    const first = run?.blocks[0];
-    if (!run || run.pack !== c.pack || c.offset + c.size - first!.offset! > RUN_BYTES) {
-      run = { pack: c.pack, blocks: [] };
-      units.push(run);
-    }
-    run.blocks.push(c);
-  }
-  return units;
 }

@@ -1,6 +1,7 @@
 // The hybrid-storage routes of the metadata service (docs/protocol.md, "Tiers"):
 // POST /v1/blocks/urls, POST /v1/blocks/confirm and GET /v1/stats; and the block routes
-// made tier-aware: reads are hash-checked and may come from S3, and writes of an
+// made tier-aware: reads (single and multi-block) are hash-checked and may come from S3
+// (packed small blocks a pack run per ranged GET), and writes of an
 // s3-placement namespace (or of the metadata role, whose blocks live on the block
 // service) go where they belong. Routes this module does not change are passed through.
 
@@ -9,10 +10,13 @@ import { SyncError, hasCode } from '../../shared/common/errors.js';
 import type { BatchUploadResponse } from '../../shared/common/protocol.js';
 import type { StatsResponse } from '../../shared/common/tier-stats.js';
 import { parseBatch } from '../blocks/batch-upload.js';
+import { answerParts, checkAnswerSize, parseGetRequest, type StoredBlock } from '../blocks/get-blocks.js';
 import { readBody, readJson } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
 import { callerOf, type Context, type Route } from '../http/router.js';
+import { readManyFromS3 } from './pack-runs.js';
 import { DEFAULT_PRICES, tierStats } from './tier-cost.js';
+import type { S3Location } from './tier-index.js';
 import type { TierService } from './tier-service.js';
 
 const MAX_JSON = 1024 * 1024;
@@ -85,6 +89,10 @@ export function tieredBlockRoutes(original: Route[], service: TierService, optio
         },
       };
     }
+    if (route.method === 'POST' && route.path === '/v1/blocks/get' && (options.split || service.deps.s3)) {
+      // With an S3 tier or a separate block service, blocks live beyond this disk: read every tier.
+      return { ...route, handle: (ctx) => getBlocks(ctx, service) };
+    }
     if (route.method === 'POST' && route.path === '/v1/blocks/batch') {
       return {
         ...route,
@@ -142,4 +150,47 @@ async function getBlock(ctx: Context, service: TierService): Promise<void> {
   const bytes = await service.read(hash);
   ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
   ctx.res.end(bytes);
+}
+
+/**
+ * POST /v1/blocks/get across tiers (docs/protocol.md): owned in-house blocks from the
+ * in-house store, S3-held ones a pack run per ranged GET, every block hash-checked; what
+ * cannot be served is answered absent and the client asks GET /v1/blocks/<hash>, which
+ * gives the reason (and heals from the other tier where it can).
+ */
+async function getBlocks(ctx: Context, service: TierService): Promise<void> {
+  const hashes = parseGetRequest(await readJson(ctx.req, MAX_JSON, 'get blocks'));
+  const namespaceId = callerOf(ctx).namespaceId;
+  const { index, ownership, inhouse } = service.deps;
+  const found = new Map<string, StoredBlock>();
+  const inhouseRows = new Map<string, StoredBlock>();
+  const inS3: S3Location[] = [];
+  index.db.transaction(() => {
+    for (const hash of hashes) {
+      // Not owned and not stored look the same: both are answered absent.
+      if (found.has(hash) || !ownership.owns(namespaceId, hash)) continue;
+      const row = index.block(hash);
+      if (!row) continue;
+      found.set(hash, row);
+      if (row.tier === 'inhouse') inhouseRows.set(hash, row);
+      else {
+        const where = index.s3Location(hash);
+        if (where) inS3.push(where);
+      }
+    }
+  })();
+  checkAnswerSize(found);
+  const [home, cloud] = await Promise.all([
+    inhouse.readMany(inhouseRows),
+    service.deps.s3 && inS3.length > 0 ? readManyFromS3(service, inS3) : new Map<string, Buffer>(),
+  ]);
+  for (const [hash, bytes] of cloud) home.set(hash, bytes);
+  const parts = answerParts(hashes, home);
+  let length = 0;
+  for (const part of parts) length += part.length;
+  ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': length });
+  ctx.res.cork();
+  for (const part of parts) ctx.res.write(part);
+  ctx.res.uncork();
+  ctx.res.end();
 }

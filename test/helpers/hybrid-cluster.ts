@@ -48,6 +48,8 @@ export interface S3Layout {
   packed: Set<string>;
   /** Ids of the pack objects s3rver holds (`<prefix>packs/<id>`). */
   packs: Set<string>;
+  /** Where each packed block sits: s3rver's file for its pack, and its range there. */
+  packedAt: Map<string, { file: string; offset: number; size: number }>;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function s3LayoutOf(s3Directory: string, dataDir: string): Promise<
     if (id) packFiles.set(id, file);
   });
   const packed = new Set<string>();
+  const packedAt = new Map<string, { file: string; offset: number; size: number }>();
   const db = new Database(join(dataDir, 'server.db'), { readonly: true, fileMustExist: true });
   try {
     const hasPacks = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 's3_packs'").get() !== undefined;
@@ -73,6 +76,7 @@ export async function s3LayoutOf(s3Directory: string, dataDir: string): Promise<
     for (const row of rows) {
       const file = packFiles.get(row.pack);
       if (!file) continue;
+      packedAt.set(row.hash, { file, offset: row.offset, size: row.size });
       if (!cache.has(row.pack)) cache.set(row.pack, await readFile(file));
       const bytes = cache.get(row.pack)!.subarray(row.offset, row.offset + row.size);
       if (bytes.length === row.size && createHash('sha256').update(bytes).digest('hex') === row.hash) packed.add(row.hash);
@@ -80,7 +84,7 @@ export async function s3LayoutOf(s3Directory: string, dataDir: string): Promise<
   } finally {
     db.close();
   }
-  return { whole, packed, packs: new Set(packFiles.keys()) };
+  return { whole, packed, packs: new Set(packFiles.keys()), packedAt };
 }
 
 async function walkFiles(dir: string, visit: (file: string) => void): Promise<void> {

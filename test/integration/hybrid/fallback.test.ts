@@ -4,17 +4,13 @@
 // same bytes; repatriation brings the blocks home and empties the S3 tier.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { SyncEngine } from '../../../shared/node/engine/engine.js';
-import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
-import { TieredRemote } from '../../../shared/node/remote/tiered-remote.js';
-import type { StorageState } from '../../../shared/common/sync-api.js';
 import type { StatsResponse } from '../../../shared/common/tier-stats.js';
 import { runHsync } from '../../helpers/server-process.js';
 import { startHybridCluster, type HybridCluster } from '../../helpers/hybrid-cluster.js';
+import { device, syncCli as syncCliOf, syncInProcess, tree, writeFiles, type Device } from '../../helpers/hybrid-devices.js';
 
 let cluster: HybridCluster;
 before(async () => {
@@ -24,65 +20,15 @@ after(async () => {
   await cluster?.dispose();
 });
 
-interface Device {
-  root: string;
-  state: string;
-  name: string;
-  token: string;
-}
-
-async function device(name: string, token: string): Promise<Device> {
-  return { root: await mkdtemp(join(tmpdir(), `hsync-${name}-`)), state: await mkdtemp(join(tmpdir(), `hsync-st-${name}-`)), name, token };
-}
-
-/** `hsync sync --once` as a separate process: what a user runs. */
-function syncCli(d: Device) {
-  return runHsync(['sync', '--folder', d.root, '--server', cluster.meta.url, '--token', d.token, '--state', d.state, '--device', d.name, '--once']);
-}
-
-/**
- * The same engine and TieredRemote in this process (a process start costs ~2 s here, so
- * only the runs whose exit status matters are separate processes). Resolves with the
- * storage state the client ended in.
- */
-async function sync(d: Device): Promise<{ code: number; stderr: string; mode: string; storage: StorageState }> {
-  const http = new HttpRemote(cluster.meta.url, d.token);
-  const remote = new TieredRemote(http);
-  const engine = new SyncEngine({ root: d.root, stateDir: d.state, remote, device: d.name, watch: false });
-  try {
-    const outcome = await engine.syncOnce();
-    await remote.refreshTierStats();
-    return { code: outcome.agreed ? 0 : 1, stderr: outcome.reason ?? '', mode: remote.storage().mode, storage: remote.storage() };
-  } finally {
-    await engine.stop();
-    remote.close();
-    http.close();
-  }
-}
+/** `hsync sync --once` against this cluster. */
+const syncCli = (d: Device) => syncCliOf(cluster.meta.url, d);
+/** The engine and TieredRemote in this process against this cluster. */
+const sync = (d: Device) => syncInProcess(cluster.meta.url, d);
 
 async function stats(token: string): Promise<StatsResponse> {
   const res = await fetch(`${cluster.meta.url}/v1/stats`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(res.status, 200);
   return (await res.json()) as StatsResponse;
-}
-
-async function tree(root: string, under = ''): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const e of await readdir(join(root, under), { withFileTypes: true })) {
-    const rel = under ? `${under}/${e.name}` : e.name;
-    if (rel === '.hsync') continue;
-    if (e.isDirectory()) Object.assign(out, await tree(root, rel));
-    else out[rel] = createHash('sha256').update(await readFile(join(root, rel))).digest('hex');
-  }
-  return out;
-}
-
-async function writeFiles(root: string, prefix: string, sizes: number[]): Promise<void> {
-  for (const [i, size] of sizes.entries()) {
-    const path = join(root, prefix, `file-${i}.bin`);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, randomBytes(size));
-  }
 }
 
 const MiB = 1024 * 1024;
