@@ -1,8 +1,15 @@
-// Watcher events are hints, never the truth: chokidar reports paths, we debounce them and
-// hand the batch to a targeted scan. If watching fails (ENOSPC: inotify limit, EMFILE) the
-// engine keeps going on periodic full scans and shows a warning.
+// Watcher events are hints, never the truth: changed paths are debounced and handed as a
+// batch to a targeted scan. If watching fails (ENOSPC: inotify limit, EMFILE) the engine
+// keeps going on periodic full scans and shows a warning.
+//
+// chokidar watches folders only. Its default puts an fs.watch (an inotify watch, an
+// FSWatcher and a retained fs.Stats) on every file: about 7 KB of heap per file, 740 MB for
+// 100,000 files. A folder's inotify watch already reports every create, write, delete and
+// rename of the files in it, so those arrive as chokidar's `raw` events (name relative to
+// the watched folder) and become hints; chokidar still does the recursive part, watching
+// new folders as they appear and dropping removed ones.
 
-import { relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { RESERVED_DIR } from '../../common/paths.js';
 
@@ -18,6 +25,10 @@ export interface WatchOptions {
   onError(message: string): void;
 }
 
+interface RawDetails {
+  watchedPath?: string;
+}
+
 export function watchFolder(root: string, options: WatchOptions): HintWatcher {
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | null = null;
@@ -30,17 +41,9 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
     pending.clear();
     if (paths.length > 0) options.onHints(paths);
   };
-  const watcher: FSWatcher = watch(root, {
-    ignoreInitial: true,
-    followSymlinks: false,
-    ignored: (path: string) => {
-      const rel = relative(root, path);
-      return rel === RESERVED_DIR || rel.startsWith(RESERVED_DIR + sep);
-    },
-  });
-  watcher.on('all', (_event, path) => {
-    const rel = relative(root, path).split(sep).join('/');
-    if (rel === '' || rel.startsWith('..')) return;
+  const hint = (absolute: string) => {
+    const rel = relative(root, absolute).split(sep).join('/');
+    if (rel === '' || rel === '..' || rel.startsWith('../') || isReserved(rel)) return;
     pending.add(rel);
     // Debounce, but a storm of events (a big copy) still flushes every few debounce periods,
     // so uploads start before the storm ends.
@@ -48,6 +51,27 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
     if (Date.now() - firstAt >= options.debounceMs * 4) return flush();
     if (timer) clearTimeout(timer);
     timer = setTimeout(flush, options.debounceMs);
+  };
+  const watcher: FSWatcher = watch(root, {
+    ignoreInitial: true,
+    followSymlinks: false,
+    // Called with stats when chokidar lists a folder, and without them for paths it already
+    // tracks (which are folders only, so "not ignored" is right there). Anything that is not
+    // a folder gets no watch of its own; the root is always watched.
+    ignored: (path: string, stats?: { isDirectory(): boolean }) => {
+      const rel = relative(root, path);
+      if (rel === '') return false;
+      if (isReserved(rel.split(sep).join('/'))) return true;
+      return stats !== undefined && !stats.isDirectory();
+    },
+  });
+  // Folder events (addDir, unlinkDir) from chokidar itself.
+  watcher.on('all', (_event, path) => hint(path));
+  // File events, reported by the watch on their folder.
+  watcher.on('raw', (_event: string, name: unknown, details: RawDetails) => {
+    const dir = details?.watchedPath;
+    if (typeof dir !== 'string') return;
+    hint(typeof name === 'string' && name !== '' ? join(dir, name) : dir);
   });
   watcher.on('error', (error) => {
     const code = (error as NodeJS.ErrnoException).code;
@@ -65,4 +89,8 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
       await watcher.close();
     },
   };
+}
+
+function isReserved(rel: string): boolean {
+  return rel === RESERVED_DIR || rel.startsWith(RESERVED_DIR + '/');
 }
