@@ -68,8 +68,8 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
   // Folder events (addDir, unlinkDir) from chokidar itself.
   watcher.on('all', (_event, path) => hint(path));
   // File events, reported by the watch on their folder.
-  watcher.on('raw', (_event: string, name: unknown, details: RawDetails) => {
-    const dir = details?.watchedPath;
+  watcher.on('raw', (_event, name: unknown, details: unknown) => {
+    const dir = (details as RawDetails | undefined)?.watchedPath;
     if (typeof dir !== 'string') return;
     hint(typeof name === 'string' && name !== '' ? join(dir, name) : dir);
   });
