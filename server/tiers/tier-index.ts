@@ -132,6 +132,11 @@ export class TierIndex {
       .run(hash, size, now, pack, offset);
   }
 
+  /** A copy S3 holds becomes live again (its sweep mark cleared); false when it is no longer in the index. */
+  reviveS3(hash: string): boolean {
+    return this.q('UPDATE s3_objects SET sweep_after = NULL WHERE hash = ?').run(hash).changes > 0;
+  }
+
   /** Records a pack object written to S3; call in the transaction that records its blocks. */
   recordPack(id: string, size: number, blocks: number): void {
     this.q('INSERT INTO s3_packs (id, size, blocks, created_at) VALUES (?, ?, ?, ?)').run(id, size, blocks, Date.now());

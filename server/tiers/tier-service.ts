@@ -140,17 +140,18 @@ export class TierService {
       }),
     ];
     await pool(work, 8, (run) => run());
-    index.db.transaction(() => {
-      const placed = new Set<string>();
+    const sent = new Set(lacking.map((b) => b.hash));
+    const gone = index.db.transaction(() => {
       for (const pack of packs) {
         index.recordPack(pack.id, pack.size, pack.blocks.length);
-        for (const b of pack.blocks) {
-          index.recordS3(b.hash, b.bytes.length, pack.id, b.offset);
-          placed.add(b.hash);
-        }
+        for (const b of pack.blocks) index.recordS3(b.hash, b.bytes.length, pack.id, b.offset);
       }
-      this.record(namespaceId, tier, blocks.map(({ hash, bytes }) => ({ hash, size: bytes.length })), placed);
+      const sizes = blocks.map(({ hash, bytes }) => ({ hash, size: bytes.length }));
+      return this.record(namespaceId, tier, sizes, s3 ? new Set([...seen].filter((h) => !sent.has(h))) : undefined);
     })();
+    // S3 held these when we looked, but the sweep deleted them meanwhile: store them again
+    // (this namespace owns them now, so a residency check keeps the new copies).
+    if (gone.length > 0) await this.storeMany(namespaceId, tier, blocks.filter((b) => gone.includes(b.hash)));
   }
 
   /** POST /v1/blocks/urls (see shared/common/tier-protocol.ts). */
@@ -231,15 +232,34 @@ export class TierService {
   }
 
   /** Records stored blocks and the namespace's ownership in one transaction. */
-  private record(namespaceId: number, tier: BlockTier, blocks: { hash: string; size: number }[], placed = new Set<string>()): void {
+  /**
+   * Records stored blocks and the namespace's ownership in one transaction. For S3,
+   * `present` are the blocks storeMany did not send because S3 held them: those only
+   * become live again, and any the sweep removed in the meantime are returned, to be
+   * stored again — never recorded as an object that is not there. (Blocks just packed
+   * were recorded with their place already; recordS3 keeps it.)
+   */
+  private record(
+    namespaceId: number,
+    tier: BlockTier,
+    blocks: { hash: string; size: number }[],
+    present?: Set<string>,
+  ): string[] {
     const { index, ownership } = this.deps;
     const resident = index.placementOf(namespaceId) === 's3';
+    const gone: string[] = [];
     index.db.transaction(() => {
       for (const { hash, size } of blocks) {
         if (tier === 's3') {
           const row = index.block(hash);
-          // Blocks just packed were recorded with their place; the rest (present already) become live again.
-          if (!placed.has(hash)) index.recordS3(hash, size);
+          if (present?.has(hash)) {
+            if (!index.reviveS3(hash)) {
+              gone.push(hash);
+              continue;
+            }
+          } else {
+            index.recordS3(hash, size); // a whole object just stored (or a pack's block: kept where it is)
+          }
           // A spare S3 copy of a block already home is swept later, unless residency needs it.
           if (row?.tier === 'inhouse' && !resident && !index.residentInS3(hash)) {
             index.markForSweep(hash, Date.now() + this.graceMs);
@@ -250,6 +270,7 @@ export class TierService {
       }
       ownership.add(namespaceId, blocks.map((b) => b.hash));
     })();
+    return gone;
   }
 
   private requireS3(operation: string): S3Tier {

@@ -177,3 +177,26 @@ test('repatriation brings packed blocks home; a pack goes only when none of its 
     service.index.setPlacement('eu', 's3');
   }
 });
+
+test('a block the sweep deletes while an upload of it is under way is stored again, never recorded where it is not', async () => {
+  const service = tiers.service;
+  const set = blocks(4, () => 1500);
+  await service.storeMany(alice, 's3', set);
+  const t0 = Date.now();
+  await repatriateOnce(service, { now: () => t0 });
+  const oldPack = packOf(set[0].hash)!;
+  // eu uploads two of them plus new ones: S3 holds the two (marked), so they are not sent...
+  const fresh = blocks(3, () => 1500);
+  const upload = service.storeMany(eu, 's3', [set[0], set[1], ...fresh]);
+  // ...and the sweep removes them (and their pack) before the upload records.
+  await sweepS3(service, t0 + HOUR);
+  await upload;
+  assert.equal(existsSync(packFile(oldPack)), false, 'the old pack was swept');
+  for (const b of [set[0], set[1], ...fresh]) {
+    const where = service.index.s3Location(b.hash);
+    assert.ok(where && where.pack !== oldPack, 'recorded at a new place');
+    assert.deepEqual(await service.fetchS3(b.hash), b.bytes, 'and S3 really holds it there');
+  }
+  const seen = await layout();
+  for (const b of [set[0], set[1]]) assert.ok(seen.packed.has(b.hash) || seen.whole.has(b.hash));
+});
