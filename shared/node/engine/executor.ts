@@ -42,6 +42,7 @@ export interface ExecuteResult {
 }
 
 const FILES_IN_FLIGHT = 16;
+const SMALL_FILES_IN_FLIGHT = 48;
 /** Files up to this size, made of one block, get their block through a batched read. */
 const SMALL_FILE = 1024 * 1024;
 
@@ -61,18 +62,26 @@ export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteR
       result.done++;
     });
   }
-  const prefetch = prefetchSmall(downloads as DownloadOp[], ctx);
-  let next = 0;
-  const worker = async () => {
-    while (next < downloads.length) {
-      const op = downloads[next++];
-      await guarded(ctx, op.path, async () => {
-        await download(op as DownloadOp, ctx, prefetch);
-        result.done++;
-      });
-    }
+  // Small files are mostly waiting on fsync: more of them in flight keeps the disk busy.
+  const small: DownloadOp[] = [];
+  const other: DownloadOp[] = [];
+  for (const op of downloads as DownloadOp[]) (isSmall(op, ctx) ? small : other).push(op);
+  const prefetch = small.length > 1 ? new BlockPrefetch(ctx.remote, small.map((op) => smallBlock(op))) : null;
+  prefetch?.start();
+  const pool = async (list: DownloadOp[], width: number) => {
+    let next = 0;
+    const worker = async () => {
+      while (next < list.length) {
+        const op = list[next++];
+        await guarded(ctx, op.path, async () => {
+          await download(op, ctx, prefetch);
+          result.done++;
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(width, list.length) }, worker));
   };
-  await Promise.all(Array.from({ length: FILES_IN_FLIGHT }, worker));
+  await Promise.all([pool(small, SMALL_FILES_IN_FLIGHT), pool(other, FILES_IN_FLIGHT)]);
   if (pushes.length > 0) {
     const pushed = await push(pushes, ctx);
     result.done += pushed.done;
@@ -86,20 +95,18 @@ export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteR
 }
 
 /**
- * Starts batched reads of the blocks of small downloads that no local file holds (those
- * are copied locally instead), in the order the workers will need them.
+ * A one-block file small enough for a batched read, whose block no local file holds
+ * (those are copied locally instead).
  */
-function prefetchSmall(downloads: DownloadOp[], ctx: ExecutorContext): BlockPrefetch | null {
-  const wanted: { hash: BlockHash; size: number }[] = [];
-  for (const op of downloads) {
-    if (op.kind === 'restore') continue;
-    const { blocks, size } = op.entry;
-    if (blocks.length === 1 && size <= SMALL_FILE && ctx.index.locate(blocks[0]).length === 0) wanted.push({ hash: blocks[0], size });
-  }
-  if (wanted.length < 2) return null;
-  const prefetch = new BlockPrefetch(ctx.remote, wanted);
-  prefetch.start();
-  return prefetch;
+function isSmall(op: DownloadOp, ctx: ExecutorContext): boolean {
+  if (op.kind === 'restore') return false;
+  const { blocks, size } = op.entry;
+  return blocks.length === 1 && size <= SMALL_FILE && ctx.index.locate(blocks[0]).length === 0;
+}
+
+function smallBlock(op: DownloadOp): { hash: BlockHash; size: number } {
+  const entry = (op as Exclude<DownloadOp, { kind: 'restore' }>).entry;
+  return { hash: entry.blocks[0], size: entry.size };
 }
 
 /** Runs one path's work; a failure becomes that path's problem unless the server is gone. */
