@@ -79,10 +79,14 @@ async function bestSource(refs: readonly BlockRef[], sources: LocalCopySources):
 /** Cuts `temp` to `size`, hashes each block in it and returns the refs that do not match. */
 async function checkTemp(temp: string, refs: readonly BlockRef[], size: number, source: 'partial' | 'local', sources: LocalCopySources): Promise<BlockRef[]> {
   await truncate(temp, size);
-  const handle = await open(temp, 'r');
+  const handle = await open(temp, 'r+');
   let hashes: (string | null)[];
   try {
-    hashes = await hashRanges(handle, refs);
+    // The disk writes the copy back while the workers hash it from the page cache; the
+    // caller's final fsync, after any blocks still fetched, is what makes the file durable.
+    const writeBack = handle.datasync();
+    hashes = await hashRanges(handle, refs).finally(() => writeBack.catch(() => undefined));
+    await writeBack;
   } finally {
     await handle.close();
   }
