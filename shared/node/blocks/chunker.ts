@@ -74,7 +74,11 @@ async function hashInline(handle: FileHandle): Promise<FileHashes> {
   return { size, contentHash: contentHashOf(blocks.map((b) => b.hash)), blocks };
 }
 
-async function hashInParallel(handle: FileHandle): Promise<FileHashes> {
+/**
+ * Hashes an open file from its start on worker threads (see hashFile); the caller owns
+ * `handle`. A file that grows while being read yields the extra blocks too.
+ */
+export async function hashInParallel(handle: FileHandle): Promise<FileHashes> {
   const pool = hashPool();
   // One buffer per worker plus one being read: reads and hashing overlap, memory stays bounded.
   const free = Array.from({ length: pool.size + 1 }, () => new ArrayBuffer(BLOCK_SIZE));

@@ -3,7 +3,7 @@
 
 import { open } from 'node:fs/promises';
 import { BLOCK_SIZE, type BlockRef, type ContentHash } from '../../common/blocks.js';
-import { readBlocks } from '../blocks/chunker.js';
+import { hashInParallel } from '../blocks/chunker.js';
 import { blockHashOf, contentHashOf } from '../blocks/content-hash.js';
 
 export interface Snapshot {
@@ -33,10 +33,10 @@ export async function hashSnapshot(absPath: string): Promise<Snapshot | null> {
       if (size > before.size) return null; // grew while reading
       if (size > 0) blocks.push({ offset: 0, size, hash: blockHashOf(buffer.subarray(0, size)) });
     } else {
-      for await (const block of readBlocks(handle)) {
-        blocks.push({ offset: block.offset, size: block.size, hash: block.hash });
-        size += block.size;
-      }
+      // Big files hash on the worker pool while this thread reads ahead.
+      const hashed = await hashInParallel(handle);
+      for (const block of hashed.blocks) blocks.push(block);
+      size = hashed.size;
     }
     const after = await handle.stat();
     if (after.size !== before.size || after.mtimeMs !== before.mtimeMs || size !== after.size) return null;
