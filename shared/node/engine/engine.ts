@@ -297,7 +297,12 @@ export class SyncEngine {
     const hints = [...this.hints];
     this.hints.clear();
     this.wantFull = false;
-    if (full || hints.includes(IGNORE_FILE)) this.rules = loadIgnoreRules(this.options.root);
+    if (full || hints.includes(IGNORE_FILE)) {
+      const next = loadIgnoreRules(this.options.root);
+      // Same patterns: keep the rules object, so its match cache and the scanner's verdicts
+      // on unchanged files (see LocalEntry.checked) stay valid.
+      if (next.userPatterns.join('\n') !== this.rules.userPatterns.join('\n')) this.rules = next;
+    }
     const result = full ? await this.scanner.fullScan(this.local) : await this.scanner.scanPaths(hints, this.local);
     if (full) {
       this.status.replaceSkips(new Map(result.skipped.map((s) => [s.path, { code: 'invalid_path' as const, message: `skip "${s.path}": ${s.reason}` }])));

@@ -28,6 +28,11 @@ export interface LocalEntry {
   contentHash: ContentHash | null;
   /** Present when the file was hashed in this run (needed to upload it). */
   blocks?: BlockRef[];
+  /**
+   * Set by the scanner: the ignore-rules generation under which it last accepted this path.
+   * A later scan that finds the file unchanged under the same rules skips the path checks.
+   */
+  checked?: number;
 }
 
 export type BaseTree = ReadonlyMap<string, BaseEntry>;

@@ -67,3 +67,33 @@ test('a file that grows while hashed is not given a hash', async () => {
   }
   assert.notEqual(await hashSnapshot(path), null, 'once still, it hashes');
 });
+
+test('a rescan skips the path checks of unchanged files only while the ignore rules stay the same', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hsync-scan-rules-'));
+  try {
+    mkdirSync(join(dir, 'logs'));
+    writeFileSync(join(dir, 'keep.txt'), 'keep');
+    writeFileSync(join(dir, 'logs/app.log'), 'log');
+    const asked: string[] = [];
+    const counting = (text: string) => {
+      const rules = makeIgnoreRules(text);
+      return { userPatterns: rules.userPatterns, ignores: (path: string) => (asked.push(path), rules.ignores(path)) };
+    };
+    let rules = counting('');
+    const scanner = new Scanner(dir, () => rules, new Map<string, BaseEntry>());
+    const tree = new Map<string, LocalEntry>();
+    await scanner.fullScan(tree);
+    assert.deepEqual([...tree.keys()].sort(), ['keep.txt', 'logs/app.log']);
+
+    asked.length = 0;
+    writeFileSync(join(dir, 'new.txt'), 'new');
+    await scanner.fullScan(tree);
+    assert.deepEqual(asked, ['new.txt'], 'only the new file is checked against the rules');
+
+    rules = counting('*.log');
+    await scanner.fullScan(tree);
+    assert.deepEqual([...tree.keys()].sort(), ['keep.txt', 'new.txt'], 'new rules apply to files already known');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
