@@ -45,3 +45,19 @@ test('negative or non-finite prices are refused', () => {
   assert.throws(() => tierStats(counts, { inhouse: -1, s3: 0 }), /price for inhouse/);
   assert.throws(() => tierStats(counts, { inhouse: 0, s3: NaN }), /price for s3/);
 });
+
+test('packed S3 blocks are passed through and shown; absent pack figures read as zero', () => {
+  const stats = tierStats({
+    tiers: { inhouse: { blocks: 0, bytes: 0 }, s3: { blocks: 10_002, bytes: 41_000_000 + 8 * 2 ** 20 } },
+    s3Packs: { packs: 5, blocks: 10_000, bytes: 41_000_000 },
+    logicalBytes: 0,
+    uniqueBytes: 0,
+    pendingRepatriation: 0,
+    corruptBlocks: 0,
+  });
+  assert.deepEqual(stats.s3Packs, { packs: 5, blocks: 10_000, bytes: 41_000_000 });
+  assert.match(formatTierStats(stats), /of which 10000 small blocks in 5 packs \(39\.1 MiB\)/);
+  const zero = { blocks: 0, bytes: 0 };
+  const older = tierStats({ tiers: { inhouse: zero, s3: zero }, logicalBytes: 0, uniqueBytes: 0, pendingRepatriation: 0, corruptBlocks: 0 });
+  assert.deepEqual(older.s3Packs, { packs: 0, blocks: 0, bytes: 0 });
+});

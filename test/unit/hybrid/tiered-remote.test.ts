@@ -27,6 +27,11 @@ const stand = {
   s3Owned: new Set<string>(),
   inhouseRequests: 0,
   corruptInhouse: false,
+  /** Blocks the stand-in says S3 holds inside a pack: hash → pack id and range. */
+  packed: new Map<string, { pack: string; offset: number; length: number }>(),
+  /** The batch route answers even while the in-house routes fail (split mode packs batches into S3). */
+  batchWhileDown: false,
+  batchRequests: 0,
 };
 let peer: S3rverPeer;
 let s3: S3Tier;
@@ -53,9 +58,16 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       const urls = await Promise.all(r.hashes.map(async (hash) => ({ hash, tier: 's3', method: 'PUT', url: await s3.presignPut(hash, 300), expiresAt })));
       return json(res, 200, { urls, denied: [] });
     }
-    const owned = r.hashes.filter((h) => stand.s3Owned.has(h));
-    const urls = await Promise.all(owned.map(async (hash) => ({ hash, tier: 's3', method: 'GET', url: await s3.presignGet(hash, 300), expiresAt })));
-    return json(res, 200, { urls, denied: r.hashes.filter((h) => !stand.s3Owned.has(h)) });
+    const owned = r.hashes.filter((h) => stand.s3Owned.has(h) || stand.packed.has(h));
+    const urls = await Promise.all(
+      owned.map(async (hash) => {
+        const inPack = stand.packed.get(hash);
+        if (!inPack) return { hash, tier: 's3', method: 'GET', url: await s3.presignGet(hash, 300), expiresAt };
+        const range = { offset: inPack.offset, length: inPack.length };
+        return { hash, tier: 's3', method: 'GET', url: await s3.presignGetPack(inPack.pack, 300), expiresAt, range };
+      }),
+    );
+    return json(res, 200, { urls, denied: r.hashes.filter((h) => !owned.includes(h)) });
   }
   if (path === '/v1/blocks/confirm') {
     const r = JSON.parse(data.toString()) as ConfirmBlocksRequest;
@@ -69,7 +81,9 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     }
     return json(res, 200, { confirmed, missing });
   }
-  stand.inhouseRequests++;
+  if (path === '/v1/blocks/batch') stand.batchRequests++;
+  if (path === '/v1/blocks/batch' && stand.batchWhileDown) return storeBatch(data, res);
+  if (path.startsWith('/v1/blocks/')) stand.inhouseRequests++; // block traffic only, not GET /v1/stats
   if (stand.fault === 'hang') return; // never answers
   if (stand.fault !== 'none') return json(res, stand.fault, { error: { code: 'unavailable', message: 'block store down' } });
   const m = /^\/v1\/blocks\/([0-9a-f]{64})$/.exec(path);
@@ -85,18 +99,20 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     if (stand.corruptInhouse && out.length > 0) out[0] ^= 1;
     return res.writeHead(200, { 'content-length': out.length }).end(out);
   }
-  if (path === '/v1/blocks/batch') {
-    const stored: string[] = [];
-    for (let at = 0; at < data.length; ) {
-      const hash = data.subarray(at, at + 32).toString('hex');
-      const size = data.readUInt32BE(at + 32);
-      stand.inhouse.set(hash, data.subarray(at + 36, at + 36 + size));
-      stored.push(hash);
-      at += 36 + size;
-    }
-    return json(res, 200, { stored });
-  }
+  if (path === '/v1/blocks/batch') return storeBatch(data, res);
   json(res, 404, { error: { code: 'not_found', message: 'no route' } });
+}
+
+function storeBatch(data: Buffer, res: http.ServerResponse): void {
+  const stored: string[] = [];
+  for (let at = 0; at < data.length; ) {
+    const hash = data.subarray(at, at + 32).toString('hex');
+    const size = data.readUInt32BE(at + 32);
+    stand.inhouse.set(hash, data.subarray(at + 36, at + 36 + size));
+    stored.push(hash);
+    at += 36 + size;
+  }
+  json(res, 200, { stored });
 }
 
 before(async () => {
@@ -116,6 +132,8 @@ beforeEach(() => {
   stand.fault = 'none';
   stand.inhouseRequests = 0;
   stand.corruptInhouse = false;
+  stand.batchWhileDown = false;
+  stand.batchRequests = 0;
 });
 
 function remote(clock: { t: number }, timeoutMs = 30_000) {
@@ -242,4 +260,52 @@ test('client mistakes are not fallbacks: a 422 from the store is thrown as is, n
   assert.equal(inS3(claimed), false);
   assert.equal(stand.s3Owned.has(claimed), false);
   assert.equal(tiered.storage().mode, 'inhouse');
+});
+
+test('a block packed in S3 comes through the pack URL and its range, hash-checked; a corrupt range is refused', async () => {
+  const { tiered } = remote({ t: 0 });
+  const parts = [randomBytes(1000), randomBytes(2500), randomBytes(700)];
+  const pack = `pack-${randomBytes(4).toString('hex')}`;
+  await s3.putPack(pack, parts);
+  let offset = 0;
+  for (const p of parts) {
+    stand.packed.set(sha(p), { pack, offset, length: p.length });
+    offset += p.length;
+  }
+  stand.fault = 503; // the in-house store cannot answer: the client reads from S3 itself
+  assert.deepEqual(await tiered.getBlock(sha(parts[1])), parts[1]);
+  assert.deepEqual(await tiered.getBlock(sha(parts[2])), parts[2]);
+  const file = peer.objectPath(`packs/${pack}`);
+  const bytes = readFileSync(file);
+  bytes[1000 + 5] ^= 0x01;
+  writeFileSync(file, bytes);
+  await assert.rejects(tiered.getBlock(sha(parts[1])), { code: 'hash_mismatch' });
+  assert.deepEqual(await tiered.getBlock(sha(parts[0])), parts[0], 'its neighbour still reads');
+});
+
+test('with the circuit open, small-block batches still go to the metadata service in one request each', async () => {
+  const { tiered } = remote({ t: 0 });
+  stand.fault = 503;
+  for (let i = 0; i < 2; i++) {
+    const b = randomBytes(100);
+    await tiered.putBlock(sha(b), b); // two failures open the circuit
+  }
+  assert.equal(tiered.storage().mode, 'fallback');
+  stand.batchWhileDown = true;
+  const before = stand.inhouseRequests;
+  const blocks = Array.from({ length: 50 }, () => randomBytes(3000)).map((bytes) => ({ hash: sha(bytes), bytes }));
+  await tiered.putBlocks(blocks);
+  assert.equal(stand.batchRequests, 1, 'one request for the 50 blocks');
+  assert.equal(stand.inhouseRequests, before, 'the dead store itself was not tried');
+  for (const { hash, bytes } of blocks) {
+    assert.deepEqual(stand.inhouse.get(hash), bytes);
+    assert.equal(inS3(hash), false, 'no S3 PUT per block');
+  }
+  assert.equal(tiered.storage().mode, 'fallback', 'the batch answer does not close the circuit');
+
+  // The metadata service failing too: the blocks go through S3 URLs one by one.
+  stand.batchWhileDown = false;
+  const more = Array.from({ length: 3 }, () => randomBytes(500)).map((bytes) => ({ hash: sha(bytes), bytes }));
+  await tiered.putBlocks(more);
+  for (const { hash } of more) assert.ok(inS3(hash));
 });
