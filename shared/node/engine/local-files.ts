@@ -52,6 +52,8 @@ export function existsOnDisk(root: string, path: string): boolean {
 
 
 const knownDirs = new Set<string>();
+/** mkdirs in flight, shared by the downloads that need the same folder at once. */
+const makingDirs = new Map<string, Promise<void>>();
 
 /**
  * mkdir -p with a memory of folders already made, since downloads of many small files
@@ -60,9 +62,17 @@ const knownDirs = new Set<string>();
  */
 export async function ensureDir(path: string): Promise<void> {
   if (knownDirs.has(path)) return;
-  await mkdir(path, { recursive: true });
-  if (knownDirs.size > 10_000) knownDirs.clear();
-  knownDirs.add(path);
+  let making = makingDirs.get(path);
+  if (!making) {
+    making = mkdir(path, { recursive: true })
+      .then(() => {
+        if (knownDirs.size > 10_000) knownDirs.clear();
+        knownDirs.add(path);
+      })
+      .finally(() => makingDirs.delete(path));
+    makingDirs.set(path, making);
+  }
+  await making;
 }
 
 export function forgetDirs(): void {
