@@ -181,14 +181,20 @@ export class TieredRemote implements RemoteStore {
   }
 
   /**
-   * Many small blocks from the in-house service in one request. Whatever it cannot answer
-   * (down, circuit open, an older server) comes back as an empty map: the caller then asks
-   * getBlock for each block, which falls back to S3 per block.
+   * Many small blocks in one request, tried only while the in-house service is trusted
+   * (breaker closed). Its answer leaves the breaker alone: in split mode the metadata
+   * service answers this route itself, so a success says nothing about the block service.
+   * Whatever it cannot answer comes back as an empty map, and the caller asks getBlock for
+   * each block, which falls back to S3 per block.
    */
   async getBlocks(hashes: BlockHash[]): Promise<Map<BlockHash, Buffer>> {
-    if (hashes.length === 0) return new Map();
-    const tried = await this.inhouse(() => this.inner.getBlocks(hashes), ['hash_mismatch', 'not_found', 'bad_request']);
-    return tried.ok ? tried.value : new Map();
+    if (hashes.length === 0 || this.breaker.kind !== 'closed') return new Map();
+    try {
+      return await this.inner.getBlocks(hashes);
+    } catch (error) {
+      if (hasCode(error, 'unauthorized')) throw error;
+      return new Map();
+    }
   }
 
   /** Closes idle sockets of the URL transfers (the wrapped store closes its own). */
