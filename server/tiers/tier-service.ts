@@ -113,10 +113,16 @@ export class TierService {
    * records them all in one transaction (one fsync, not one per block). For S3, blocks
    * under PACK_BELOW share pack objects; only once a pack is stored are its blocks recorded.
    */
-  async storeMany(namespaceId: number, tier: BlockTier, blocks: { hash: string; bytes: Buffer }[]): Promise<void> {
+  async storeMany(
+    namespaceId: number,
+    tier: BlockTier,
+    blocks: { hash: string; bytes: Buffer }[],
+    options: { verified?: boolean } = {},
+  ): Promise<void> {
     const { index, inhouse } = this.deps;
     const s3 = tier === 's3' ? this.requireS3('upload block') : null;
-    for (const { hash, bytes } of blocks) checkBytes(hash, bytes, 'upload');
+    // `verified`: the caller hashed every block of this very buffer already (parseBatch does).
+    if (!options.verified) for (const { hash, bytes } of blocks) checkBytes(hash, bytes, 'upload');
     const seen = new Set<string>();
     const lacking = index.db.transaction(() =>
       blocks.filter(({ hash }) => {
@@ -151,7 +157,7 @@ export class TierService {
     })();
     // S3 held these when we looked, but the sweep deleted them meanwhile: store them again
     // (this namespace owns them now, so a residency check keeps the new copies).
-    if (gone.length > 0) await this.storeMany(namespaceId, tier, blocks.filter((b) => gone.includes(b.hash)));
+    if (gone.length > 0) await this.storeMany(namespaceId, tier, blocks.filter((b) => gone.includes(b.hash)), { verified: true });
   }
 
   /** POST /v1/blocks/urls (see shared/common/tier-protocol.ts). */
