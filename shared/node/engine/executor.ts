@@ -1,5 +1,6 @@
-// Runs a plan: renames and adoptions first, then downloads (a few files at a time), then
-// one batched push of uploads, moves and deletes, then local deletions. The base (index)
+// Runs a plan: renames and adoptions first, then downloads (a few files at a time; small
+// files many at a time, their blocks read hundreds per request ahead of them), then one
+// batched push of uploads, moves and deletes, then local deletions. The base (index)
 // changes only after each operation has durably completed on both sides.
 
 import { mkdir, rename, stat, unlink } from 'node:fs/promises';
