@@ -11,6 +11,7 @@ import { execute, type ExecutorContext } from './executor.js';
 import { removeStaleTemp } from './downloader.js';
 import { checkFolder } from './folder-guard.js';
 import { IGNORE_FILE, loadIgnoreRules, type IgnoreRules } from './ignore-rules.js';
+import { releaseMemory } from './idle-memory.js';
 import { IndexStore } from './index-store.js';
 import { DEFAULT_PLAN_OPTIONS, plan, type Plan, type PlanOptions } from './planner.js';
 import { Scanner } from './scanner.js';
@@ -76,6 +77,8 @@ export class SyncEngine {
   private pollLoop: Promise<void> | null = null;
   private offlineDelay = 1000;
   private waitingDelay = 500;
+  /** A full scan ran in this cycle: its garbage is worth collecting once idle. */
+  private scannedAll = false;
 
   constructor(private readonly options: EngineOptions) {
     this.device = options.device;
@@ -248,6 +251,15 @@ export class SyncEngine {
     } catch (error) {
       this.fail(error);
     }
+    if (this.scannedAll && this.pollLoop && !this.stopping) {
+      // Long-running client: once this cycle is over and nothing else is queued, give the
+      // walk's memory back (queued like a cycle, so it never runs in the middle of one).
+      this.scannedAll = false;
+      const timer = setTimeout(() => {
+        if (!this.scheduled && !this.stopping) void this.run(async () => releaseMemory());
+      }, 1000);
+      timer.unref();
+    }
   }
 
   private fail(error: unknown): void {
@@ -297,13 +309,13 @@ export class SyncEngine {
     const hints = [...this.hints];
     this.hints.clear();
     this.wantFull = false;
-    if (full || hints.includes(IGNORE_FILE)) {
-      const next = loadIgnoreRules(this.options.root);
-      // Same patterns: keep the rules object, so its match cache and the scanner's verdicts
-      // on unchanged files (see LocalEntry.checked) stay valid.
-      if (next.userPatterns.join('\n') !== this.rules.userPatterns.join('\n')) this.rules = next;
-    }
+    if (full || hints.includes(IGNORE_FILE)) this.rules = loadIgnoreRules(this.options.root);
     const result = full ? await this.scanner.fullScan(this.local) : await this.scanner.scanPaths(hints, this.local);
+    if (full) this.scannedAll = true;
+    // The rules cache a verdict for every path they were asked about (the ignore package
+    // without bound): after a full scan that is every file. Fresh rules with the same
+    // patterns let that go; the scanner does not ask again about unchanged files.
+    if (full) this.rules = loadIgnoreRules(this.options.root);
     if (full) {
       this.status.replaceSkips(new Map(result.skipped.map((s) => [s.path, { code: 'invalid_path' as const, message: `skip "${s.path}": ${s.reason}` }])));
     } else {

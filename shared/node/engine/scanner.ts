@@ -37,9 +37,9 @@ interface Stat {
 const HASH_CONCURRENCY = 2;
 
 export class Scanner {
-  /** Bumped whenever the ignore rules object changes; see LocalEntry.checked. */
+  /** Bumped whenever the ignore patterns change; see LocalEntry.checked. */
   private generation = 0;
-  private rulesSeen: IgnoreRules | null = null;
+  private patternsSeen: string | null = null;
 
   constructor(
     private readonly root: string,
@@ -47,11 +47,15 @@ export class Scanner {
     private readonly base: BaseTree,
   ) {}
 
-  /** The generation of the current rules (a new rules object starts a new one). */
+  /**
+   * The generation of the current rules: new patterns start a new one. Keyed on the patterns,
+   * not the rules object, so the engine may swap in a fresh object (dropping its match cache)
+   * without making every file look unchecked.
+   */
   private rulesGeneration(): number {
-    const rules = this.rules();
-    if (rules !== this.rulesSeen) {
-      this.rulesSeen = rules;
+    const patterns = this.rules().userPatterns.join('\n');
+    if (patterns !== this.patternsSeen) {
+      this.patternsSeen = patterns;
       this.generation++;
     }
     return this.generation;
