@@ -4,7 +4,7 @@
 
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BlockHash, BlockRef } from '../../common/blocks.js';
+import { BLOCK_SIZE, type BlockHash, type BlockRef } from '../../common/blocks.js';
 import { SyncError, type ErrorData } from '../../common/errors.js';
 import type { CommitChange, CommitResult, JournalEntry } from '../../common/protocol.js';
 import { blockHashOf } from '../blocks/content-hash.js';
@@ -150,10 +150,17 @@ async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<S
   })();
   let next = 0;
   const largeWorker = async () => {
+    // One buffer per worker, reused: a fresh 4 MiB buffer per block makes the collector run
+    // for every few blocks of a big file. A buffer is reused only after its send resolved.
+    let buffer: Buffer | null = null;
     while (next < large.length) {
       const item = large[next++];
-      const bytes = await read(item);
-      if (!bytes) continue;
+      buffer ??= Buffer.allocUnsafe(BLOCK_SIZE);
+      const bytes = await readBlock(join(context.root, item.path), item.ref, item.snapshot, buffer);
+      if (!bytes) {
+        changed.add(item.index);
+        continue;
+      }
       await context.remote.putBlock(item.ref.hash, bytes);
       context.onBlockSent?.(bytes.length);
     }
@@ -166,8 +173,9 @@ async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<S
  * The block's bytes if the file is still the snapshot that was hashed; null if it changed or
  * vanished. With a snapshot, an unchanged size and mtime before and after the read vouch for
  * the bytes (the server re-hashes them anyway); without one, the block is re-hashed here.
+ * Reads into `into` when given (the result is then a view of it).
  */
-async function readBlock(path: string, ref: BlockRef, snapshot?: { size: number; mtime: number }): Promise<Buffer | null> {
+async function readBlock(path: string, ref: BlockRef, snapshot?: { size: number; mtime: number }, into?: Buffer): Promise<Buffer | null> {
   let handle;
   try {
     handle = await open(path, 'r');
@@ -181,7 +189,7 @@ async function readBlock(path: string, ref: BlockRef, snapshot?: { size: number;
       return snapshot !== undefined && now.size === snapshot.size && now.mtimeMs === snapshot.mtime;
     };
     if (snapshot && !(await same())) return null;
-    const bytes = Buffer.allocUnsafe(ref.size);
+    const bytes = into && into.length >= ref.size ? into.subarray(0, ref.size) : Buffer.allocUnsafe(ref.size);
     let filled = 0;
     while (filled < ref.size) {
       const { bytesRead } = await handle.read(bytes, filled, ref.size - filled, ref.offset + filled);
