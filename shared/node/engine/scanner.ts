@@ -117,11 +117,11 @@ export class Scanner {
 
   private async walk(under: string, tree: Map<string, LocalEntry>, seen: Set<string>): Promise<ScanResult> {
     // fast-glob lists names only; each file is then lstat'ed synchronously. On a warm cache
-    // that costs a few microseconds, while fast-glob's own async stats (one thread-pool
-    // round trip, a callback and an fs.Stats with four Dates each) cost 2-3x more CPU for
-    // 100,000 files. The stream still yields to the event loop between directory reads.
-    // Streamed, and each entry's stat cut down to three numbers at once: holding 100,000
-    // fs.Stats objects until the walk ends would cost more memory than the whole index.
+    // that takes a few microseconds, while fast-glob's own async stats (a thread-pool round
+    // trip and a callback each) took about twice the CPU for 100,000 files. The stream still
+    // yields to the event loop between directory reads. Each stat is cut down to three
+    // numbers at once: holding 100,000 fs.Stats objects until the walk ends would cost more
+    // memory than the whole index.
     const stream = fg.stream('**', {
       cwd: under ? join(this.root, under) : this.root,
       dot: true,
