@@ -143,9 +143,17 @@ export class TierService {
       }),
       ...packs.map((pack) => async () => {
         pack.size = await s3!.putPack(pack.id, pack.blocks.map((b) => b.bytes));
+        written.push(pack.id);
       }),
     ];
-    await pool(work, 8, (run) => run());
+    const written: string[] = [];
+    try {
+      await pool(work, 8, (run) => run());
+    } catch (error) {
+      // Nothing is recorded: packs already written would be orphans in the bucket.
+      await Promise.allSettled(written.map((id) => s3!.deletePack(id)));
+      throw error;
+    }
     const sent = new Set(lacking.map((b) => b.hash));
     const gone = index.db.transaction(() => {
       for (const pack of packs) {
@@ -153,11 +161,15 @@ export class TierService {
         for (const b of pack.blocks) index.recordS3(b.hash, b.bytes.length, pack.id, b.offset);
       }
       const sizes = blocks.map(({ hash, bytes }) => ({ hash, size: bytes.length }));
-      return this.record(namespaceId, tier, sizes, s3 ? new Set([...seen].filter((h) => !sent.has(h))) : undefined);
+      const packed = new Set(packs.flatMap((pack) => pack.blocks.map((b) => b.hash)));
+      return this.record(namespaceId, tier, sizes, s3 ? { present: new Set([...seen].filter((h) => !sent.has(h))), packed } : undefined);
     })();
     // S3 held these when we looked, but the sweep deleted them meanwhile: store them again
     // (this namespace owns them now, so a residency check keeps the new copies).
-    if (gone.length > 0) await this.storeMany(namespaceId, tier, blocks.filter((b) => gone.includes(b.hash)), { verified: true });
+    if (gone.length > 0) {
+      const again = new Set(gone);
+      await this.storeMany(namespaceId, tier, blocks.filter((b) => again.has(b.hash)), { verified: true });
+    }
   }
 
   /** POST /v1/blocks/urls (see shared/common/tier-protocol.ts). */
@@ -237,19 +249,20 @@ export class TierService {
     return (await this.deps.inhouse.head(hash)) === size;
   }
 
-  /** Records stored blocks and the namespace's ownership in one transaction. */
   /**
    * Records stored blocks and the namespace's ownership in one transaction. For S3,
    * `present` are the blocks storeMany did not send because S3 held them: those only
    * become live again, and any the sweep removed in the meantime are returned, to be
-   * stored again — never recorded as an object that is not there. (Blocks just packed
-   * were recorded with their place already; recordS3 keeps it.)
+   * stored again — never recorded as an object that is not there. `packed` were just
+   * recorded with their place in a pack. Every other S3 block was just stored (or, from
+   * confirm, checked) as a whole-block object, which becomes its place: a packed range it
+   * had before goes dead, and its pack is deleted once nothing else points into it.
    */
   private record(
     namespaceId: number,
     tier: BlockTier,
     blocks: { hash: string; size: number }[],
-    present?: Set<string>,
+    s3?: { present: Set<string>; packed: Set<string> },
   ): string[] {
     const { index, ownership } = this.deps;
     const resident = index.placementOf(namespaceId) === 's3';
@@ -258,13 +271,14 @@ export class TierService {
       for (const { hash, size } of blocks) {
         if (tier === 's3') {
           const row = index.block(hash);
-          if (present?.has(hash)) {
+          if (s3?.present.has(hash)) {
             if (!index.reviveS3(hash)) {
               gone.push(hash);
               continue;
             }
-          } else {
-            index.recordS3(hash, size); // a whole object just stored (or a pack's block: kept where it is)
+          } else if (!s3?.packed.has(hash)) {
+            index.recordS3(hash, size);
+            index.relocateS3(hash);
           }
           // A spare S3 copy of a block already home is swept later, unless residency needs it.
           if (row?.tier === 'inhouse' && !resident && !index.residentInS3(hash)) {
@@ -350,10 +364,19 @@ export function parseConfirmRequest(body: Record<string, unknown>): { tier: Bloc
   return { tier, blocks };
 }
 
+/** Runs `work` over `items`, `width` at a time; after a failure no new item starts, and it throws once all in flight have ended. */
 async function pool<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | null = null;
   const worker = async () => {
-    while (next < items.length) await work(items[next++]);
+    while (!failure && next < items.length) {
+      try {
+        await work(items[next++]);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  if (failure) throw (failure as { error: unknown }).error;
 }

@@ -200,3 +200,24 @@ test('a block the sweep deletes while an upload of it is under way is stored aga
   const seen = await layout();
   for (const b of [set[0], set[1]]) assert.ok(seen.packed.has(b.hash) || seen.whole.has(b.hash));
 });
+
+test('a whole object confirmed for a packed block becomes its place; the pack goes once nothing points into it', async () => {
+  const service = tiers.service;
+  const [a, b] = blocks(2, () => 2500);
+  await service.storeMany(eu, 's3', [a, b]);
+  const pack = packOf(a.hash)!;
+  for (const mine of [a, b]) {
+    // Another namespace proves it has the bytes the client way: a presigned PUT, then confirm.
+    const { urls } = await service.urls(alice, { op: 'put', hashes: [mine.hash], tier: 's3' });
+    const transfer = new UrlTransfer({ sentBytes: 0, receivedBytes: 0 });
+    await transfer.put(urls[0].url, mine.bytes, 'test').finally(() => transfer.close());
+    assert.deepEqual((await service.confirm(alice, { tier: 's3', blocks: [{ hash: mine.hash, size: mine.bytes.length }] })).confirmed, [mine.hash]);
+    assert.equal(packOf(mine.hash), null, 'now read from its whole-block object');
+    assert.deepEqual(await service.fetchS3(mine.hash), mine.bytes);
+  }
+  assert.ok(service.index.emptyPacks(1000).includes(pack), 'no block points into the pack any more');
+  await sweepS3(service, Date.now());
+  assert.equal(existsSync(packFile(pack)), false, 'so the sweep deletes it');
+  const seen = await layout();
+  assert.ok(seen.whole.has(a.hash) && seen.whole.has(b.hash));
+});
