@@ -18,6 +18,8 @@ const what = 'get blocks';
 const COALESCE_GAP = 64 * 1024;
 /** Largest single read when coalescing neighbouring pack ranges. */
 const COALESCE_MAX = 8 * 1024 * 1024;
+/** Pack or loose files read at once for one request. */
+const FILES_AT_ONCE = 16;
 
 /** Where a block is stored, as far as this process's disk is concerned. */
 export interface StoredBlock {
@@ -65,13 +67,19 @@ export async function readStored(files: BlockFiles, found: ReadonlyMap<string, S
       byPack.set(where.pack, list);
     }
   }
-  await Promise.all([
-    ...[...byPack].map(([pack, blocks]) => readPack(files.packPath(pack), blocks, bytes)),
-    ...loose.map(async (hash) => {
+  const reads: (() => Promise<void>)[] = [
+    ...[...byPack].map(([pack, blocks]) => () => readPack(files.packPath(pack), blocks, bytes)),
+    ...loose.map((hash) => async () => {
       const data = await readFile(files.loosePath(hash)).catch(() => null);
       if (data) bytes.set(hash, data);
     }),
-  ]);
+  ];
+  // A few files open at once, however many packs and loose blocks the request touches.
+  let next = 0;
+  const reader = async () => {
+    while (next < reads.length) await reads[next++]();
+  };
+  await Promise.all(Array.from({ length: Math.min(FILES_AT_ONCE, reads.length) }, reader));
   for (const [hash, data] of bytes) {
     if (createHash('sha256').update(data).digest('hex') !== hash) bytes.delete(hash);
   }
