@@ -155,23 +155,22 @@ export class TieredRemote implements RemoteStore {
     if (!tried.ok) await this.putViaUrls([{ hash, bytes }], tried.error);
   }
 
+  /**
+   * Small blocks, batched. The batch goes to the metadata service whatever the breaker
+   * says: with an S3 tier it packs the batch into S3 itself when its block service is down
+   * (one request instead of one S3 PUT per block). So its success says nothing about the
+   * block service and does not close the circuit; a failure meaning "down" counts against
+   * it, and the blocks then go through S3 URLs one by one.
+   */
   async putBlocks(blocks: { hash: BlockHash; bytes: Uint8Array }[]): Promise<void> {
     if (blocks.length === 0) return;
-    const tried = await this.inhouse(() => this.inner.putBlocks(blocks));
-    if (tried.ok) return;
-    if (tried.error === null) {
-      // Circuit open: the batch still goes to the metadata service, which packs it into S3
-      // itself when its block service is down (one request instead of one S3 PUT per small
-      // block). Its answer does not move the breaker: it says nothing about the block service.
-      try {
-        await this.inner.putBlocks(blocks);
-        return;
-      } catch (error) {
-        if (!hasCode(error, 'unavailable') && !hasCode(error, 'disk_full')) throw error;
-        return this.putViaUrls(blocks, error as SyncError);
-      }
+    try {
+      await this.inner.putBlocks(blocks);
+    } catch (error) {
+      if (!hasCode(error, 'unavailable') && !hasCode(error, 'disk_full')) throw error;
+      this.setBreaker(recordFailure(this.breaker, this.now(), this.policy, this.random()));
+      await this.putViaUrls(blocks, error as SyncError);
     }
-    await this.putViaUrls(blocks, tried.error);
   }
 
   async getBlock(hash: BlockHash): Promise<Buffer> {
