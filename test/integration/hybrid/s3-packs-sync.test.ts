@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
+import type { StatsResponse } from '../../../shared/common/tier-stats.js';
 import { runHsync } from '../../helpers/server-process.js';
 import { startHybridCluster, type HybridCluster } from '../../helpers/hybrid-cluster.js';
 import { device, syncCli, syncInProcess, tree, writeFiles } from '../../helpers/hybrid-devices.js';
@@ -41,8 +42,10 @@ test(`${FILES} small files into an s3 namespace: S3 holds packs, B gets every fi
     assert.equal(inhouse.has(hash), false, `${path}: nothing in-house (data residency)`);
   }
   assert.ok(layout.packs.size >= 1 && layout.packs.size <= 5, `${layout.packs.size} pack objects for ${FILES} files`);
-  const stats = await cluster.stats();
+  const stats = (await (await fetch(`${cluster.meta.url}/v1/stats`, { headers: { authorization: `Bearer ${token}` } })).json()) as StatsResponse;
   assert.ok(stats.tiers.s3.blocks >= FILES);
+  assert.ok(stats.s3Packs.blocks >= FILES, 'stats count them as packed');
+  assert.equal(stats.s3Packs.packs, layout.packs.size);
 
   const b = await device('packs-b', token);
   const down = await syncInProcess(cluster.meta.url, b);
