@@ -74,11 +74,18 @@ async function hashInline(handle: FileHandle): Promise<FileHashes> {
   return { size, contentHash: contentHashOf(blocks.map((b) => b.hash)), blocks };
 }
 
+/** Every this many blocks, hashInParallel asks its caller whether to go on. */
+const CHECK_EVERY_BLOCKS = 16;
+
 /**
  * Hashes an open file from its start on worker threads (see hashFile); the caller owns
- * `handle`. A file that grows while being read yields the extra blocks too.
+ * `handle`. A file that grows while being read yields the extra blocks too. `abandon`, asked
+ * every 16 blocks, lets a caller stop early (a file still being written is not worth
+ * finishing): the result is then null.
  */
-export async function hashInParallel(handle: FileHandle): Promise<FileHashes> {
+export async function hashInParallel(handle: FileHandle): Promise<FileHashes>;
+export async function hashInParallel(handle: FileHandle, abandon: () => Promise<boolean>): Promise<FileHashes | null>;
+export async function hashInParallel(handle: FileHandle, abandon?: () => Promise<boolean>): Promise<FileHashes | null> {
   const pool = hashPool();
   // One buffer per worker plus one being read: reads and hashing overlap, memory stays bounded.
   const free = Array.from({ length: pool.size + 1 }, () => new ArrayBuffer(BLOCK_SIZE));
@@ -90,6 +97,10 @@ export async function hashInParallel(handle: FileHandle): Promise<FileHashes> {
   for (let index = 0; ; index++) {
     while (free.length === 0 && !failure) await new Promise<void>((resolve) => (bufferReturned = resolve));
     if (failure) throw failure;
+    if (abandon && index > 0 && index % CHECK_EVERY_BLOCKS === 0 && (await abandon())) {
+      await Promise.all(jobs);
+      return null;
+    }
     const buffer = free.pop()!;
     const size = await readFull(handle, Buffer.from(buffer), offset);
     if (size === 0) break;

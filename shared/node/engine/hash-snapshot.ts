@@ -33,8 +33,14 @@ export async function hashSnapshot(absPath: string): Promise<Snapshot | null> {
       if (size > before.size) return null; // grew while reading
       if (size > 0) blocks.push({ offset: 0, size, hash: blockHashOf(buffer.subarray(0, size)) });
     } else {
-      // Big files hash on the worker pool while this thread reads ahead.
-      const hashed = await hashInParallel(handle);
+      // Big files hash on the worker pool while this thread reads ahead; one still being
+      // written is dropped as soon as a stat shows it, not after reading all of it.
+      const moved = async () => {
+        const now = await handle.stat();
+        return now.size !== before.size || now.mtimeMs !== before.mtimeMs;
+      };
+      const hashed = await hashInParallel(handle, moved);
+      if (!hashed) return null;
       for (const block of hashed.blocks) blocks.push(block);
       size = hashed.size;
     }
