@@ -1,9 +1,10 @@
 // POST /v1/blocks/get: many blocks in one answer, the mirror of the batch upload, so a
 // client fetching thousands of small files pays a few requests instead of one per file.
 // Same rules as GET /v1/blocks/<hash>: only blocks the caller's namespace owns, and every
-// block re-hashed before it is sent. A block this process cannot serve from its own disk
-// (held by S3, on a separate block service, missing or corrupt) is answered "absent", and
-// the client asks for it alone; the single GET knows every tier and gives the reason.
+// block re-hashed before it is sent. The route here reads this process's own disk; with
+// an S3 tier or a separate block service, server/tiers/tier-routes.ts answers it from every
+// tier with the same helpers. A block that cannot be served (missing, corrupt) is answered
+// "absent", and the client asks for it alone; the single GET gives the reason.
 
 import { createHash } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
