@@ -38,6 +38,12 @@ function toEntry(row: Row): JournalEntry {
   };
 }
 
+// INDEXED BY: without statistics SQLite prefers the primary key for "ORDER BY id" and walks
+// the namespace's whole journal backwards for every lookup of a path, so each commit cost
+// grew with the journal (10,000 files: 0.5 ms per lookup, 5.5 s of one upload's server CPU).
+export const LATEST_SQL = 'SELECT * FROM journal INDEXED BY journal_by_path WHERE namespace_id = ? AND path = ? ORDER BY id DESC LIMIT 1';
+export const REVISIONS_SQL = 'SELECT * FROM journal INDEXED BY journal_by_path WHERE namespace_id = ? AND path = ? ORDER BY id DESC';
+
 export class Journal {
   private readonly headStmt;
   private readonly bumpStmt;
@@ -54,9 +60,9 @@ export class Journal {
       `INSERT INTO journal (namespace_id, id, path, file_id, deleted, size, mtime, content_hash, blocks, device, committed_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.latestStmt = db.prepare('SELECT * FROM journal WHERE namespace_id = ? AND path = ? ORDER BY id DESC LIMIT 1');
+    this.latestStmt = db.prepare(LATEST_SQL);
     this.listStmt = db.prepare('SELECT * FROM journal WHERE namespace_id = ? AND id > ? ORDER BY id LIMIT ?');
-    this.revisionsStmt = db.prepare('SELECT * FROM journal WHERE namespace_id = ? AND path = ? ORDER BY id DESC');
+    this.revisionsStmt = db.prepare(REVISIONS_SQL);
     this.revisionStmt = db.prepare('SELECT * FROM journal WHERE namespace_id = ? AND id = ?');
   }
 
