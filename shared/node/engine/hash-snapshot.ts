@@ -1,6 +1,7 @@
 // Hashes a file as one moment's snapshot: stat before and after reading; if the file moved
 // in between (a growing log, a download in progress) the result is discarded, never a mix.
 
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { BLOCK_SIZE, type BlockRef, type ContentHash } from '../../common/blocks.js';
 import { hashInParallel } from '../blocks/chunker.js';
@@ -14,8 +15,18 @@ export interface Snapshot {
   blocks: BlockRef[];
 }
 
+/**
+ * Files up to this size are read with synchronous calls. Each async file call is a round
+ * trip through the thread pool costing ~0.1 ms of this thread's time; five per file were most
+ * of the CPU of scanning and uploading 10,000 small files, while reading 256 KiB from the page
+ * cache takes a fraction of that.
+ */
+export const SYNC_READ_MAX = 256 * 1024;
+
 /** The file's hashes, or null when it changed while being read. Throws for I/O errors. */
 export async function hashSnapshot(absPath: string): Promise<Snapshot | null> {
+  const small = smallSnapshot(absPath);
+  if (small !== undefined) return small;
   const handle = await open(absPath, 'r');
   try {
     const before = await handle.stat();
@@ -49,5 +60,29 @@ export async function hashSnapshot(absPath: string): Promise<Snapshot | null> {
     return { size, mtime: after.mtimeMs, ino: after.ino, contentHash: contentHashOf(blocks.map((b) => b.hash)), blocks };
   } finally {
     await handle.close();
+  }
+}
+
+/** hashSnapshot for a small file, synchronously; undefined when the file is not small. */
+function smallSnapshot(absPath: string): Snapshot | null | undefined {
+  // O_NONBLOCK: a FIFO swapped in since the scan must not block this thread on open.
+  const fd = openSync(absPath, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const before = fstatSync(fd);
+    if (!before.isFile()) return null;
+    if (before.size > SYNC_READ_MAX) return undefined;
+    const buffer = Buffer.allocUnsafe(before.size + 1);
+    let size = 0;
+    while (size < buffer.length) {
+      const bytesRead = readSync(fd, buffer, size, buffer.length - size, size);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+    }
+    const after = fstatSync(fd);
+    if (size !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs) return null;
+    const blocks: BlockRef[] = size > 0 ? [{ offset: 0, size, hash: blockHashOf(buffer.subarray(0, size)) }] : [];
+    return { size, mtime: after.mtimeMs, ino: after.ino, contentHash: contentHashOf(blocks.map((b) => b.hash)), blocks };
+  } finally {
+    closeSync(fd);
   }
 }

@@ -2,6 +2,7 @@
 // (small ones batched, big ones several in flight), then commit again. Block bytes are
 // re-read from the file and re-hashed: a file that changed since its scan is not published.
 
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BLOCK_SIZE, type BlockHash, type BlockRef } from '../../common/blocks.js';
@@ -9,6 +10,7 @@ import { SyncError, type ErrorData } from '../../common/errors.js';
 import type { CommitChange, CommitResult, JournalEntry } from '../../common/protocol.js';
 import { blockHashOf } from '../blocks/content-hash.js';
 import type { RemoteStore } from '../remote/remote-store.js';
+import { SYNC_READ_MAX } from './hash-snapshot.js';
 
 /** A change to commit, with where its blocks can be read when the server asks for them. */
 export interface OutgoingChange {
@@ -116,7 +118,8 @@ interface Wanted {
 async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<Set<number>> {
   const changed = new Set<number>();
   const read = async (item: Wanted): Promise<Buffer | null> => {
-    const bytes = await readBlock(join(context.root, item.path), item.ref, item.snapshot);
+    const path = join(context.root, item.path);
+    const bytes = item.ref.size <= SYNC_READ_MAX ? readSmallBlock(path, item.ref, item.snapshot) : await readBlock(path, item.ref, item.snapshot);
     if (!bytes) changed.add(item.index);
     return bytes;
   };
@@ -125,13 +128,19 @@ async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<S
 
   let batch: { hash: BlockHash; bytes: Uint8Array }[] = [];
   let batchBytes = 0;
+  // Two batches in flight: the next one is read while the last one travels and is stored.
+  const sends: Promise<void>[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
     const sending = batch;
     batch = [];
     batchBytes = 0;
-    await context.remote.putBlocks(sending);
-    for (const b of sending) context.onBlockSent?.(b.bytes.length);
+    if (sends.length >= 2) await sends.shift();
+    const send = context.remote.putBlocks(sending).then(() => {
+      for (const b of sending) context.onBlockSent?.(b.bytes.length);
+    });
+    send.catch(() => undefined); // awaited below; this only keeps a failure from counting as unhandled meanwhile
+    sends.push(send);
   };
   const smallTask = (async () => {
     // Reads overlap (each is several small file-system calls); sends go out in batches.
@@ -147,6 +156,7 @@ async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<S
       if (batchBytes >= BATCH_BYTES) await flush();
     }
     await flush();
+    await Promise.all(sends);
   })();
   let next = 0;
   const largeWorker = async () => {
@@ -167,6 +177,35 @@ async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<S
   };
   await Promise.all([smallTask, ...Array.from({ length: LARGE_IN_FLIGHT }, largeWorker)]);
   return changed;
+}
+
+/** readBlock for a small block, with synchronous calls (see SYNC_READ_MAX for why). */
+function readSmallBlock(path: string, ref: BlockRef, snapshot?: { size: number; mtime: number }): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new SyncError('io', `upload "${path}": ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    const same = () => {
+      const now = fstatSync(fd);
+      return snapshot !== undefined && now.isFile() && now.size === snapshot.size && now.mtimeMs === snapshot.mtime;
+    };
+    if (snapshot && !same()) return null;
+    const bytes = Buffer.allocUnsafe(ref.size);
+    let filled = 0;
+    while (filled < ref.size) {
+      const bytesRead = readSync(fd, bytes, filled, ref.size - filled, ref.offset + filled);
+      if (bytesRead === 0) return null;
+      filled += bytesRead;
+    }
+    if (snapshot) return same() ? bytes : null;
+    return blockHashOf(bytes) === ref.hash ? bytes : null;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

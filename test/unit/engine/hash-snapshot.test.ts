@@ -44,3 +44,24 @@ test('a big file appended to while it is hashed gives null', async () => {
     await writer;
   }
 });
+
+test('small files (read synchronously) hash as hashFile does, the empty file included', async () => {
+  const d = await dir();
+  for (const size of [0, 1, 4096, 256 * 1024, 256 * 1024 + 1]) {
+    const path = join(d, `f${size}`);
+    await writeFile(path, randomBytes(size));
+    const snapshot = await hashSnapshot(path);
+    const expected = await hashFile(path);
+    assert.ok(snapshot, `size ${size}`);
+    assert.equal(snapshot.size, size);
+    assert.equal(snapshot.contentHash, expected.contentHash, `size ${size}`);
+    assert.deepEqual(snapshot.blocks, expected.blocks);
+  }
+});
+
+test('a FIFO put where a file was is not waited on: no snapshot', async () => {
+  const path = join(await dir(), 'pipe');
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('mkfifo', [path]);
+  assert.equal(await hashSnapshot(path), null);
+});
