@@ -72,7 +72,10 @@ export async function fetchToTemp(file: FileToFetch & { mtime: number }, sources
     const todo = needed ?? refs;
     let next = 0;
     const worker = async () => {
-      while (next < todo.length) await fetchBlock(todo[next++], handle, file, sources, partial);
+      // One block buffer per worker, reused: a fresh 4 MiB buffer per block costs page faults
+      // and garbage collection worth more CPU than the copy into it (1 GiB: ~3 s).
+      const buffer = Buffer.allocUnsafe(Math.min(BLOCK_SIZE, file.size));
+      while (next < todo.length) await fetchBlock(todo[next++], handle, file, sources, partial, buffer);
     };
     await Promise.all(Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, todo.length) }, worker));
     if (partial) await handle.truncate(file.size);
@@ -86,10 +89,10 @@ export async function fetchToTemp(file: FileToFetch & { mtime: number }, sources
   }
 }
 
-async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, sources: DownloadSources, partial: boolean): Promise<void> {
+async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, sources: DownloadSources, partial: boolean, scratch: Buffer): Promise<void> {
   if (partial) {
     // A partial file from an interrupted run may already hold this block.
-    const buffer = Buffer.allocUnsafe(ref.size);
+    const buffer = scratch.subarray(0, ref.size);
     if ((await readFull(handle, buffer, ref.offset)) === ref.size && blockHashOf(buffer) === ref.hash) {
       sources.onBlock?.(ref.size, 'partial');
       return;
@@ -104,7 +107,7 @@ async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, 
       return;
     }
   }
-  const bytes = await sources.remote.getBlock(ref.hash);
+  const bytes = await sources.remote.getBlock(ref.hash, scratch);
   if (bytes.length !== ref.size) {
     throw new SyncError('hash_mismatch', `download "${file.path}": block at ${ref.offset} is ${bytes.length} bytes, expected ${ref.size}`);
   }

@@ -121,8 +121,8 @@ export class HttpRemote implements RemoteStore {
     }
   }
 
-  async getBlock(hash: BlockHash): Promise<Buffer> {
-    const response = await this.request('GET', `/v1/blocks/${hash}`);
+  async getBlock(hash: BlockHash, into?: Buffer): Promise<Buffer> {
+    const response = await this.request('GET', `/v1/blocks/${hash}`, undefined, { bodyInto: into });
     this.check(response, `download block ${hash}`);
     const actual = createHash('sha256').update(response.body).digest('hex');
     if (actual !== hash) {
@@ -228,6 +228,7 @@ export class HttpRemote implements RemoteStore {
         body,
         timeoutMs: options.timeoutMs ?? this.timeoutMs,
         counters: this.counters,
+        bodyInto: options.bodyInto,
       });
     } catch (error) {
       throw new SyncError('unavailable', `${method} ${target.pathname}: server ${this.url} unreachable (${(error as Error).message})`, { cause: error });
@@ -236,6 +237,7 @@ export class HttpRemote implements RemoteStore {
 }
 
 interface RequestOptions {
+  bodyInto?: Buffer;
   contentType?: string;
   timeoutMs?: number;
   signal?: AbortSignal;

@@ -44,8 +44,12 @@ export interface RemoteStore {
   /** Uploads many small blocks in one request (the batch route). */
   putBlocks(blocks: { hash: BlockHash; bytes: Uint8Array }[]): Promise<void>;
 
-  /** Downloads one block and verifies its SHA-256 before returning; 'hash_mismatch' otherwise. */
-  getBlock(hash: BlockHash): Promise<Buffer>;
+  /**
+   * Downloads one block and verifies its SHA-256 before returning; 'hash_mismatch' otherwise.
+   * With `into` (at least the block's size) the result may be a view of it: the caller reuses
+   * that buffer and must be done with the result before the next call with it.
+   */
+  getBlock(hash: BlockHash, into?: Buffer): Promise<Buffer>;
 
   /**
    * Downloads many small blocks in few requests (POST /v1/blocks/get), each verified like

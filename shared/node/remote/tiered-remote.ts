@@ -173,8 +173,8 @@ export class TieredRemote implements RemoteStore {
     }
   }
 
-  async getBlock(hash: BlockHash): Promise<Buffer> {
-    const tried = await this.inhouse(() => this.inner.getBlock(hash), ['hash_mismatch', 'not_found']);
+  async getBlock(hash: BlockHash, into?: Buffer): Promise<Buffer> {
+    const tried = await this.inhouse(() => this.inner.getBlock(hash, into), ['hash_mismatch', 'not_found']);
     if (tried.ok) return tried.value;
     return this.getViaUrls(hash, tried.error);
   }
