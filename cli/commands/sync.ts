@@ -25,6 +25,9 @@ Options:
   --once              sync once and exit: 0 when folder and server agree, 1 otherwise
   --confirm-deletes   let a held mass deletion through (the guard stops > 50 % and > 100 files)
   --ui-port PORT      also serve the status window on 127.0.0.1:PORT (0 = any); prints "ui <url>"
+  --min-free-mb N     keep N MB free on the folder's disk: downloads that would cross it wait,
+                      reported as "disk full", and resume once space is freed
+                      (default: 1 % of the disk, as Syncthing's minDiskFree)
 
 Without --once the client runs until SIGINT/SIGTERM, finishes the operation in flight and
 exits 0; "hsync status", "hsync pause" and "hsync resume" talk to it.`;
@@ -46,6 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     once: { type: 'boolean' },
     'confirm-deletes': { type: 'boolean' },
     'ui-port': { type: 'string' },
+    'min-free-mb': { type: 'string' },
   });
   if (args.values.help) {
     console.log(help);
@@ -61,12 +65,13 @@ export async function run(argv: string[]): Promise<number> {
   const stateDir = explicitState ?? defaultFolderState(root);
   const uiPort = args.values['ui-port'] === undefined ? undefined : intOption(args, 'ui-port', 0, 0, 65535);
   const once = args.values.once === true;
+  const minFreeBytes = args.values['min-free-mb'] === undefined ? undefined : intOption(args, 'min-free-mb', 0, 0, 1_000_000_000) * 1e6;
 
   const http = new HttpRemote(serverUrl, token);
   // The tiered remote falls back to the server's S3 tier when the block service is down.
   const remote = new TieredRemote(http);
   const log = (line: string) => process.stderr.write(`hsync sync: ${line}\n`);
-  const engine = new SyncEngine({ root, stateDir, remote, device, watch: !once, log: once ? undefined : log });
+  const engine = new SyncEngine({ root, stateDir, remote, device, watch: !once, log: once ? undefined : log, minFreeBytes });
   const api = new EngineApi(engine, stateDir, { folder: root, serverUrl, token, deviceName: device }, () => remote.storage());
 
   if (once) {

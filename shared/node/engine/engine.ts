@@ -34,6 +34,8 @@ export interface EngineOptions {
   longpollSec?: number;
   debounceMs?: number;
   plan?: Partial<PlanOptions>;
+  /** Bytes to keep free on the folder's disk; downloads stop short of it (default: 1 % of the disk). */
+  minFreeBytes?: number;
   /** The folder watcher; tests swap in one that fails like an exhausted inotify. */
   watchFolder?: typeof watchFolder;
 }
@@ -385,6 +387,7 @@ export class SyncEngine {
         side.bytes = Math.max(0, side.bytes - bytes);
       },
       rescan: (path) => this.hints.add(path),
+      minFreeBytes: this.options.minFreeBytes,
     };
   }
 

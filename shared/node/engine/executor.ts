@@ -12,6 +12,7 @@ import type { CommitChange, JournalEntry } from '../../common/protocol.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { BlockPrefetch } from './block-prefetch.js';
 import { conflictCopyPath } from './conflict-name.js';
+import { formatBytes, spaceBudget } from './disk-space.js';
 import { fetchToTemp, type Fetched } from './downloader.js';
 import { hashSnapshot } from './hash-snapshot.js';
 import type { IndexStore } from './index-store.js';
@@ -34,6 +35,8 @@ export interface ExecutorContext {
   progress(direction: 'up' | 'down', bytes: number): void;
   /** Paths to rescan before the next plan (they moved while we worked). */
   rescan(path: string): void;
+  /** Bytes to keep free on the folder's disk (default: 1 % of it); downloads stop short of it. */
+  minFreeBytes?: number;
 }
 
 export interface ExecuteResult {
@@ -66,7 +69,19 @@ export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteR
   // Small files are mostly waiting on fsync: more of them in flight keeps the disk busy.
   const small: DownloadOp[] = [];
   const other: DownloadOp[] = [];
-  for (const op of downloads as DownloadOp[]) (isSmall(op, ctx) ? small : other).push(op);
+  const space = downloads.length > 0 ? await spaceBudget(ctx.root, ctx.minFreeBytes) : null;
+  for (const op of downloads as DownloadOp[]) {
+    const size = op.kind === 'restore' ? op.base.size : op.entry.size;
+    if (space && !space.take(size)) {
+      // Not started, so nothing is written for it; the next cycle tries again.
+      ctx.problem(op.path, {
+        code: 'disk_full',
+        message: `download "${op.path}": ${formatBytes(size)} would leave less than ${formatBytes(space.floor)} free on the disk (${formatBytes(space.free)} free); it syncs once space is freed`,
+      });
+      continue;
+    }
+    (isSmall(op, ctx) ? small : other).push(op);
+  }
   const prefetch = small.length > 1 ? new BlockPrefetch(ctx.remote, small.map((op) => smallBlock(op))) : null;
   prefetch?.start();
   const pool = async (list: DownloadOp[], width: number) => {

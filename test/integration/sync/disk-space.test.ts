@@ -1,0 +1,63 @@
+// EDGE 19: a download that would cross the free-space floor is not started: nothing appears
+// in the folder (no empty placeholder that could later upload), the reason says "disk full",
+// and the same client finishes by itself once there is room. Real free space (statfs) of the
+// temp folder's disk; the floor is set relative to it.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { listFiles, syncFixture } from '../../helpers/sync-client.js';
+
+const HSYNC = join(import.meta.dirname, '..', '..', '..', 'bin', 'hsync.js');
+const fx = syncFixture();
+
+async function freeBytes(dir: string): Promise<number> {
+  const fs = await statfs(dir);
+  return fs.bavail * fs.bsize;
+}
+
+test('downloads stop short of the free-space floor, leave nothing behind, and resume when there is room', async () => {
+  const token = await fx.newUser();
+  const a = await fx.client(token, 'laptop');
+  const payload = Buffer.alloc(3 * 1024 * 1024, 7);
+  await a.write('big.bin', payload);
+  await a.write('docs/note.txt', 'hello');
+  await a.sync();
+
+  // A floor 1 GB above what is free now: nothing may be downloaded.
+  const b = await fx.client(token, 'desktop', { minFreeBytes: (await freeBytes(a.root)) + 1e9 });
+  const outcome = await b.sync(true);
+  assert.equal(outcome.agreed, false);
+  assert.match(outcome.reason ?? '', /would leave less than .* free on the disk/);
+  const problems = [...b.engine.getStatus().problems.values()];
+  assert.ok(problems.some((p) => p.code === 'disk_full'), 'a disk-full problem is shown');
+  assert.deepEqual(await listFiles(b.root), [], 'no file and no empty placeholder');
+  assert.deepEqual(await listFiles(join(b.root, '.hsync', 'tmp')), [], 'no temp file either');
+
+  // Room again (the floor lowered): the same client finishes without help.
+  const again = await b.reopen({ minFreeBytes: 0 });
+  await again.sync();
+  assert.deepEqual(await again.tree(), await a.tree());
+  assert.deepEqual([...again.engine.getStatus().problems.values()].filter((p) => p.code === 'disk_full'), []);
+});
+
+test('hsync sync --once --min-free-mb exits 1 with the disk-space reason', async () => {
+  const token = await fx.newUser();
+  const a = await fx.client(token, 'laptop');
+  await a.write('a.txt', 'content');
+  await a.sync();
+  const b = await fx.client(token, 'desktop');
+  await b.close();
+  const floorMb = Math.ceil((await freeBytes(b.root)) / 1e6) + 1000;
+  const child = spawn(process.execPath, [HSYNC, 'sync', '--once', '--folder', b.root, '--state', b.stateDir, '--server', fx.server.url, `--token=${token}`, '--min-free-mb', String(floorMb)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 1);
+  assert.match(stderr, /^hsync sync: 1 file could not sync, first: download "a.txt": .* free on the disk/m);
+  assert.deepEqual(await listFiles(b.root), []);
+});
