@@ -60,6 +60,8 @@ export class TieredRemote implements RemoteStore {
   private lastState = '';
   private tiersFetchedAt = -Infinity;
   private tiersFetch: Promise<boolean> | null = null;
+  /** Whether the metadata service signs URLs on a separate block service (split mode). */
+  private signedInhouse: Promise<boolean> | null = null;
 
   constructor(
     private readonly inner: RemoteStore & TierRoutes,
@@ -151,8 +153,31 @@ export class TieredRemote implements RemoteStore {
   }
 
   async putBlock(hash: BlockHash, bytes: Uint8Array): Promise<void> {
-    const tried = await this.inhouse(() => this.inner.putBlock(hash, bytes));
+    const tried = await this.inhouse(async () =>
+      (await this.splitMode(hash)) ? this.putViaUrls([{ hash, bytes }], null, 'inhouse') : this.inner.putBlock(hash, bytes),
+    );
     if (!tried.ok) await this.putViaUrls([{ hash, bytes }], tried.error);
+  }
+
+  /**
+   * Split mode: the metadata service signs short-lived URLs on the block service, so block
+   * bytes go there directly (and are confirmed) instead of through the metadata service. A
+   * single-process server signs none ('bad_request'); then it takes the bytes itself. Asked
+   * once, with a URL request for a block about to be sent anyway.
+   */
+  private splitMode(hash: BlockHash): Promise<boolean> {
+    this.signedInhouse ??= this.inner.blockUrls({ op: 'put', hashes: [hash], tier: 'inhouse' }).then(
+      ({ urls }) => urls.some((u) => u.tier === 'inhouse'),
+      (error: unknown) => {
+        this.signedInhouse = null; // ask again next time unless the answer was a clear no
+        if (hasCode(error, 'bad_request') || hasCode(error, 'not_found')) {
+          this.signedInhouse = Promise.resolve(false);
+          return false;
+        }
+        throw error;
+      },
+    );
+    return this.signedInhouse;
   }
 
   /**
@@ -174,7 +199,10 @@ export class TieredRemote implements RemoteStore {
   }
 
   async getBlock(hash: BlockHash, into?: Buffer): Promise<Buffer> {
-    const tried = await this.inhouse(() => this.inner.getBlock(hash, into), ['hash_mismatch', 'not_found']);
+    const tried = await this.inhouse(
+      async () => ((await this.splitMode(hash)) ? this.getViaUrls(hash, null, 'inhouse') : this.inner.getBlock(hash, into)),
+      ['hash_mismatch', 'not_found'],
+    );
     if (tried.ok) return tried.value;
     return this.getViaUrls(hash, tried.error);
   }
@@ -230,13 +258,13 @@ export class TieredRemote implements RemoteStore {
     }
   }
 
-  private async putViaUrls(blocks: { hash: BlockHash; bytes: Uint8Array }[], cause: SyncError | null): Promise<void> {
+  private async putViaUrls(blocks: { hash: BlockHash; bytes: Uint8Array }[], cause: SyncError | null, tier: BlockTier = 's3'): Promise<void> {
     const byHash = new Map(blocks.map((b) => [b.hash, b.bytes]));
     const hashes = [...byHash.keys()];
     try {
       for (let start = 0; start < hashes.length; start += URL_BATCH) {
         const batch = hashes.slice(start, start + URL_BATCH);
-        const { urls } = await this.inner.blockUrls({ op: 'put', hashes: batch, tier: 's3' });
+        const { urls } = await this.inner.blockUrls({ op: 'put', hashes: batch, tier });
         const given = new Set(urls.map((u) => u.hash));
         const lacking = batch.filter((h) => !given.has(h));
         if (lacking.length > 0) {
@@ -259,14 +287,18 @@ export class TieredRemote implements RemoteStore {
     }
   }
 
-  private async getViaUrls(hash: BlockHash, cause: SyncError | null): Promise<Buffer> {
+  private async getViaUrls(hash: BlockHash, cause: SyncError | null, tier: BlockTier = 's3'): Promise<Buffer> {
     let urls: BlockUrl[];
     try {
-      ({ urls } = await this.inner.blockUrls({ op: 'get', hashes: [hash], tier: 's3' }));
+      ({ urls } = await this.inner.blockUrls({ op: 'get', hashes: [hash], tier }));
     } catch (error) {
       throw cause ?? error;
     }
     const sources = urls.filter((u) => u.hash === hash && u.method === 'GET');
+    if (sources.length === 0 && tier === 'inhouse') {
+      // Held only in S3 (or not ours): not a sign the block service is down.
+      throw new SyncError('not_found', `download block ${hash}: no in-house copy`);
+    }
     let last: unknown = cause ?? new SyncError('unavailable', `download block ${hash}: in-house store skipped (circuit open) and no other source`);
     for (const source of sources) {
       try {

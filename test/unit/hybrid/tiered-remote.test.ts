@@ -32,6 +32,9 @@ const stand = {
   /** The batch route answers even while the in-house routes fail (split mode packs batches into S3). */
   batchWhileDown: false,
   batchRequests: 0,
+  /** Split mode: in-house URLs are signed on a "block service" (here: /direct/<hash>). */
+  signInhouse: false,
+  directRequests: 0,
 };
 let peer: S3rverPeer;
 let s3: S3Tier;
@@ -54,6 +57,13 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
   if (path === '/v1/blocks/urls') {
     const r = JSON.parse(data.toString()) as BlockUrlsRequest;
     const expiresAt = Math.floor(Date.now() / 1000) + 300;
+    if (r.tier === 'inhouse' && !stand.signInhouse) {
+      return json(res, 400, { error: { code: 'bad_request', message: 'in-house uploads go to PUT /v1/blocks/<hash> on this server' } });
+    }
+    if (r.tier === 'inhouse') {
+      const urls = r.hashes.filter((h) => r.op === 'put' || stand.inhouse.has(h)).map((hash) => ({ hash, tier: 'inhouse', method: r.op === 'put' ? 'PUT' : 'GET', url: `${base}/direct/${hash}`, expiresAt }));
+      return json(res, 200, { urls, denied: [] });
+    }
     if (r.op === 'put') {
       const urls = await Promise.all(r.hashes.map(async (hash) => ({ hash, tier: 's3', method: 'PUT', url: await s3.presignPut(hash, 300), expiresAt })));
       return json(res, 200, { urls, denied: [] });
@@ -74,6 +84,10 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     const confirmed: string[] = [];
     const missing: string[] = [];
     for (const { hash, size } of r.blocks) {
+      if (r.tier === 'inhouse') {
+        (stand.inhouse.get(hash)?.length === size ? confirmed : missing).push(hash);
+        continue;
+      }
       if ((await s3.head(hash)) === size) {
         stand.s3Owned.add(hash);
         confirmed.push(hash);
@@ -86,6 +100,17 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
   if (path.startsWith('/v1/blocks/')) stand.inhouseRequests++; // block traffic only, not GET /v1/stats
   if (stand.fault === 'hang') return; // never answers
   if (stand.fault !== 'none') return json(res, stand.fault, { error: { code: 'unavailable', message: 'block store down' } });
+  const direct = /^\/direct\/([0-9a-f]{64})$/.exec(path);
+  if (direct) {
+    stand.directRequests++;
+    if (req.method === 'PUT') {
+      if (sha(data) !== direct[1]) return json(res, 422, { error: { code: 'hash_mismatch', message: 'bytes do not match' } });
+      stand.inhouse.set(direct[1], data);
+      return json(res, 201, { hash: direct[1], size: data.length });
+    }
+    const bytes = stand.inhouse.get(direct[1]);
+    return bytes ? res.writeHead(200, { 'content-length': bytes.length }).end(bytes) : json(res, 404, { error: { code: 'not_found', message: 'no such block' } });
+  }
   const m = /^\/v1\/blocks\/([0-9a-f]{64})$/.exec(path);
   if (m && req.method === 'PUT') {
     if (sha(data) !== m[1]) return json(res, 422, { error: { code: 'hash_mismatch', message: 'bytes do not match' } });
@@ -134,6 +159,8 @@ beforeEach(() => {
   stand.corruptInhouse = false;
   stand.batchWhileDown = false;
   stand.batchRequests = 0;
+  stand.signInhouse = false;
+  stand.directRequests = 0;
 });
 
 function remote(clock: { t: number }, timeoutMs = 30_000) {
@@ -308,4 +335,28 @@ test('with the circuit open, small-block batches still go to the metadata servic
   const more = Array.from({ length: 3 }, () => randomBytes(500)).map((bytes) => ({ hash: sha(bytes), bytes }));
   await tiered.putBlocks(more);
   for (const { hash } of more) assert.ok(inS3(hash));
+});
+
+test('split mode: block bytes go straight to the signed block-service URL, not through the metadata service', async () => {
+  stand.signInhouse = true;
+  const { tiered, inner } = remote({ t: 0 });
+  const blocks = [randomBytes(300_000), randomBytes(200_000)];
+  for (const b of blocks) await tiered.putBlock(sha(b), b);
+  const proxied = stand.inhouseRequests;
+  for (const b of blocks) assert.deepEqual(await tiered.getBlock(sha(b)), b);
+  assert.equal(stand.directRequests, 4, 'two PUTs and two GETs on the signed URLs');
+  assert.ok(blocks.every((b) => stand.inhouse.get(sha(b))?.equals(b)), 'the block service holds the exact bytes');
+  assert.equal(stand.inhouseRequests, proxied, 'nothing read through the metadata service');
+  assert.equal(tiered.storage().mode, 'inhouse');
+  inner.close();
+});
+
+test('single-process server: it signs no in-house URLs, so blocks go to it directly', async () => {
+  const { tiered, inner } = remote({ t: 0 });
+  const blocks = [randomBytes(1000), randomBytes(2000)];
+  for (const b of blocks) await tiered.putBlock(sha(b), b);
+  assert.equal(stand.directRequests, 0);
+  assert.ok(blocks.every((b) => stand.inhouse.get(sha(b))?.equals(b)));
+  assert.deepEqual(await tiered.getBlock(sha(blocks[1])), blocks[1]);
+  inner.close();
 });
