@@ -152,13 +152,15 @@ export class IndexStore {
   /** The synced state of `path` becomes `entry` with the local stat it has now. */
   setBase(entry: BaseEntry, blocks: readonly BlockHash[]): void {
     this.transaction(() => {
+      // block_loc rows exist only for paths in base: a new path has none to delete.
+      const known = this.base.has(entry.path);
       this.base.set(entry.path, entry);
       this.stmt(
         'INSERT INTO base (path, rev, file_id, hash, size, mtime, ino, remote_mtime, blocks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT(path) DO UPDATE SET rev = excluded.rev, file_id = excluded.file_id, hash = excluded.hash, size = excluded.size, ' +
           'mtime = excluded.mtime, ino = excluded.ino, remote_mtime = excluded.remote_mtime, blocks = excluded.blocks',
       ).run([entry.path, entry.rev, entry.fileId, entry.contentHash, entry.size, entry.mtime, entry.ino, entry.remoteMtime, blocks.join(' ')]);
-      this.stmt('DELETE FROM block_loc WHERE path = ?').run([entry.path]);
+      if (known) this.stmt('DELETE FROM block_loc WHERE path = ?').run([entry.path]);
       const insert = this.stmt('INSERT INTO block_loc (hash, path, idx) VALUES (?, ?, ?)');
       blocks.forEach((hash, index) => insert.run([hash, entry.path, index]));
       this.clearRemote(entry.path, entry.rev);

@@ -58,3 +58,19 @@ test('a damaged index is set aside and rebuilt empty, never trusted', () => {
   store.close();
   assert.ok(readdirSync(join(dir, 'four')).some((name) => name.startsWith('index.sqlite.damaged-')));
 });
+
+test('a file given new content has only its new block locations, also after a reopen', () => {
+  const file = join(dir, 'relocate', 'index.sqlite');
+  const [old, now, later] = ['1', '2', '3'].map((c) => c.repeat(64) as BlockHash);
+  const store = new IndexStore(file);
+  store.setBase(entry, [old]);
+  store.setBase({ ...entry, rev: 4 }, [now]);
+  assert.deepEqual(store.locate(old), []);
+  assert.deepEqual(store.locate(now), [{ path: 'a.txt', index: 0 }]);
+  store.close();
+  const again = new IndexStore(file);
+  again.setBase({ ...entry, rev: 5 }, [later]);
+  assert.deepEqual(again.locate(now), []);
+  assert.deepEqual(again.locate(later), [{ path: 'a.txt', index: 0 }]);
+  again.close();
+});
