@@ -34,9 +34,42 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
   const data = toErrorData(isDiskFull(error) ? new SyncError('disk_full', `${req.method} ${req.url?.split('?')[0]}: disk full`) : error);
   const status = error instanceof HttpError ? error.status : httpStatusOf(data.code);
   if (status === 500) console.error(`server: ${req.method} ${req.url}:`, error);
-  if (!req.complete) lingerThenCut(req, res);
   const body: ErrorBody = { error: data };
+  if (!req.complete && data.code !== 'too_large' && declaredUpTo(req, LINGER_BYTES)) {
+    // A body of known, modest size (a block, a batch) is read to its end before answering:
+    // a client still sending then always sees the answer, and the connection stays usable.
+    void drained(req).then((whole) => {
+      if (!whole) lingerThenCut(req, res);
+      sendJson(res, status, body);
+    });
+    return;
+  }
+  if (!req.complete) lingerThenCut(req, res);
   sendJson(res, status, body);
+}
+
+function declaredUpTo(req: IncomingMessage, limit: number): boolean {
+  const length = Number(req.headers['content-length']);
+  return Number.isSafeInteger(length) && length <= limit;
+}
+
+/** Reads and drops the rest of the body; true once it ended, false if it did not in time. */
+function drained(req: IncomingMessage): Promise<boolean> {
+  return new Promise((resolve) => {
+    const finish = (whole: boolean) => {
+      clearTimeout(timer);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      resolve(whole);
+    };
+    const onEnd = () => finish(true);
+    const onClose = () => finish(req.complete);
+    const timer = setTimeout(() => finish(false), LINGER_MS);
+    timer.unref();
+    req.on('end', onEnd);
+    req.on('close', onClose);
+    req.resume();
+  });
 }
 
 /** Bytes and time an unwanted body is discarded for after an early error answer. */
