@@ -14,7 +14,7 @@ import type { Db } from '../store/database.js';
 import type { BlockFiles } from './block-files.js';
 import type { BlockIndex, NewBlock } from './block-index.js';
 import { parseBatch } from './batch-upload.js';
-import { answerParts, checkAnswerSize, parseGetRequest, readStored, type StoredBlock } from './get-blocks.js';
+import { sendAnswer, checkAnswerSize, parseGetRequest, readStored, type StoredBlock } from './get-blocks.js';
 import { receiveBlock } from './put-block.js';
 
 /** Largest batch body: the client sends 8 MiB batches; this leaves room and bounds memory. */
@@ -113,14 +113,7 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
           }
         })();
         checkAnswerSize(found);
-        const parts = answerParts(hashes, await readStored(files, found));
-        let length = 0;
-        for (const part of parts) length += part.length;
-        ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': length });
-        ctx.res.cork();
-        for (const part of parts) ctx.res.write(part);
-        ctx.res.uncork();
-        ctx.res.end();
+        sendAnswer(ctx.res, hashes, await readStored(files, found));
       },
     },
     {

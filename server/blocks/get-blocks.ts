@@ -7,6 +7,7 @@
 // "absent", and the client asks for it alone; the single GET gives the reason.
 
 import { createHash } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { open, readFile } from 'node:fs/promises';
 import { isBlockHash } from '../../shared/common/blocks.js';
 import { SyncError } from '../../shared/common/errors.js';
@@ -127,4 +128,16 @@ export function answerParts(hashes: readonly string[], bytes: ReadonlyMap<string
     if (data && data.length > 0) parts.push(data);
   }
   return parts;
+}
+
+/** Sends the answer for `hashes` in one response with its Content-Length. */
+export function sendAnswer(res: ServerResponse, hashes: readonly string[], bytes: ReadonlyMap<string, Buffer>): void {
+  const parts = answerParts(hashes, bytes);
+  let length = 0;
+  for (const part of parts) length += part.length;
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': length });
+  res.cork();
+  for (const part of parts) res.write(part);
+  res.uncork();
+  res.end();
 }

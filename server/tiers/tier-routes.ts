@@ -10,7 +10,7 @@ import { SyncError, hasCode } from '../../shared/common/errors.js';
 import type { BatchUploadResponse } from '../../shared/common/protocol.js';
 import type { StatsResponse } from '../../shared/common/tier-stats.js';
 import { parseBatch } from '../blocks/batch-upload.js';
-import { answerParts, checkAnswerSize, parseGetRequest, type StoredBlock } from '../blocks/get-blocks.js';
+import { sendAnswer, checkAnswerSize, parseGetRequest, type StoredBlock } from '../blocks/get-blocks.js';
 import { readBody, readJson } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
 import { callerOf, type Context, type Route } from '../http/router.js';
@@ -186,12 +186,5 @@ async function getBlocks(ctx: Context, service: TierService): Promise<void> {
     service.deps.s3 && inS3.length > 0 ? readManyFromS3(service, inS3) : new Map<string, Buffer>(),
   ]);
   for (const [hash, bytes] of cloud) home.set(hash, bytes);
-  const parts = answerParts(hashes, home);
-  let length = 0;
-  for (const part of parts) length += part.length;
-  ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': length });
-  ctx.res.cork();
-  for (const part of parts) ctx.res.write(part);
-  ctx.res.uncork();
-  ctx.res.end();
+  sendAnswer(ctx.res, hashes, home);
 }

@@ -2,6 +2,7 @@
 // in memory. The next block is read (in libuv's thread pool) while the current one is
 // hashed on this thread, so reading and hashing overlap on a two-core machine.
 
+import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { BLOCK_SIZE, type BlockHash, type BlockRef, type ContentHash } from '../../common/blocks.js';
 import { blockHashOf, contentHashOf } from './content-hash.js';
@@ -16,6 +17,17 @@ export interface FileHashes {
   size: number;
   contentHash: ContentHash;
   blocks: BlockRef[];
+}
+
+/** readFull with synchronous reads, for small files (see SYNC_READ_MAX in hash-snapshot.ts). */
+export function readFullSync(fd: number, buffer: Buffer, position: number): number {
+  let filled = 0;
+  while (filled < buffer.length) {
+    const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled;
 }
 
 /** Fills `buffer` from `position`; returns the bytes read, short only at end of file. */

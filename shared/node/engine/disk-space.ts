@@ -33,15 +33,3 @@ export async function spaceBudget(root: string, floorBytes?: number): Promise<Sp
     },
   };
 }
-
-/** "1.5 GB"-style size for messages (decimal units, as file managers show free space). */
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${value} bytes` : `${value.toFixed(1)} ${units[unit]}`;
-}

@@ -12,7 +12,7 @@ import type { CommitChange, JournalEntry } from '../../common/protocol.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { BlockPrefetch } from './block-prefetch.js';
 import { conflictCopyPath } from './conflict-name.js';
-import { formatBytes, spaceBudget } from './disk-space.js';
+import { spaceBudget } from './disk-space.js';
 import { fetchToTemp, type Fetched } from './downloader.js';
 import { hashSnapshot } from './hash-snapshot.js';
 import type { IndexStore } from './index-store.js';
@@ -21,6 +21,7 @@ import { writeSmallTemp } from './small-temp.js';
 import { pushChanges, type OutgoingChange } from './uploader.js';
 import type { BaseEntry, LocalEntry, Op } from './types.js';
 import type { ActivityItem } from '../../common/sync-api.js';
+import { formatBytes } from '../../common/status-words.js';
 
 export interface ExecutorContext {
   root: string;

@@ -1,10 +1,10 @@
 // Hashes a file as one moment's snapshot: stat before and after reading; if the file moved
 // in between (a growing log, a download in progress) the result is discarded, never a mix.
 
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { BLOCK_SIZE, type BlockRef, type ContentHash } from '../../common/blocks.js';
-import { hashInParallel } from '../blocks/chunker.js';
+import { hashInParallel, readFullSync } from '../blocks/chunker.js';
 import { blockHashOf, contentHashOf } from '../blocks/content-hash.js';
 
 export interface Snapshot {
@@ -71,13 +71,9 @@ function smallSnapshot(absPath: string): Snapshot | null | undefined {
     const before = fstatSync(fd);
     if (!before.isFile()) return null;
     if (before.size > SYNC_READ_MAX) return undefined;
+    // One byte more than the size: reading it means the file grew meanwhile.
     const buffer = Buffer.allocUnsafe(before.size + 1);
-    let size = 0;
-    while (size < buffer.length) {
-      const bytesRead = readSync(fd, buffer, size, buffer.length - size, size);
-      if (bytesRead === 0) break;
-      size += bytesRead;
-    }
+    const size = readFullSync(fd, buffer, 0);
     const after = fstatSync(fd);
     if (size !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs) return null;
     const blocks: BlockRef[] = size > 0 ? [{ offset: 0, size, hash: blockHashOf(buffer.subarray(0, size)) }] : [];

@@ -2,6 +2,7 @@
 // per-file problems and warnings. Every change notifies subscribers (the SSE/IPC bridges).
 
 import type { ErrorData } from '../../common/errors.js';
+import { formatBytes } from '../../common/status-words.js';
 import type { ActivityItem, FileProblem, FolderState, PendingDeletes, StorageState, SyncStatus } from '../../common/sync-api.js';
 import type { TransferCounters } from '../remote/remote-store.js';
 
@@ -144,16 +145,4 @@ export class StatusTracker {
         }
     }
   }
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1000;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }

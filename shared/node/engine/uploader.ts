@@ -2,12 +2,13 @@
 // (small ones batched, big ones several in flight), then commit again. Block bytes are
 // re-read from the file and re-hashed: a file that changed since its scan is not published.
 
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BLOCK_SIZE, type BlockHash, type BlockRef } from '../../common/blocks.js';
 import { SyncError, type ErrorData } from '../../common/errors.js';
 import type { CommitChange, CommitResult, JournalEntry } from '../../common/protocol.js';
+import { readFull, readFullSync } from '../blocks/chunker.js';
 import { blockHashOf } from '../blocks/content-hash.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { SYNC_READ_MAX } from './hash-snapshot.js';
@@ -195,12 +196,7 @@ function readSmallBlock(path: string, ref: BlockRef, snapshot?: { size: number; 
     };
     if (snapshot && !same()) return null;
     const bytes = Buffer.allocUnsafe(ref.size);
-    let filled = 0;
-    while (filled < ref.size) {
-      const bytesRead = readSync(fd, bytes, filled, ref.size - filled, ref.offset + filled);
-      if (bytesRead === 0) return null;
-      filled += bytesRead;
-    }
+    if (readFullSync(fd, bytes, ref.offset) < ref.size) return null;
     if (snapshot) return same() ? bytes : null;
     return blockHashOf(bytes) === ref.hash ? bytes : null;
   } finally {
@@ -229,12 +225,7 @@ async function readBlock(path: string, ref: BlockRef, snapshot?: { size: number;
     };
     if (snapshot && !(await same())) return null;
     const bytes = into && into.length >= ref.size ? into.subarray(0, ref.size) : Buffer.allocUnsafe(ref.size);
-    let filled = 0;
-    while (filled < ref.size) {
-      const { bytesRead } = await handle.read(bytes, filled, ref.size - filled, ref.offset + filled);
-      if (bytesRead === 0) return null;
-      filled += bytesRead;
-    }
+    if ((await readFull(handle, bytes, ref.offset)) < ref.size) return null;
     if (snapshot) return (await same()) ? bytes : null;
     return blockHashOf(bytes) === ref.hash ? bytes : null;
   } finally {

@@ -43,6 +43,14 @@ test('downloads stop short of the free-space floor, leave nothing behind, and re
   assert.deepEqual([...again.engine.getStatus().problems.values()].filter((p) => p.code === 'disk_full'), []);
 });
 
+test('hsync sync refuses a --min-free-mb that is not a whole number of MB, with exit 2 and one line', async () => {
+  const child = spawn(process.execPath, [HSYNC, 'sync', '--once', '--folder', '/tmp', '--server', 'http://127.0.0.1:1', '--token=t', '--min-free-mb=1.5'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  assert.equal(await new Promise<number | null>((resolve) => child.on('exit', resolve)), 2);
+  assert.match(stderr, /--min-free-mb must be a whole number/);
+});
+
 test('hsync sync --once --min-free-mb exits 1 with the disk-space reason', async () => {
   const token = await fx.newUser();
   const a = await fx.client(token, 'laptop');
