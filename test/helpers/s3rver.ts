@@ -1,7 +1,7 @@
 // s3rver as the S3 peer of the tests: on 127.0.0.1, port 0, a fresh temp directory and
 // one bucket. It accepts unsigned requests and does not decode aws-chunked bodies, so
 // tests read back what they stored and hash it instead of trusting a 200.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
@@ -17,6 +17,12 @@ export interface S3rverPeer {
   flags: string[];
   /** Where s3rver keeps the bytes of `key` on disk (to corrupt or delete it behind S3's back). */
   objectPath(key: string): string;
+  /**
+   * The bytes s3rver stored for `key`, once its file holds `size` bytes. s3rver answers a
+   * PUT when it has read the body, before its write stream to disk has finished, so a file
+   * read right after the answer can still be short.
+   */
+  storedObject(key: string, size: number): Promise<Buffer>;
   stop(): Promise<void>;
 }
 
@@ -48,6 +54,13 @@ export async function startS3rver(bucket = 'hsync-test'): Promise<S3rverPeer> {
     env: { ...S3RVER_CREDENTIALS },
     flags: ['--s3-endpoint', endpoint, '--s3-region', region, '--s3-bucket', bucket, '--s3-path-style'],
     objectPath: (key) => server.store.getResourcePath(bucket, key, 'object'),
+    async storedObject(key, size) {
+      const path = server.store.getResourcePath(bucket, key, 'object');
+      for (let waited = 0; waited < 2000 && (statSync(path, { throwIfNoEntry: false })?.size ?? -1) < size; waited += 10) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return readFileSync(path);
+    },
     async stop() {
       // Keep-alive sockets left by clients would hold close() until they time out.
       const closing = server.close();

@@ -2,7 +2,7 @@
 // since s3rver stores whatever body arrives (an aws-chunked body would land verbatim).
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import type { BlockHash } from '../../../shared/common/blocks.js';
 import { s3ConfigFrom } from '../../../server/tiers/s3-config.js';
@@ -38,7 +38,7 @@ test('a full 4 MiB block reaches S3 as its plain bytes at <prefix>blocks/<hash>'
   const hash = sha(bytes);
   await tier.put(hash, bytes);
   assert.equal(tier.key(hash), `team/blocks/${hash}`);
-  const stored = readFileSync(peer.objectPath(tier.key(hash)));
+  const stored = await peer.storedObject(tier.key(hash), bytes.length);
   assert.equal(stored.length, bytes.length);
   assert.equal(sha(stored), hash);
   assert.equal(await tier.head(hash), bytes.length);
@@ -79,7 +79,7 @@ test('presigned PUT and GET move plain bytes without credentials', async () => {
   assert.doesNotMatch(putUrl, /x-amz-checksum|x-amz-sdk-checksum/i, 'no checksum the client would have to send');
   const put = await rawRequest('PUT', putUrl, bytes);
   assert.equal(put.status, 200);
-  assert.equal(sha(readFileSync(peer.objectPath(tier.key(hash)))), hash);
+  assert.equal(sha(await peer.storedObject(tier.key(hash), bytes.length)), hash);
   const get = await rawRequest('GET', await tier.presignGet(hash, 60));
   assert.equal(get.status, 200);
   assert.equal(sha(get.body), hash);
