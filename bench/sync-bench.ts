@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectControl } from '../shared/node/api-bridge/control-client.js';
 import type { SyncApi } from '../shared/common/sync-api.js';
-import { startServerProcess, type ServerProcess } from '../test/helpers/server-process.js';
+import { hsyncNodeArgs, startServerProcess, type ServerProcess } from '../test/helpers/server-process.js';
 import { makeClient } from '../test/helpers/sync-client.js';
 
 const HSYNC = join(import.meta.dirname, '..', 'bin', 'hsync.js');
@@ -43,7 +43,7 @@ interface Daemon {
 async function startDaemon(server: ServerProcess, token: string, name: string): Promise<Daemon> {
   const folder = await mkdtemp(join(tmpdir(), `hsync-bench-${name}-`));
   const state = await mkdtemp(join(tmpdir(), `hsync-bench-state-${name}-`));
-  const child = spawn(process.execPath, [HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, `--token=${token}`, '--device', name], {
+  const child = spawn(process.execPath, [...hsyncNodeArgs(), HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, `--token=${token}`, '--device', name], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -256,7 +256,7 @@ async function idleCase(server: ServerProcess): Promise<void> {
   await seedIndex(folder, state, server, token);
   console.log(`(seeded the index from a local scan in ${((performance.now() - seedStart) / 1000).toFixed(1)} s)`);
 
-  const child = spawn(process.execPath, [HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, `--token=${token}`, '--device', 'idle'], {
+  const child = spawn(process.execPath, [...hsyncNodeArgs(), HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, `--token=${token}`, '--device', 'idle'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {

@@ -45,10 +45,19 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * Node flags for every `hsync` process a test or bench starts: with HSYNC_CPU_PROF=DIR set,
+ * each one writes a V8 CPU profile into DIR when it exits (NODE_OPTIONS refuses --cpu-prof).
+ */
+export function hsyncNodeArgs(): string[] {
+  const dir = process.env.HSYNC_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 /** Runs `node bin/hsync.js ARGS` to completion. */
 export function runHsync(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HSYNC, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...hsyncNodeArgs(), HSYNC, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -66,7 +75,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   let errText = '';
 
   const launch = async (): Promise<void> => {
-    const proc = spawn(process.execPath, [HSYNC, 'server', '--data', dataDir, '--port', '0', ...(opts.args ?? [])], {
+    const proc = spawn(process.execPath, [...hsyncNodeArgs(), HSYNC, 'server', '--data', dataDir, '--port', '0', ...(opts.args ?? [])], {
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
