@@ -172,7 +172,7 @@ export async function runRepatriate(argv: string[], dataDefault: string): Promis
     const mbps = r.ms > 0 ? r.bytes / 1e6 / (r.ms / 1000) : 0;
     if (args.values.json) console.log(JSON.stringify({ ...r, mbPerSec: Math.round(mbps * 10) / 10 }));
     else {
-      console.log(`repatriated ${r.copied} blocks (${(r.bytes / 1e6).toFixed(1)} MB) in ${(r.ms / 1000).toFixed(2)} s, ${mbps.toFixed(1)} MB/s; ${r.swept} S3 copies swept`);
+      console.log(`repatriated ${r.copied} blocks (${(r.bytes / 1e6).toFixed(1)} MB) in ${(r.ms / 1000).toFixed(2)} s, ${mbps.toFixed(1)} MB/s; ${r.swept} S3 copies swept, ${r.packsDeleted} S3 packs deleted`);
       for (const f of r.failed) console.error(`repatriate block ${f.hash}: ${f.reason}`);
     }
     return r.failed.length > 0 ? 1 : 0;
