@@ -2,16 +2,15 @@
 // batch to a targeted scan. If watching fails (ENOSPC: inotify limit, EMFILE) the engine
 // keeps going on periodic full scans and shows a warning.
 //
-// chokidar watches folders only. Its default puts an fs.watch (an inotify watch, an
-// FSWatcher and a retained fs.Stats) on every file: about 7 KB of heap per file, 740 MB for
-// 100,000 files. A folder's inotify watch already reports every create, write, delete and
-// rename of the files in it, so those arrive as chokidar's `raw` events (name relative to
-// the watched folder) and become hints; chokidar still does the recursive part, watching
-// new folders as they appear and dropping removed ones.
+// On Linux every folder gets one non-recursive fs.watch (folder-watches.ts): a folder's
+// inotify watch already reports each create, write, delete and rename of the names in it,
+// so files need no watch and no stat. On macOS and Windows, fs.watch is recursive natively
+// (FSEvents, ReadDirectoryChangesW): one watch covers the whole tree there.
 
+import { watch } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import { RESERVED_DIR } from '../../common/paths.js';
+import { FolderWatches } from './folder-watches.js';
 
 export interface HintWatcher {
   close(): Promise<void>;
@@ -25,21 +24,18 @@ export interface WatchOptions {
   onError(message: string): void;
 }
 
-interface RawDetails {
-  watchedPath?: string;
-}
-
 export function watchFolder(root: string, options: WatchOptions): HintWatcher {
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | null = null;
   let firstAt = 0;
+  let closed = false;
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = null;
     firstAt = 0;
     const paths = [...pending];
     pending.clear();
-    if (paths.length > 0) options.onHints(paths);
+    if (paths.length > 0 && !closed) options.onHints(paths);
   };
   const hint = (absolute: string) => {
     const rel = relative(root, absolute).split(sep).join('/');
@@ -52,43 +48,39 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
     if (timer) clearTimeout(timer);
     timer = setTimeout(flush, options.debounceMs);
   };
-  const watcher: FSWatcher = watch(root, {
-    ignoreInitial: true,
-    followSymlinks: false,
-    // Called with stats when chokidar lists a folder, and without them for paths it already
-    // tracks (which are folders only, so "not ignored" is right there). Anything that is not
-    // a folder gets no watch of its own; the root is always watched.
-    ignored: (path: string, stats?: { isDirectory(): boolean }) => {
-      const rel = relative(root, path);
-      if (rel === '') return false;
-      if (isReserved(rel.split(sep).join('/'))) return true;
-      return stats !== undefined && !stats.isDirectory();
-    },
-  });
-  // Folder events (addDir, unlinkDir) from chokidar itself.
-  watcher.on('all', (_event, path) => hint(path));
-  // File events, reported by the watch on their folder.
-  watcher.on('raw', (_event, name: unknown, details: unknown) => {
-    const dir = (details as RawDetails | undefined)?.watchedPath;
-    if (typeof dir !== 'string') return;
-    hint(typeof name === 'string' && name !== '' ? join(dir, name) : dir);
-  });
-  watcher.on('error', (error) => {
-    const code = (error as NodeJS.ErrnoException).code;
-    const message =
-      code === 'ENOSPC'
-        ? 'File watching hit the system limit (raise fs.inotify.max_user_watches, e.g. sysctl fs.inotify.max_user_watches=524288); using periodic scans'
-        : code === 'EMFILE'
-          ? 'Too many open files for file watching; using periodic scans'
-          : `File watching failed (${(error as Error).message}); using periodic scans`;
-    options.onError(message);
-  });
+  // Reported after watchFolder has returned (a watch can fail while it starts), so the
+  // caller already holds the watcher it is told to drop.
+  const fail = (error: NodeJS.ErrnoException) => queueMicrotask(() => !closed && options.onError(errorMessage(error)));
+  const reservedDir = join(root, RESERVED_DIR);
+
+  let stop: () => void;
+  if (process.platform === 'darwin' || process.platform === 'win32') {
+    try {
+      const watcher = watch(root, { recursive: true }, (_event, name) => hint(name ? join(root, name) : root));
+      watcher.on('error', (error) => fail(error as NodeJS.ErrnoException));
+      stop = () => watcher.close();
+    } catch (error) {
+      fail(error as NodeJS.ErrnoException);
+      stop = () => undefined;
+    }
+  } else {
+    const folders = new FolderWatches(root, (dir) => dir === reservedDir, { changed: hint, failed: fail });
+    void folders.start();
+    stop = () => folders.close();
+  }
   return {
     async close() {
+      closed = true;
       if (timer) clearTimeout(timer);
-      await watcher.close();
+      stop();
     },
   };
+}
+
+function errorMessage(error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOSPC') return 'File watching hit the system limit (raise fs.inotify.max_user_watches, e.g. sysctl fs.inotify.max_user_watches=524288); using periodic scans';
+  if (error.code === 'EMFILE') return 'Too many open files for file watching; using periodic scans';
+  return `File watching failed (${error.message}); using periodic scans`;
 }
 
 function isReserved(rel: string): boolean {
