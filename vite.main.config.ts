@@ -1,5 +1,5 @@
 // Electron main as one CommonJS bundle (.vite/build/main.cjs): the engine, conf,
-// electron-store, chokidar and node-sqlite3-wasm are bundled in, because Forge ships only
+// electron-store and node-sqlite3-wasm are bundled in, because Forge ships only
 // the Vite output; 'electron' and Node's built-ins stay external. The .wasm that
 // node-sqlite3-wasm loads from its own folder, and the tray and window icons, are copied
 // next to the bundle. Works under Forge's plugin-vite and alone (`npm run build:main`).
