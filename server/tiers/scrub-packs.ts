@@ -1,7 +1,8 @@
-// The scrubber's walk over S3 packs: each pack is read with one GET and every block S3
-// still holds in it is re-hashed at its range. A corrupt (or missing) packed copy is
-// recorded at once — reads then refuse it — and replaced by a whole-block object when the
-// in-house store has a good copy; otherwise it is reported with the live files that use it.
+// The scrubber's walk over S3: first the packs, each read with one GET and every block S3
+// still holds in it re-hashed at its range; then the whole-block objects
+// (scrub-s3-objects.ts). A corrupt (or missing) copy is recorded at once — reads then refuse
+// it — and replaced by a whole-block object when the in-house store has a good copy;
+// otherwise it is reported with the live files that use it.
 
 import type { BlockHash } from '../../shared/common/blocks.js';
 import { hasCode } from '../../shared/common/errors.js';
@@ -9,13 +10,17 @@ import { checkBytes } from './inhouse-store.js';
 import type { S3Location } from './tier-index.js';
 import type { TierService } from './tier-service.js';
 import type { ScrubFinding } from './scrub.js';
+import { scrubS3Objects } from './scrub-s3-objects.js';
+
+/** A pack cursor past every pack id: the packs are done and the whole objects' walk is under way. */
+const PACKS_DONE = '~';
 
 export interface PackWalk {
   /** Blocks re-hashed, bytes read from S3 (whole packs). */
   checked: number;
   bytes: number;
   findings: ScrubFinding[];
-  /** True when the walk passed the last pack. */
+  /** True when the walk passed the last pack and the last whole-block object. */
   finished: boolean;
 }
 
@@ -40,8 +45,13 @@ export async function scrubPacks(
   while (walk.checked < budget && !stop()) {
     const [pack] = index.packsAfter(cursor, 1);
     if (!pack) {
-      walk.finished = true;
-      cursor = '';
+      // Packs done: the whole-block objects next, within what is left of the budget.
+      const objects = await scrubS3Objects(service, budget - walk.checked, paced, stop, fromStart);
+      walk.checked += objects.checked;
+      walk.bytes += objects.bytes;
+      walk.findings.push(...objects.findings);
+      walk.finished = objects.finished;
+      cursor = objects.finished ? '' : PACKS_DONE;
       break;
     }
     cursor = pack.id;
@@ -61,7 +71,7 @@ export async function scrubPacks(
         if (!bytes) throw new Error(lost);
         checkBytes(block.hash, bytes.subarray(block.offset!, block.offset! + block.size), `S3 pack ${pack.id} at ${block.offset}`);
       } catch (error) {
-        walk.findings.push(await heal(service, block, (error as Error).message));
+        walk.findings.push(await healS3(service, block, (error as Error).message));
       }
     }
     await paced(pack.size);
@@ -70,7 +80,8 @@ export async function scrubPacks(
   return walk;
 }
 
-async function heal(service: TierService, block: S3Location, reason: string): Promise<ScrubFinding> {
+/** Records a bad S3 copy; re-uploads it from a good in-house copy, or reports the files using it. */
+export async function healS3(service: TierService, block: S3Location, reason: string): Promise<ScrubFinding> {
   const { index, inhouse, s3 } = service.deps;
   index.markCorrupt(block.hash, 's3', reason);
   const row = index.block(block.hash);

@@ -1,6 +1,6 @@
 // The scrubber: re-reads and re-hashes in-house blocks at a bounded rate, so silent disk
 // corruption is found before a client needs the block, then the blocks in S3 packs
-// (scrub-packs.ts). A corrupt (or vanished) copy is
+// and whole-block objects (scrub-packs.ts, scrub-s3-objects.ts). A corrupt (or vanished) copy is
 // recorded at once — reads then skip it — and replaced from S3 when S3 holds a good copy;
 // otherwise it is reported with the live files that use it.
 

@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS s3_scrub_state (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   cursor TEXT NOT NULL                       -- last pack checked; the next S3 pass starts after it
 );
+CREATE TABLE IF NOT EXISTS s3_object_scrub_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  cursor TEXT NOT NULL                       -- last whole-block object checked, by hash
+);
 CREATE TABLE IF NOT EXISTS corrupt_blocks (
   hash TEXT PRIMARY KEY,
   tier TEXT NOT NULL,
@@ -158,6 +162,21 @@ export class TierIndex {
     const packs = this.q('SELECT id, size FROM s3_packs WHERE id > ? ORDER BY id LIMIT ?').all(cursor, limit) as { id: string; size: number }[];
     const rows = this.q('SELECT hash, size, pack, pack_offset AS offset FROM s3_objects WHERE pack = ? ORDER BY pack_offset');
     return packs.map((p) => ({ ...p, blocks: rows.all(p.id) as S3Location[] }));
+  }
+
+  /** Live whole-block S3 objects after `cursor` in hash order: the S3 scrub's second walk. */
+  s3ObjectsAfter(cursor: string, limit: number): S3Location[] {
+    return this.q(
+      'SELECT hash, size, pack, pack_offset AS offset FROM s3_objects WHERE pack IS NULL AND sweep_after IS NULL AND hash > ? ORDER BY hash LIMIT ?',
+    ).all(cursor, limit) as S3Location[];
+  }
+
+  objectScrubCursor(): string {
+    return (this.q('SELECT cursor FROM s3_object_scrub_state WHERE id = 1').pluck().get() as string | undefined) ?? '';
+  }
+
+  setObjectScrubCursor(cursor: string): void {
+    this.q('INSERT INTO s3_object_scrub_state (id, cursor) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET cursor = excluded.cursor').run(cursor);
   }
 
   /** Records a block stored in-house as a loose file; one read from S3 until now switches over. */

@@ -14,7 +14,7 @@ declare module 's3rver' {
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     httpServer?: import('node:http').Server;
-    store: { getResourcePath(bucket: string, key: string, resource: string): string };
+    store: { getResourcePath(bucket: string, key: string, resource: string): string; deleteObject(bucket: string, key: string): Promise<void> };
   }
   export default S3rver;
 }

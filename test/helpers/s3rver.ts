@@ -23,6 +23,8 @@ export interface S3rverPeer {
    * read right after the answer can still be short.
    */
   storedObject(key: string, size: number): Promise<Buffer>;
+  /** Deletes `key` behind the server's back, as a lost object would be. */
+  deleteObject(key: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -60,6 +62,9 @@ export async function startS3rver(bucket = 'hsync-test'): Promise<S3rverPeer> {
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       return readFileSync(path);
+    },
+    async deleteObject(key) {
+      await server.store.deleteObject(bucket, key);
     },
     async stop() {
       // Keep-alive sockets left by clients would hold close() until they time out.
