@@ -1,4 +1,4 @@
-// The metadata service's routes: account, commit, list, longpoll, revisions, restore.
+// The metadata service's routes: account, commit, list, longpoll, pending, revisions, restore.
 
 import { SyncError } from '../../shared/common/errors.js';
 import { pathProblem } from '../../shared/common/paths.js';
@@ -7,6 +7,7 @@ import type {
   CommitResponse,
   ListResponse,
   LongpollResponse,
+  PendingResponse,
   RestoreResponse,
   RevisionsResponse,
 } from '../../shared/common/protocol.js';
@@ -16,6 +17,7 @@ import { callerOf, type Route } from '../http/router.js';
 import type { Committer } from './commit.js';
 import type { Journal } from './journal.js';
 import type { Longpolls } from './longpoll.js';
+import { PendingUploads } from './pending-uploads.js';
 
 /** A commit body of 10,000 changes with 100-block files fits easily. */
 const MAX_COMMIT_BYTES = 32 * 1024 * 1024;
@@ -28,6 +30,8 @@ export interface MetaServiceDeps {
   journal: Journal;
   committer: Committer;
   longpolls: Longpolls;
+  /** Uploads under way (hints for other devices); one in memory when not given. */
+  pending?: PendingUploads;
 }
 
 /** An integer query parameter within [min, max], or `fallback` when absent. */
@@ -54,6 +58,7 @@ function deviceOf(body: Record<string, unknown>, what: string): string {
 
 export function metaRoutes(deps: MetaServiceDeps): Route[] {
   const { serverId, journal, committer, longpolls } = deps;
+  const pending = deps.pending ?? new PendingUploads();
   return [
     {
       method: 'GET',
@@ -77,7 +82,8 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         if (body.changes.length > MAX_CHANGES) throw new SyncError('too_large', `commit: ${body.changes.length} changes, at most ${MAX_CHANGES} per request`);
         const before = journal.head(namespaceId);
         const answer: CommitResponse = committer.commit(namespaceId, device, body.changes);
-        if (answer.cursor !== before) longpolls.notify(namespaceId);
+        const announced = pending.record(namespaceId, device, body.changes, answer.results);
+        if (answer.cursor !== before || announced) longpolls.notify(namespaceId);
         sendJson(ctx.res, 200, answer);
       },
     },
@@ -104,14 +110,27 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         const namespaceId = callerOf(ctx).namespaceId;
         const cursor = intParam(ctx.url, 'cursor', undefined, 0, Number.MAX_SAFE_INTEGER);
         const timeout = intParam(ctx.url, 'timeout', 30, 0, MAX_LONGPOLL_SECONDS);
-        if (journal.head(namespaceId) <= cursor && timeout > 0) {
+        // A client that says which pending uploads it has seen hears of newer ones at once.
+        const seen = intParam(ctx.url, 'pending', Number.MAX_SAFE_INTEGER, 0, Number.MAX_SAFE_INTEGER);
+        const newPending = () => pending.seqOf(namespaceId) > seen && pending.has(namespaceId);
+        if (journal.head(namespaceId) <= cursor && timeout > 0 && !newPending()) {
           const gone = new AbortController();
           ctx.res.on('close', () => gone.abort());
           await longpolls.wait(namespaceId, timeout * 1000, gone.signal);
           if (gone.signal.aborted) return;
         }
         const head = journal.head(namespaceId);
-        const answer: LongpollResponse = { changes: head > cursor, cursor: head };
+        const answer: LongpollResponse = { changes: head > cursor, cursor: head, pending: pending.has(namespaceId), pendingSeq: pending.seqOf(namespaceId) };
+        sendJson(ctx.res, 200, answer);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/pending',
+      auth: true,
+      handle(ctx) {
+        const namespaceId = callerOf(ctx).namespaceId;
+        const answer: PendingResponse = { uploads: pending.list(namespaceId), pendingSeq: pending.seqOf(namespaceId) };
         sendJson(ctx.res, 200, answer);
       },
     },

@@ -111,10 +111,43 @@ export interface ListResponse {
   hasMore: boolean;
 }
 
-/** GET /v1/longpoll?cursor=N&timeout=S: returns when the journal passes `cursor` or on timeout. */
+/**
+ * GET /v1/longpoll?cursor=N&timeout=S[&pending=P]: returns when the journal passes `cursor`,
+ * when a pending upload appears (see PendingUpload), or on timeout. `pending` and
+ * `pendingSeq` are additive: an older server leaves them out. A client that passes back the
+ * last `pendingSeq` it saw as `pending=P` is answered at once when a newer one exists.
+ */
 export interface LongpollResponse {
   changes: boolean;
   cursor: number; // the namespace's latest journal id
+  /** True while the namespace has pending uploads: GET /v1/pending lists them. */
+  pending?: boolean;
+  /** Grows each time a pending upload is added to the namespace (0: none yet since start). */
+  pendingSeq?: number;
+}
+
+/**
+ * A multi-block file another device is uploading now: its commit was answered need_blocks
+ * and its blocks are arriving. A hint only, held in the server's memory (a restart forgets
+ * it), dropped when a commit for the path lands, when the same device commits something
+ * else for the path, or after a timeout. Its blocks can be read (GET /v1/blocks/<hash>) as
+ * soon as they are uploaded; until then they answer 404.
+ */
+export interface PendingUpload {
+  path: string;
+  size: number;
+  mtime: number;
+  contentHash: ContentHash;
+  blocks: BlockHash[];
+  device: string;
+  /** Server clock, ms: when the upload was first announced. */
+  since: number;
+}
+
+/** GET /v1/pending: the namespace's pending uploads, oldest first. */
+export interface PendingResponse {
+  uploads: PendingUpload[];
+  pendingSeq: number;
 }
 
 /** GET /v1/revisions?path=P: every entry of one path, newest first. */

@@ -15,6 +15,7 @@ import { reservedDir } from './folder-guard.js';
 import { ensureDir, forgetDirs } from './local-files.js';
 import type { BlockLocation } from './index-store.js';
 import { copyLocalRuns } from './local-copy.js';
+import { claimForDownload } from './prefetch-registry.js';
 import { blockRefs } from './types.js';
 
 export interface DownloadSources {
@@ -55,9 +56,27 @@ export interface Fetched {
 export async function fetchToTemp(file: FileToFetch & { mtime: number }, sources: DownloadSources): Promise<Fetched> {
   await ensureDir(tempDir(sources.root));
   const temp = tempPathFor(sources.root, file.contentHash);
+  // Never two writers on one temp file: a prefetch of it stops here and hands over the blocks
+  // it already wrote and hash-checked, which are neither checked nor fetched again.
+  const claim = await claimForDownload(temp, file.contentHash, file.size);
+  try {
+    return await fillTemp(file, sources, temp, claim.verified, claim.ino);
+  } finally {
+    claim.release();
+  }
+}
+
+async function fillTemp(file: FileToFetch & { mtime: number }, sources: DownloadSources, temp: string, prefetched: Set<number> | null, ino: number): Promise<Fetched> {
   const refs = blockRefs(file.blocks, file.size);
-  // Blocks a local file (or a partial temp) holds at the same offsets, copied in bulk and checked.
-  const needed = refs.length > 1 ? await copyLocalRuns(temp, refs, sources) : null;
+  let needed: BlockRef[] | null = null;
+  let verified = refs.length > 1 ? prefetched : null;
+  if (verified) {
+    const done = verified;
+    needed = refs.filter((_, i) => !done.has(i));
+  } else if (refs.length > 1) {
+    // Blocks a local file (or a partial temp) holds at the same offsets, copied in bulk and checked.
+    needed = await copyLocalRuns(temp, refs, sources);
+  }
   // A one-block file is cheaper to fetch again than to check; bigger ones resume.
   const flags = constants.O_RDWR | constants.O_CREAT | (refs.length <= 1 ? constants.O_TRUNC : 0);
   const handle = await open(temp, flags, 0o644).catch(async (error) => {
@@ -67,6 +86,12 @@ export async function fetchToTemp(file: FileToFetch & { mtime: number }, sources
     return open(temp, flags, 0o644);
   });
   try {
+    if (verified && (await handle.stat()).ino !== ino) {
+      // The prefetched file was removed under us (a new, empty one was just created).
+      verified = null;
+      needed = refs;
+    }
+    for (const i of verified ?? []) sources.onBlock?.(refs[i].size, 'partial');
     // Only a partial file left by an earlier run is worth checking block by block.
     const partial = needed === null && refs.length > 1 && (await handle.stat()).size > 0;
     const todo = needed ?? refs;
@@ -78,7 +103,7 @@ export async function fetchToTemp(file: FileToFetch & { mtime: number }, sources
       while (next < todo.length) await fetchBlock(todo[next++], handle, file, sources, partial, buffer);
     };
     await Promise.all(Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, todo.length) }, worker));
-    if (partial) await handle.truncate(file.size);
+    if (partial || verified) await handle.truncate(file.size);
     const seconds = file.mtime / 1000;
     await handle.utimes(seconds, seconds);
     await handle.sync();

@@ -14,6 +14,7 @@ import { IGNORE_FILE, loadIgnoreRules, type IgnoreRules } from './ignore-rules.j
 import { releaseMemory } from './idle-memory.js';
 import { IndexStore } from './index-store.js';
 import { DEFAULT_PLAN_OPTIONS, plan, type Plan, type PlanOptions } from './planner.js';
+import { Prefetcher } from './prefetch.js';
 import { Scanner } from './scanner.js';
 import { StatusTracker } from './status-tracker.js';
 import type { LocalEntry, Op } from './types.js';
@@ -56,6 +57,8 @@ export class SyncEngine {
   readonly index: IndexStore;
   readonly status: StatusTracker;
   readonly local = new Map<string, LocalEntry>();
+  /** Fetches other devices' uploads while they are still under way (long-running client only). */
+  readonly prefetcher: Prefetcher;
   device: string;
   private readonly scanner: Scanner;
   private rules: IgnoreRules;
@@ -81,6 +84,8 @@ export class SyncEngine {
   private waitingDelay = 500;
   /** A full scan ran in this cycle: its garbage is worth collecting once idle. */
   private scannedAll = false;
+  /** The newest pending-upload seq the long-poll reported (0: none seen yet). */
+  private pendingSeq = 0;
 
   constructor(private readonly options: EngineOptions) {
     this.device = options.device;
@@ -89,6 +94,15 @@ export class SyncEngine {
     this.rules = loadIgnoreRules(options.root);
     this.scanner = new Scanner(options.root, () => this.rules, this.index.base);
     this.planOptions = { ...DEFAULT_PLAN_OPTIONS, ...options.plan };
+    this.prefetcher = new Prefetcher({
+      root: options.root,
+      remote: options.remote,
+      device: () => this.device,
+      locate: (hash) => this.index.locate(hash),
+      have: (upload) => this.index.base.get(upload.path)?.contentHash === upload.contentHash,
+      minFreeBytes: options.minFreeBytes,
+      log: options.log,
+    });
     this.status = new StatusTracker({ folder: options.root, serverUrl: options.remote.url, device: () => this.device }, options.remote.counters, this.now);
   }
 
@@ -146,6 +160,7 @@ export class SyncEngine {
     await this.watcher?.close();
     this.watcher = null;
     await this.pollLoop?.catch(() => undefined);
+    await this.prefetcher.stop();
     await this.running.catch(() => undefined);
     this.index.close();
   }
@@ -413,8 +428,11 @@ export class SyncEngine {
     while (!this.stopping) {
       this.poll = new AbortController();
       try {
-        const answer = await this.remote.longpoll(this.index.cursor, this.options.longpollSec ?? 30, this.poll.signal);
+        const answer = await this.remote.longpoll(this.index.cursor, this.options.longpollSec ?? 30, this.poll.signal, this.pendingSeq);
         delay = 1000;
+        if (typeof answer.pendingSeq === 'number') this.pendingSeq = answer.pendingSeq;
+        // Another device is uploading: fetch its blocks as they land, beside any cycle.
+        if (answer.pending && !this.paused && !this.stopping) void this.prefetcher.refresh();
         if (answer.changes || answer.cursor > this.index.cursor) {
           this.schedule(false);
           // Poll again only once that cycle has pulled: the cursor moves there, and polling

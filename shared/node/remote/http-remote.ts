@@ -18,6 +18,7 @@ import type {
   ListResponse,
   LongpollResponse,
   MissingResponse,
+  PendingResponse,
   RestoreResponse,
   RevisionsResponse,
 } from '../../common/protocol.js';
@@ -87,11 +88,16 @@ export class HttpRemote implements RemoteStore {
     return this.json('GET', `/v1/list?cursor=${cursor}&limit=${limit}`);
   }
 
-  async longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal): Promise<LongpollResponse> {
-    return this.json('GET', `/v1/longpoll?cursor=${cursor}&timeout=${timeoutSec}`, undefined, {
+  async longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number): Promise<LongpollResponse> {
+    const seen = pendingSeen === undefined ? '' : `&pending=${pendingSeen}`;
+    return this.json('GET', `/v1/longpoll?cursor=${cursor}&timeout=${timeoutSec}${seen}`, undefined, {
       timeoutMs: timeoutSec * 1000 + this.timeoutMs,
       signal,
     });
+  }
+
+  async pending(): Promise<PendingResponse> {
+    return this.json('GET', '/v1/pending');
   }
 
   async missingBlocks(hashes: BlockHash[]): Promise<BlockHash[]> {

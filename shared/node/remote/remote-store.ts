@@ -11,6 +11,7 @@ import type {
   JournalEntry,
   ListResponse,
   LongpollResponse,
+  PendingResponse,
 } from '../../common/protocol.js';
 
 /** Bytes moved over the wire so far, for status and benchmarks. */
@@ -32,8 +33,18 @@ export interface RemoteStore {
   /** One page of journal entries after `cursor`. */
   list(cursor: number, limit?: number): Promise<ListResponse>;
 
-  /** Resolves when the journal passes `cursor` or after `timeoutSec`; rejects with 'unavailable' on abort. */
-  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal): Promise<LongpollResponse>;
+  /**
+   * Resolves when the journal passes `cursor` or after `timeoutSec`; rejects with 'unavailable'
+   * on abort. With `pendingSeen` (the last LongpollResponse.pendingSeq seen) it also resolves
+   * at once when a newer pending upload exists.
+   */
+  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number): Promise<LongpollResponse>;
+
+  /**
+   * Uploads other devices have under way (GET /v1/pending), whose blocks can be fetched as
+   * they arrive. Optional: a store without it (or an older server: 'not_found') has none.
+   */
+  pending?(): Promise<PendingResponse>;
 
   /** The subset of `hashes` this namespace must still upload. */
   missingBlocks(hashes: BlockHash[]): Promise<BlockHash[]>;

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { BlockHash } from '../../common/blocks.js';
 import { SyncError, hasCode } from '../../common/errors.js';
-import type { AccountResponse, CommitChange, CommitResponse, JournalEntry, ListResponse, LongpollResponse } from '../../common/protocol.js';
+import type { AccountResponse, CommitChange, CommitResponse, JournalEntry, ListResponse, LongpollResponse, PendingResponse } from '../../common/protocol.js';
 import type { StorageState } from '../../common/sync-api.js';
 import type { BlockUrl, BlockUrlsRequest, BlockUrlsResponse, ConfirmBlocksRequest, ConfirmBlocksResponse } from '../../common/tier-protocol.js';
 import type { BlockTier, TierStats } from '../../common/tier-stats.js';
@@ -136,8 +136,13 @@ export class TieredRemote implements RemoteStore {
     return this.inner.list(cursor, limit);
   }
 
-  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal): Promise<LongpollResponse> {
-    return this.inner.longpoll(cursor, timeoutSec, signal);
+  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number): Promise<LongpollResponse> {
+    return this.inner.longpoll(cursor, timeoutSec, signal, pendingSeen);
+  }
+
+  async pending(): Promise<PendingResponse> {
+    if (!this.inner.pending) return { uploads: [], pendingSeq: 0 };
+    return this.inner.pending();
   }
 
   missingBlocks(hashes: BlockHash[]): Promise<BlockHash[]> {

@@ -1,0 +1,208 @@
+// Fetches the blocks of files other devices are still uploading (the server's pending
+// uploads), so a big file is mostly here when its commit lands instead of only starting
+// then. Runs outside the sync cycle and writes only the download temp file the downloader
+// would use (tempPathFor): never the base, the index or the user's files. Every block is
+// hash-checked; the downloader takes over the temp file and the list of checked blocks
+// (prefetch-registry.ts), and still decides alone what is renamed into place.
+
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { BLOCK_SIZE, isBlockHash, type BlockHash, type BlockRef } from '../../common/blocks.js';
+import { hasCode } from '../../common/errors.js';
+import type { PendingUpload } from '../../common/protocol.js';
+import { contentHashOf } from '../blocks/content-hash.js';
+import type { RemoteStore } from '../remote/remote-store.js';
+import { spaceBudget } from './disk-space.js';
+import { tempDir, tempPathFor } from './downloader.js';
+import type { BlockLocation } from './index-store.js';
+import { copyLocalRuns } from './local-copy.js';
+import { ensureDir } from './local-files.js';
+import { startPrefetch, stopPrefetches, type PrefetchRecord } from './prefetch-registry.js';
+import { blockRefs } from './types.js';
+
+export interface PrefetchOptions {
+  root: string;
+  remote: RemoteStore;
+  /** This device's name: its own uploads are not fetched back. */
+  device(): string;
+  locate(hash: BlockHash): BlockLocation[];
+  /** True when the folder already holds this content at that path (nothing to fetch). */
+  have(upload: PendingUpload): boolean;
+  minFreeBytes?: number;
+  log?(line: string): void;
+  /** Wait between checks for newly uploaded blocks. */
+  pollMs?: number;
+  /** A prefetch gives up after this long (the upload may never finish). */
+  maxMs?: number;
+}
+
+/** Figures for status and tests. */
+export interface PrefetchStats {
+  started: number;
+  blocks: number;
+  bytes: number;
+}
+
+const BLOCKS_IN_FLIGHT = 4;
+const MAX_RUNNING = 2;
+/** How often a waiting prefetch asks whether its upload is still pending. */
+const RECHECK_MS = 1000;
+/** Written bytes are handed to the disk every this many, so the final fsync has less to do. */
+const SYNC_EVERY = 64 * 1024 * 1024;
+
+export class Prefetcher {
+  readonly stats: PrefetchStats = { started: 0, blocks: 0, bytes: 0 };
+  private readonly running = new Map<string, Promise<void>>();
+  private refreshing: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly options: PrefetchOptions) {}
+
+  /**
+   * Reads the server's pending uploads and starts prefetches for new ones. Calls while one
+   * runs are folded into one more run after it. Never rejects: a prefetch is only a hint.
+   */
+  refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.again = false;
+        await this.startNew().catch((error) => this.options.log?.(`prefetch: ${(error as Error).message}`));
+      } while (this.again && !this.stopped);
+    })().finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  /** Stops every prefetch of this folder and waits for them (blocks in flight finish). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.refreshing?.catch(() => undefined);
+    await stopPrefetches(tempDir(this.options.root));
+    await Promise.all(this.running.values());
+  }
+
+  private async pendingUploads(): Promise<PendingUpload[]> {
+    const { remote } = this.options;
+    if (!remote.pending) return [];
+    try {
+      return (await remote.pending()).uploads;
+    } catch (error) {
+      if (hasCode(error, 'not_found')) return []; // an older server
+      throw error;
+    }
+  }
+
+  private async startNew(): Promise<void> {
+    if (this.stopped) return;
+    const uploads = (await this.pendingUploads()).filter((u) => this.wanted(u));
+    for (const upload of uploads) {
+      if (this.running.size >= MAX_RUNNING || this.stopped) return;
+      if (this.running.has(upload.contentHash)) continue;
+      const space = await spaceBudget(this.options.root, this.options.minFreeBytes);
+      if (!space.take(upload.size)) continue; // the downloader reports it when the commit lands
+      const temp = tempPathFor(this.options.root, upload.contentHash);
+      const record = startPrefetch(temp, upload.contentHash, upload.size);
+      if (!record) continue;
+      this.stats.started++;
+      const run = this.fill(upload, temp, record)
+        .catch((error) => this.options.log?.(`prefetch "${upload.path}": ${(error as Error).message}`))
+        .finally(() => {
+          record.finished = true;
+          this.running.delete(upload.contentHash);
+        });
+      record.done = run;
+      this.running.set(upload.contentHash, run);
+    }
+  }
+
+  /**
+   * A well-formed multi-block upload from another device that this folder lacks. The
+   * content hash names the temp file, so it must be the hash of the listed blocks.
+   */
+  private wanted(u: PendingUpload): boolean {
+    if (typeof u !== 'object' || u === null || !Array.isArray(u.blocks) || u.blocks.length < 2) return false;
+    if (!u.blocks.every(isBlockHash) || !Number.isSafeInteger(u.size)) return false;
+    if (u.size <= (u.blocks.length - 1) * BLOCK_SIZE || u.size > u.blocks.length * BLOCK_SIZE) return false;
+    if (u.device === this.options.device() || contentHashOf(u.blocks) !== u.contentHash) return false;
+    return !this.options.have(u);
+  }
+
+  private async fill(upload: PendingUpload, temp: string, record: PrefetchRecord): Promise<void> {
+    const { remote } = this.options;
+    await ensureDir(tempDir(this.options.root));
+    const refs = blockRefs(upload.blocks, upload.size);
+    // A partial temp file from an earlier run, or a local file holding these blocks: checked.
+    const lacking = await copyLocalRuns(temp, refs, { root: this.options.root, locate: (h) => this.options.locate(h) });
+    const handle = await open(temp, constants.O_RDWR | constants.O_CREAT, 0o644);
+    try {
+      await handle.truncate(upload.size);
+      record.ino = (await handle.stat()).ino;
+      let remaining = lacking ?? refs;
+      const have = new Set(remaining);
+      refs.forEach((ref, i) => !have.has(ref) && record.verified.add(i));
+      const deadline = Date.now() + (this.options.maxMs ?? 10 * 60_000);
+      let checked = Date.now();
+      let unsynced = 0;
+      const syncs: Promise<void>[] = [];
+      while (remaining.length > 0 && !record.stopping && !this.stopped && Date.now() < deadline) {
+        const missing = new Set(await remote.missingBlocks([...new Set(remaining.map((r) => r.hash))]));
+        const ready = remaining.filter((r) => !missing.has(r.hash));
+        if (ready.length === 0) {
+          if (Date.now() - checked >= RECHECK_MS) {
+            checked = Date.now();
+            const still = (await this.pendingUploads()).some((u) => u.contentHash === upload.contentHash);
+            if (!still) return; // committed (the downloader takes over) or abandoned
+          }
+          await sleep(this.options.pollMs ?? 50);
+          continue;
+        }
+        const wrote = await this.fetchAll(ready, handle, record, upload.path);
+        if (wrote === 0) return; // blocks that are there but cannot be read: leave it to the downloader
+        unsynced += wrote;
+        if (unsynced >= SYNC_EVERY) {
+          unsynced = 0;
+          syncs.push(handle.datasync().catch(() => undefined));
+        }
+        remaining = remaining.filter((r) => !record.verified.has(r.offset / BLOCK_SIZE));
+      }
+      await Promise.all(syncs);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Fetches `refs` into the temp file, a few in flight; returns the bytes written. */
+  private async fetchAll(refs: BlockRef[], handle: FileHandle, record: PrefetchRecord, path: string): Promise<number> {
+    let next = 0;
+    let wrote = 0;
+    const worker = async () => {
+      const buffer = Buffer.allocUnsafe(BLOCK_SIZE);
+      while (next < refs.length && !record.stopping && !this.stopped) {
+        const ref = refs[next++];
+        let bytes: Buffer;
+        try {
+          bytes = await this.options.remote.getBlock(ref.hash, buffer); // hash-checked there
+        } catch (error) {
+          if (!hasCode(error, 'not_found')) this.options.log?.(`prefetch "${path}": ${(error as Error).message}`);
+          continue;
+        }
+        if (bytes.length !== ref.size) continue;
+        await handle.write(bytes, 0, ref.size, ref.offset);
+        record.verified.add(ref.offset / BLOCK_SIZE);
+        wrote += ref.size;
+        this.stats.blocks++;
+        this.stats.bytes += ref.size;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, refs.length) }, worker));
+    return wrote;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
