@@ -60,6 +60,11 @@ function e2eTests() {
   totals.skipped += stats.skipped ?? 0;
 }
 
+// Tests run `hsync` the way users do: from the build in dist/cli/ (bin/hsync.js runs it
+// while it is fresh). Rebuilt here when a source changed, so no test meets a stale build.
+if (part === 'all' || part === 'unit' || part === 'integration' || part === 'e2e') {
+  run('build the hsync command', process.execPath, ['scripts/build-cli.js']);
+}
 if (part === 'all' || part === 'static') {
   run('lint', process.execPath, ['node_modules/eslint/bin/eslint.js', '.']);
   run('typecheck', process.execPath, ['scripts/typecheck.js']);
