@@ -30,7 +30,7 @@ export interface PrefetchOptions {
   have(upload: PendingUpload): boolean;
   minFreeBytes?: number;
   log?(line: string): void;
-  /** Wait between checks for newly uploaded blocks. */
+  /** First wait between checks for newly uploaded blocks. */
   pollMs?: number;
   /** A prefetch gives up after this long (the upload may never finish). */
   maxMs?: number;
@@ -45,6 +45,9 @@ export interface PrefetchStats {
 
 const BLOCKS_IN_FLIGHT = 4;
 const MAX_RUNNING = 2;
+/** First wait for more uploaded blocks, and the most it grows to while none arrive. */
+const POLL_MS = 50;
+const MAX_POLL_MS = 2000;
 /** How often a waiting prefetch asks whether its upload is still pending. */
 const RECHECK_MS = 1000;
 /** Written bytes are handed to the disk every this many, so the final fsync has less to do. */
@@ -146,7 +149,9 @@ export class Prefetcher {
       refs.forEach((ref, i) => !have.has(ref) && record.verified.add(i));
       const deadline = Date.now() + (this.options.maxMs ?? 10 * 60_000);
       let checked = Date.now();
+      let wait = this.options.pollMs ?? POLL_MS;
       let unsynced = 0;
+      const refused = new Set<BlockRef>();
       const syncs: Promise<void>[] = [];
       while (remaining.length > 0 && !record.stopping && !this.stopped && Date.now() < deadline) {
         const missing = new Set(await remote.missingBlocks([...new Set(remaining.map((r) => r.hash))]));
@@ -157,17 +162,20 @@ export class Prefetcher {
             const still = (await this.pendingUploads()).some((u) => u.contentHash === upload.contentHash);
             if (!still) return; // committed (the downloader takes over) or abandoned
           }
-          await sleep(this.options.pollMs ?? 50);
+          // An upload that stalls (its device gone) is asked about less and less often.
+          await sleep(wait);
+          wait = Math.min(wait * 1.5, MAX_POLL_MS);
           continue;
         }
-        const wrote = await this.fetchAll(ready, handle, record, upload.path);
-        if (wrote === 0) return; // blocks that are there but cannot be read: leave it to the downloader
+        wait = this.options.pollMs ?? POLL_MS;
+        const wrote = await this.fetchAll(ready, handle, record, upload.path, refused);
         unsynced += wrote;
         if (unsynced >= SYNC_EVERY) {
           unsynced = 0;
           syncs.push(handle.datasync().catch(() => undefined));
         }
-        remaining = remaining.filter((r) => !record.verified.has(r.offset / BLOCK_SIZE));
+        // A block that is there but cannot be read (or is wrong) is left to the downloader.
+        remaining = remaining.filter((r) => !record.verified.has(r.offset / BLOCK_SIZE) && !refused.has(r));
       }
       await Promise.all(syncs);
     } finally {
@@ -175,8 +183,8 @@ export class Prefetcher {
     }
   }
 
-  /** Fetches `refs` into the temp file, a few in flight; returns the bytes written. */
-  private async fetchAll(refs: BlockRef[], handle: FileHandle, record: PrefetchRecord, path: string): Promise<number> {
+  /** Fetches `refs` into the temp file, a few in flight; returns the bytes written. Blocks it cannot get go to `refused`. */
+  private async fetchAll(refs: BlockRef[], handle: FileHandle, record: PrefetchRecord, path: string, refused: Set<BlockRef>): Promise<number> {
     let next = 0;
     let wrote = 0;
     const worker = async () => {
@@ -187,10 +195,18 @@ export class Prefetcher {
         try {
           bytes = await this.options.remote.getBlock(ref.hash, buffer); // hash-checked there
         } catch (error) {
-          if (!hasCode(error, 'not_found')) this.options.log?.(`prefetch "${path}": ${(error as Error).message}`);
+          if (hasCode(error, 'unavailable') || hasCode(error, 'unauthorized')) {
+            next = refs.length; // the server is gone: the other workers stop too
+            throw error;
+          }
+          this.options.log?.(`prefetch "${path}": ${(error as Error).message}`);
+          refused.add(ref);
           continue;
         }
-        if (bytes.length !== ref.size) continue;
+        if (bytes.length !== ref.size) {
+          refused.add(ref);
+          continue;
+        }
         await handle.write(bytes, 0, ref.size, ref.offset);
         record.verified.add(ref.offset / BLOCK_SIZE);
         wrote += ref.size;
@@ -198,7 +214,10 @@ export class Prefetcher {
         this.stats.bytes += ref.size;
       }
     };
-    await Promise.all(Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, refs.length) }, worker));
+    // Every worker is done before the caller closes the file, even when one failed.
+    const results = await Promise.allSettled(Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, refs.length) }, worker));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     return wrote;
   }
 }

@@ -1,0 +1,146 @@
+// Big files arrive while they are still being uploaded: B hears of A's upload under way
+// (GET /v1/pending through the long-poll), fetches its blocks as they land into its download
+// temp file, and once A's commit lands B's downloader takes that file over. Real server
+// process, real folders; A's uploads are slowed so the overlap is certain, not a race.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { BLOCK_SIZE, type BlockHash } from '../../../shared/common/blocks.js';
+import { hashFile } from '../../../shared/node/blocks/chunker.js';
+import { syncFixture, type TestClient } from '../../helpers/sync-client.js';
+
+const MiB = 1024 * 1024;
+const fx = syncFixture();
+
+/** Bytes that differ per block, so no block dedups against another. */
+function randomish(size: number, seed: number): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  let block = createHash('sha256').update(String(seed)).digest();
+  for (let offset = 0; offset < size; offset += 32) {
+    block = createHash('sha256').update(block).digest();
+    block.copy(out, offset);
+  }
+  return out;
+}
+
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A long-running B: long-poll on, no watcher, no periodic rescan during the test. */
+async function startListening(b: TestClient): Promise<void> {
+  await b.sync();
+  await b.engine.start();
+  await waitFor(() => b.engine.getStatus().lastSyncedAt !== null, 'B to settle');
+}
+
+async function tempFiles(root: string): Promise<string[]> {
+  return readdir(join(root, '.hsync', 'tmp')).catch(() => [] as string[]);
+}
+
+test('a multi-block file is fetched by B while A still uploads it, and arrives byte-exact without a block fetched twice', async () => {
+  const [a, b] = await fx.pair();
+  await startListening(b);
+  const data = randomish(12 * MiB + 777, 1);
+  await a.write('media/clip.mov', data);
+  // A's block uploads go one at a time, slowly; note what B had when A's final commit went out.
+  const putBlock = a.remote.putBlock;
+  let turn = Promise.resolve();
+  a.remote.putBlock = (hash, bytes) => {
+    const mine = turn.then(async () => {
+      await new Promise((r) => setTimeout(r, 300));
+      await putBlock.call(a.remote, hash, bytes);
+    });
+    turn = mine.catch(() => undefined);
+    return mine;
+  };
+  const commit = a.remote.commit;
+  let commits = 0;
+  let prefetchedAtFinalCommit = -1;
+  a.remote.commit = async (device, changes) => {
+    if (++commits === 2) prefetchedAtFinalCommit = b.engine.prefetcher.stats.blocks;
+    return commit.call(a.remote, device, changes);
+  };
+  await a.sync();
+  assert.equal(commits, 2, 'A committed, uploaded its blocks, and committed again');
+  assert.ok(prefetchedAtFinalCommit >= 2, `B fetched blocks before A's final commit (it had ${prefetchedAtFinalCommit} of 4)`);
+
+  const path = join(b.root, 'media', 'clip.mov');
+  await waitFor(async () => (await stat(path).catch(() => null))?.size === data.length, 'the file on B');
+  await waitFor(() => b.engine.getStatus().state === 'idle', 'B to finish its cycle');
+  assert.equal(sha(await readFile(path)), sha(data), 'B holds A\'s bytes');
+  assert.equal(b.blocks.down, 4, 'each of the 4 blocks crossed the wire once: the downloader took over the prefetched ones');
+  assert.equal(b.engine.prefetcher.stats.started, 1);
+  assert.deepEqual(await tempFiles(b.root), [], 'the temp file became the file');
+  assert.deepEqual(b.engine.getStatus().problems, []);
+});
+
+test('an upload that never completes leaves no file in view on B; its blocks are resumed from the temp file when it does', async () => {
+  const [a, b] = await fx.pair();
+  await startListening(b);
+  const data = randomish(16 * MiB + 5, 2);
+  await a.write('half.bin', data);
+  const { blocks, size } = await hashFile(join(a.root, 'half.bin'));
+  const hashes = blocks.map((x) => x.hash) as BlockHash[];
+  const put = { kind: 'put' as const, path: 'half.bin', parentRev: null, size, mtime: Date.now(), blocks: hashes };
+  // A "dies" after its first commit and two of its five blocks.
+  const first = await a.remote.commit(a.device, [put]);
+  assert.equal(first.results[0].status, 'need_blocks');
+  for (const i of [0, 1]) await a.remote.putBlock(hashes[i], data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
+  await waitFor(() => b.engine.prefetcher.stats.blocks === 2, 'B to fetch the two uploaded blocks');
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(b.engine.prefetcher.stats.blocks, 2, 'nothing more arrives');
+  assert.deepEqual(await b.files(), [], 'nothing is in view on B');
+  assert.equal((await tempFiles(b.root)).length, 1, 'the blocks wait in B\'s hidden temp file');
+  assert.equal(b.engine.getStatus().pending.down.files, 0);
+
+  // A comes back (a restart) and finishes: B fetches only the three blocks it lacks.
+  const again = await a.reopen();
+  await again.sync();
+  const path = join(b.root, 'half.bin');
+  await waitFor(async () => (await stat(path).catch(() => null))?.size === data.length, 'the file on B');
+  await waitFor(() => b.engine.getStatus().state === 'idle', 'B to finish its cycle');
+  assert.equal(sha(await readFile(path)), sha(data));
+  assert.equal(b.blocks.down, 5, 'the two prefetched blocks were not fetched again');
+  assert.deepEqual(await tempFiles(b.root), []);
+});
+
+test('a wrong block from the server is refused by the prefetch and the download; nothing is assembled from it', async () => {
+  const [a, b] = await fx.pair();
+  await startListening(b);
+  const data = randomish(8 * MiB + 100, 3);
+  await a.write('bad.bin', data);
+  const { blocks, size } = await hashFile(join(a.root, 'bad.bin'));
+  const hashes = blocks.map((x) => x.hash) as BlockHash[];
+  const put = { kind: 'put' as const, path: 'bad.bin', parentRev: null, size, mtime: Date.now(), blocks: hashes };
+  assert.equal((await a.remote.commit(a.device, [put])).results[0].status, 'need_blocks');
+  // The first block rots on the server's disk right after it is stored.
+  await a.remote.putBlock(hashes[0], data.subarray(0, BLOCK_SIZE));
+  const stored = join(fx.server.dataDir, 'blocks', hashes[0].slice(0, 2), hashes[0]);
+  const rotten = Buffer.from(await readFile(stored));
+  rotten[1000] ^= 0xff;
+  await writeFile(stored, rotten);
+  for (const i of [1, 2]) await a.remote.putBlock(hashes[i], data.subarray(i * BLOCK_SIZE, Math.min(size, (i + 1) * BLOCK_SIZE)));
+  await waitFor(() => b.engine.prefetcher.stats.blocks === 2, 'B to fetch the two good blocks');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(b.engine.prefetcher.stats.blocks, 2, 'the rotten block was refused');
+
+  assert.equal((await a.remote.commit(a.device, [put])).results[0].status, 'committed');
+  const problem = () => b.engine.getStatus().problems.find((p) => p.path === 'bad.bin');
+  await waitFor(() => problem() !== undefined, 'B to report the file');
+  assert.equal(problem()!.code, 'hash_mismatch');
+  assert.deepEqual(await b.files(), [], 'no file assembled from a wrong block');
+  const [part] = await tempFiles(b.root);
+  const temp = await readFile(join(b.root, '.hsync', 'tmp', part));
+  assert.ok(!temp.subarray(0, BLOCK_SIZE).equals(rotten), 'the wrong bytes were never written');
+  assert.ok(temp.subarray(BLOCK_SIZE, 2 * BLOCK_SIZE).equals(data.subarray(BLOCK_SIZE, 2 * BLOCK_SIZE)), 'the good blocks were');
+});
