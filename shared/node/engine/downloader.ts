@@ -15,7 +15,7 @@ import { reservedDir } from './folder-guard.js';
 import { ensureDir, forgetDirs } from './local-files.js';
 import type { BlockLocation } from './index-store.js';
 import { copyLocalRuns } from './local-copy.js';
-import { claimForDownload } from './prefetch-registry.js';
+import { claimForDownload, fileStamp } from './prefetch-registry.js';
 import { blockRefs } from './types.js';
 
 export interface DownloadSources {
@@ -60,13 +60,13 @@ export async function fetchToTemp(file: FileToFetch & { mtime: number }, sources
   // it already wrote and hash-checked, which are neither checked nor fetched again.
   const claim = await claimForDownload(temp, file.contentHash, file.size);
   try {
-    return await fillTemp(file, sources, temp, claim.verified, claim.ino);
+    return await fillTemp(file, sources, temp, claim.verified, claim.stamp);
   } finally {
     claim.release();
   }
 }
 
-async function fillTemp(file: FileToFetch & { mtime: number }, sources: DownloadSources, temp: string, prefetched: Set<number> | null, ino: number): Promise<Fetched> {
+async function fillTemp(file: FileToFetch & { mtime: number }, sources: DownloadSources, temp: string, prefetched: Set<number> | null, stamp: string | null): Promise<Fetched> {
   const refs = blockRefs(file.blocks, file.size);
   let needed: BlockRef[] | null = null;
   let verified = refs.length > 1 ? prefetched : null;
@@ -86,7 +86,7 @@ async function fillTemp(file: FileToFetch & { mtime: number }, sources: Download
     return open(temp, flags, 0o644);
   });
   try {
-    if (verified && (await handle.stat()).ino !== ino) {
+    if (verified && fileStamp(await handle.stat()) !== stamp) {
       // The prefetched file was removed under us (a new, empty one was just created).
       verified = null;
       needed = refs;

@@ -3,13 +3,17 @@
 // downloader can take over what a prefetch already wrote and checked without hashing it
 // again. Keyed by the temp file's path, which names its content (tempPathFor).
 
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 
 export interface PrefetchRecord {
   contentHash: string;
   size: number;
-  /** The temp file's inode once opened: a file replaced since then is not trusted. */
-  ino: number;
+  /**
+   * fileStamp of the temp file after the prefetch's last write (null while it writes, or
+   * if it failed): a file replaced or written by anyone since then is not trusted.
+   */
+  stamp: string | null;
   /** Indexes of blocks whose bytes are in the temp file and matched their hash. */
   readonly verified: Set<number>;
   stopping: boolean;
@@ -23,15 +27,27 @@ const prefetches = new Map<string, PrefetchRecord>();
 const downloading = new Map<string, number>();
 
 /**
- * Registers a prefetch of `temp`, unless a download or another prefetch has it. The returned
- * record is the prefetch's: it sets `ino`, adds verified blocks, checks `stopping` before
- * each block, and sets `done` to its whole run.
+ * Registers a prefetch of `temp`, unless a download or another prefetch has it, or an earlier
+ * prefetch already checked all `blockCount` blocks. The returned record is the prefetch's:
+ * it adds verified blocks, checks `stopping` before each block, sets `stamp` after its last
+ * write and `done` to its whole run. When `stamp` is set already, the record carries an
+ * earlier run's checked blocks, valid only while the file still has that stamp.
  */
-export function startPrefetch(temp: string, contentHash: string, size: number): PrefetchRecord | null {
+export function startPrefetch(temp: string, contentHash: string, size: number, blockCount: number): PrefetchRecord | null {
   const old = prefetches.get(temp);
-  // A finished run's record is replaced: the new run re-checks what the file holds.
   if ((old && !old.finished) || downloading.has(temp)) return null;
-  const record: PrefetchRecord = { contentHash, size, ino: -1, verified: new Set(), stopping: false, finished: false, done: Promise.resolve() };
+  // A finished run of the same content hands on what it checked (valid while `ino` matches).
+  const same = old !== undefined && old.contentHash === contentHash && old.size === size;
+  if (same && old.verified.size >= blockCount) return null; // every block is there already
+  const record: PrefetchRecord = {
+    contentHash,
+    size,
+    stamp: same ? old.stamp : null,
+    verified: new Set(same ? old.verified : []),
+    stopping: false,
+    finished: false,
+    done: Promise.resolve(),
+  };
   prefetches.set(temp, record);
   return record;
 }
@@ -51,10 +67,10 @@ export async function stopPrefetches(dir: string): Promise<void> {
 /**
  * Claims `temp` for a download: stops a prefetch of it (waiting for the blocks it has in
  * flight) and returns the block indexes it wrote and checked, when the file on disk is still
- * the one it wrote for this content and size (inode `ino`); otherwise null. Call `release`
- * when done.
+ * the one it wrote for this content and size (`stamp`: check it again once opened);
+ * otherwise null. Call `release` when done.
  */
-export async function claimForDownload(temp: string, contentHash: string, size: number): Promise<{ verified: Set<number> | null; ino: number; release(): void }> {
+export async function claimForDownload(temp: string, contentHash: string, size: number): Promise<{ verified: Set<number> | null; stamp: string | null; release(): void }> {
   downloading.set(temp, (downloading.get(temp) ?? 0) + 1);
   let released = false;
   const release = () => {
@@ -65,12 +81,20 @@ export async function claimForDownload(temp: string, contentHash: string, size: 
     else downloading.delete(temp);
   };
   const record = prefetches.get(temp);
-  if (!record) return { verified: null, ino: -1, release };
+  if (!record) return { verified: null, stamp: null, release };
   prefetches.delete(temp);
   record.stopping = true;
   await record.done.catch(() => undefined);
-  if (record.contentHash !== contentHash || record.size !== size || record.verified.size === 0) return { verified: null, ino: -1, release };
+  if (record.contentHash !== contentHash || record.size !== size || record.verified.size === 0 || !record.stamp) return { verified: null, stamp: null, release };
   const now = await stat(temp).catch(() => null);
-  const same = now !== null && now.isFile() && now.ino === record.ino && now.size === size;
-  return { verified: same ? record.verified : null, ino: record.ino, release };
+  const same = now !== null && now.isFile() && now.size === size && fileStamp(now) === record.stamp;
+  return same ? { verified: record.verified, stamp: record.stamp, release } : { verified: null, stamp: null, release };
+}
+
+/**
+ * Identity and last change of a file: inode, change and birth times. A file deleted and made
+ * again (even with a reused inode) or written since has another stamp.
+ */
+export function fileStamp(info: Stats): string {
+  return `${info.ino}:${info.ctimeMs}:${info.birthtimeMs}`;
 }
