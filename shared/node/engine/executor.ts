@@ -258,12 +258,7 @@ async function download(op: DownloadOp, ctx: ExecutorContext, prefetch: BlockPre
     }
   }
   await ensureDir(dirname(abs));
-  await rename(fetched.temp, abs).catch(async (error) => {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    forgetDirs(); // a folder on the way was removed meanwhile
-    await mkdir(dirname(abs), { recursive: true });
-    await rename(fetched.temp, abs);
-  });
+  await renameIntoPlace(fetched.temp, abs);
   const local = { path, size: fetched.size, mtime: fetched.mtime, ino: fetched.ino, contentHash: entry.contentHash };
   index.setBase(baseFrom(entry, local), entry.blocks);
   ctx.local.set(path, local);
@@ -273,6 +268,18 @@ async function download(op: DownloadOp, ctx: ExecutorContext, prefetch: BlockPre
     action: conflictCopy || op.kind === 'conflict' ? 'conflict' : op.kind === 'download' && op.expect ? 'modified' : 'added',
     bytes: entry.size,
   });
+}
+
+/** The temp file becomes `abs`. */
+async function renameIntoPlace(temp: string, abs: string): Promise<void> {
+  try {
+    await rename(temp, abs);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    forgetDirs(); // a folder on the way was removed meanwhile
+    await mkdir(dirname(abs), { recursive: true });
+    await rename(temp, abs);
+  }
 }
 
 /** Renames the local file at `path` to a free conflict-copy name; it uploads as a new file. */

@@ -1,16 +1,22 @@
 // Small disk operations the executor needs, each re-checking the disk right before acting.
 
-import { existsSync } from 'node:fs';
-import { lstat, mkdir, readdir, rmdir } from 'node:fs/promises';
+import { existsSync, lstatSync } from 'node:fs';
+import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
 import { hashSnapshot } from './hash-snapshot.js';
 import { sameStat } from './scanner.js';
 import type { BaseEntry } from './types.js';
 
+/**
+ * The entry's lstat, or null when nothing is there. Synchronous and without an exception for
+ * a missing path (throwIfNoEntry): every new file a download writes is first checked this
+ * way, and an ENOENT error object with its stack, through a thread-pool round trip, cost
+ * more than the lstat itself.
+ */
 export async function lstatOrNull(path: string): Promise<Stats | null> {
   try {
-    return await lstat(path);
+    return lstatSync(path, { throwIfNoEntry: false }) ?? null;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
