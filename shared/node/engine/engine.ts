@@ -76,6 +76,8 @@ export class SyncEngine {
   private stopping = false;
   private stopped = false;
   private tempCleaned = false;
+  /** Old partial downloads are gone: from now on only the downloader and prefetches touch tmp/. */
+  private tempReady = false;
   private watcher: HintWatcher | null = null;
   private timers: NodeJS.Timeout[] = [];
   private poll: AbortController | null = null;
@@ -238,6 +240,7 @@ export class SyncEngine {
       if (!this.tempCleaned) {
         this.tempCleaned = true;
         await removeStaleTemp(this.options.root, TEMP_MAX_AGE_MS, this.now());
+        this.tempReady = true;
       }
       if (!this.accountChecked) await this.checkServer();
       let waits = 0;
@@ -432,7 +435,8 @@ export class SyncEngine {
         delay = 1000;
         if (typeof answer.pendingSeq === 'number') this.pendingSeq = answer.pendingSeq;
         // Another device is uploading: fetch its blocks as they land, beside any cycle.
-        if (answer.pending && !this.paused && !this.stopping) void this.prefetcher.refresh();
+        // (Not before the first cycle's sweep of old temp files, which must not race a prefetch.)
+        if (answer.pending && this.tempReady && !this.paused && !this.stopping) void this.prefetcher.refresh();
         if (answer.changes || answer.cursor > this.index.cursor) {
           this.schedule(false);
           // Poll again only once that cycle has pulled: the cursor moves there, and polling

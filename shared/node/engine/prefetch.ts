@@ -48,6 +48,8 @@ const MAX_RUNNING = 2;
 /** First wait for more uploaded blocks, and the most it grows to while none arrive. */
 const POLL_MS = 50;
 const MAX_POLL_MS = 2000;
+/** Blocks asked about per check (the server answers which of them are uploaded). */
+const ASK_AHEAD = 64;
 /** How often a waiting prefetch asks whether its upload is still pending. */
 const RECHECK_MS = 1000;
 /** Written bytes are handed to the disk every this many, so the final fsync has less to do. */
@@ -144,12 +146,15 @@ export class Prefetcher {
     record.stamp = null; // nothing is vouched for while this run writes
     // A partial temp file from an earlier run, or a local file holding these blocks: checked.
     const lacking = inherited ? null : await copyLocalRuns(temp, refs, { root: this.options.root, locate: (h) => this.options.locate(h) });
+    const checkedIno = lacking ? (await stat(temp).catch(() => null))?.ino : undefined;
     const handle = await open(temp, constants.O_RDWR | constants.O_CREAT, 0o644);
     try {
       const opened = await handle.stat();
-      if (inherited && fileStamp(opened) !== fileStamp(before!)) record.verified.clear(); // replaced between the checks
+      // The file the checks above read must be the one now open: else nothing of it counts.
+      if (inherited && fileStamp(opened) !== fileStamp(before!)) record.verified.clear();
+      const replaced = lacking !== null && opened.ino !== checkedIno;
       await handle.truncate(upload.size);
-      if (lacking) {
+      if (lacking && !replaced) {
         const have = new Set(lacking);
         refs.forEach((ref, i) => !have.has(ref) && record.verified.add(i));
       }
@@ -162,8 +167,11 @@ export class Prefetcher {
       const refused = new Set<BlockRef>();
       const syncs: Promise<void>[] = [];
       while (remaining.length > 0 && !record.stopping && !this.stopped && Date.now() < deadline) {
-        const missing = new Set(await remote.missingBlocks([...new Set(remaining.map((r) => r.hash))]));
-        const ready = remaining.filter((r) => !missing.has(r.hash));
+        // Uploads go front to back: asking about the next few blocks is enough, and keeps
+        // each check cheap for the server while it is busy storing them.
+        const window = remaining.slice(0, ASK_AHEAD);
+        const missing = new Set(await remote.missingBlocks([...new Set(window.map((r) => r.hash))]));
+        const ready = window.filter((r) => !missing.has(r.hash));
         if (ready.length === 0) {
           if (Date.now() - checked >= RECHECK_MS) {
             checked = Date.now();
