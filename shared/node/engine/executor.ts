@@ -330,7 +330,7 @@ async function push(ops: Op[], ctx: ExecutorContext): Promise<ExecuteResult> {
     } else if (op.kind === 'upload') {
       let local = op.local;
       if (!local.blocks) {
-        const snapshot = await hashSnapshot(join(ctx.root, op.path)).catch(() => null);
+        const snapshot = await hashSnapshot(join(ctx.root, op.path), { keep: true }).catch(() => null);
         if (!snapshot) {
           ctx.rescan(op.path);
           continue;

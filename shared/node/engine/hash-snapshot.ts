@@ -6,6 +6,7 @@ import { open } from 'node:fs/promises';
 import { BLOCK_SIZE, type BlockRef, type ContentHash } from '../../common/blocks.js';
 import { hashInParallel, readFullSync } from '../blocks/chunker.js';
 import { blockHashOf, contentHashOf } from '../blocks/content-hash.js';
+import { keepBytes } from './kept-bytes.js';
 
 export interface Snapshot {
   size: number;
@@ -23,9 +24,12 @@ export interface Snapshot {
  */
 export const SYNC_READ_MAX = 256 * 1024;
 
-/** The file's hashes, or null when it changed while being read. Throws for I/O errors. */
-export async function hashSnapshot(absPath: string): Promise<Snapshot | null> {
-  const small = smallSnapshot(absPath);
+/**
+ * The file's hashes, or null when it changed while being read. Throws for I/O errors.
+ * `keep`: a small file's bytes are kept for its upload (kept-bytes.ts).
+ */
+export async function hashSnapshot(absPath: string, options: { keep?: boolean } = {}): Promise<Snapshot | null> {
+  const small = smallSnapshot(absPath, options.keep === true);
   if (small !== undefined) return small;
   const handle = await open(absPath, 'r');
   try {
@@ -64,7 +68,7 @@ export async function hashSnapshot(absPath: string): Promise<Snapshot | null> {
 }
 
 /** hashSnapshot for a small file, synchronously; undefined when the file is not small. */
-function smallSnapshot(absPath: string): Snapshot | null | undefined {
+function smallSnapshot(absPath: string, keep: boolean): Snapshot | null | undefined {
   // O_NONBLOCK: a FIFO swapped in since the scan must not block this thread on open.
   const fd = openSync(absPath, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
@@ -77,6 +81,7 @@ function smallSnapshot(absPath: string): Snapshot | null | undefined {
     const after = fstatSync(fd);
     if (size !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs) return null;
     const blocks: BlockRef[] = size > 0 ? [{ offset: 0, size, hash: blockHashOf(buffer.subarray(0, size)) }] : [];
+    if (keep && size > 0) keepBytes(blocks[0], buffer.subarray(0, size));
     return { size, mtime: after.mtimeMs, ino: after.ino, contentHash: contentHashOf(blocks.map((b) => b.hash)), blocks };
   } finally {
     closeSync(fd);

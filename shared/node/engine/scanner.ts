@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import fg from 'fast-glob';
 import { pathProblem, RESERVED_DIR } from '../../common/paths.js';
 import { hashSnapshot } from './hash-snapshot.js';
+import { dropKeptBytes } from './kept-bytes.js';
 import type { IgnoreRules } from './ignore-rules.js';
 import type { BaseTree, LocalEntry } from './types.js';
 
@@ -63,6 +64,7 @@ export class Scanner {
 
   /** Replaces `tree` with the whole folder as it is now. */
   async fullScan(tree: Map<string, LocalEntry>): Promise<ScanResult> {
+    dropKeptBytes();
     const seen = new Set<string>();
     const result = await this.walk('', tree, seen);
     for (const path of tree.keys()) if (!seen.has(path)) tree.delete(path);
@@ -72,6 +74,7 @@ export class Scanner {
   /** Refreshes the entries at and under `paths` (relative), leaving the rest of `tree` alone. */
   async scanPaths(paths: Iterable<string>, tree: Map<string, LocalEntry>): Promise<ScanResult> {
     const total: ScanResult = { skipped: [], hashed: 0, unstable: [] };
+    dropKeptBytes();
     this.rulesGeneration();
     const hints = collapse(paths);
     // Folders the tree knows, built once: a hint that names one must drop its children,
@@ -209,7 +212,7 @@ export class Scanner {
         const [path, stat] = todo[next++];
         let snapshot = null;
         try {
-          snapshot = await hashSnapshot(join(this.root, path));
+          snapshot = await hashSnapshot(join(this.root, path), { keep: true });
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') {

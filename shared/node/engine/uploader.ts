@@ -1,6 +1,8 @@
 // Pushes local changes: commit first, upload only the blocks the server says it lacks
 // (small ones batched, big ones several in flight), then commit again. Block bytes are
-// re-read from the file and re-hashed: a file that changed since its scan is not published.
+// re-read from the file and checked against its snapshot: a file that changed since its
+// scan is not published. Small files hashed in this cycle send the bytes their hash was
+// taken from instead (kept-bytes.ts): the same single moment, without a second read.
 
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -12,6 +14,7 @@ import { readFull, readFullSync } from '../blocks/chunker.js';
 import { blockHashOf } from '../blocks/content-hash.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { SYNC_READ_MAX } from './hash-snapshot.js';
+import { takeBytes } from './kept-bytes.js';
 
 /** A change to commit, with where its blocks can be read when the server asks for them. */
 export interface OutgoingChange {
@@ -120,7 +123,8 @@ async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<S
   const changed = new Set<number>();
   const read = async (item: Wanted): Promise<Buffer | null> => {
     const path = join(context.root, item.path);
-    const bytes = item.ref.size <= SYNC_READ_MAX ? readSmallBlock(path, item.ref, item.snapshot) : await readBlock(path, item.ref, item.snapshot);
+    // Bytes kept from the hashing snapshot need no second read (kept-bytes.ts).
+    const bytes = takeBytes(item.ref) ?? (item.ref.size <= SYNC_READ_MAX ? readSmallBlock(path, item.ref, item.snapshot) : await readBlock(path, item.ref, item.snapshot));
     if (!bytes) changed.add(item.index);
     return bytes;
   };
