@@ -110,17 +110,25 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         const namespaceId = callerOf(ctx).namespaceId;
         const cursor = intParam(ctx.url, 'cursor', undefined, 0, Number.MAX_SAFE_INTEGER);
         const timeout = intParam(ctx.url, 'timeout', 30, 0, MAX_LONGPOLL_SECONDS);
-        // A client that says which pending uploads it has seen hears of newer ones at once.
+        // A client that says which pending uploads it has seen (`pending=P`) hears of newer
+        // ones at once and gets the pending fields; one that does not sees the answers it
+        // always did: an announcement does not end its wait.
+        const asks = ctx.url.searchParams.has('pending');
         const seen = intParam(ctx.url, 'pending', Number.MAX_SAFE_INTEGER, 0, Number.MAX_SAFE_INTEGER);
-        const newPending = () => pending.seqOf(namespaceId) > seen && pending.has(namespaceId);
-        if (journal.head(namespaceId) <= cursor && timeout > 0 && !newPending()) {
+        const newPending = () => asks && pending.seqOf(namespaceId) > seen && pending.has(namespaceId);
+        const until = Date.now() + timeout * 1000;
+        if (timeout > 0 && journal.head(namespaceId) <= cursor && !newPending()) {
           const gone = new AbortController();
           ctx.res.on('close', () => gone.abort());
-          await longpolls.wait(namespaceId, timeout * 1000, gone.signal);
-          if (gone.signal.aborted) return;
+          while (journal.head(namespaceId) <= cursor && !newPending() && Date.now() < until) {
+            const woke = await longpolls.wait(namespaceId, until - Date.now(), gone.signal);
+            if (gone.signal.aborted) return;
+            if (!woke) break; // timed out, or the server is shutting down: answer now
+          }
         }
         const head = journal.head(namespaceId);
-        const answer: LongpollResponse = { changes: head > cursor, cursor: head, pending: pending.has(namespaceId), pendingSeq: pending.seqOf(namespaceId) };
+        const answer: LongpollResponse = { changes: head > cursor, cursor: head };
+        if (asks) Object.assign(answer, { pending: pending.has(namespaceId), pendingSeq: pending.seqOf(namespaceId) });
         sendJson(ctx.res, 200, answer);
       },
     },

@@ -112,10 +112,10 @@ export interface ListResponse {
 }
 
 /**
- * GET /v1/longpoll?cursor=N&timeout=S[&pending=P]: returns when the journal passes `cursor`,
- * when a pending upload appears (see PendingUpload), or on timeout. `pending` and
- * `pendingSeq` are additive: an older server leaves them out. A client that passes back the
- * last `pendingSeq` it saw as `pending=P` is answered at once when a newer one exists.
+ * GET /v1/longpoll?cursor=N&timeout=S[&pending=P]: returns when the journal passes `cursor`
+ * or on timeout. With `pending=P` (the last `pendingSeq` seen, 0 at first) also when a
+ * pending upload newer than P is announced (see PendingUpload), and the answer carries
+ * `pending` and `pendingSeq`. Additive: without P, or from an older server, they are absent.
  */
 export interface LongpollResponse {
   changes: boolean;

@@ -26,12 +26,14 @@ describe('pending uploads', () => {
   });
 
   it('lists an upload under way, wakes long-polls, serves its blocks as they arrive, and forgets it on commit', async () => {
-    const head = (await call(server.url, 'GET', '/v1/longpoll?cursor=0&timeout=0', token)).json();
+    const head = (await call(server.url, 'GET', '/v1/longpoll?cursor=0&timeout=0&pending=0', token)).json();
     assert.equal(head.pending, false);
     const seen = head.pendingSeq;
-    // A long-poll waiting on the journal wakes for the announcement, with no journal change.
+    // A long-poll waiting on the journal wakes for the announcement, with no journal change;
+    // one from a client that does not ask about pending uploads goes on waiting, as it always did.
     const started = Date.now();
-    const poll = call(server.url, 'GET', `/v1/longpoll?cursor=${head.cursor}&timeout=20`, token);
+    const poll = call(server.url, 'GET', `/v1/longpoll?cursor=${head.cursor}&timeout=20&pending=${seen}`, token);
+    const oldPoll = call(server.url, 'GET', `/v1/longpoll?cursor=${head.cursor}&timeout=2`, token);
     await new Promise((r) => setTimeout(r, 200));
     const a = block(4 * MiB);
     const b = block(1234);
@@ -42,6 +44,8 @@ describe('pending uploads', () => {
     assert.equal(woke.changes, false);
     assert.equal(woke.pending, true);
     assert.ok(woke.pendingSeq > seen);
+    assert.deepEqual((await oldPoll).json(), { changes: false, cursor: head.cursor });
+    assert.ok(Date.now() - started >= 1900, 'the older client\'s poll ran to its timeout');
     // A client that already saw that announcement waits again; one that did not is told at once.
     const quick = await call(server.url, 'GET', `/v1/longpoll?cursor=${head.cursor}&timeout=20&pending=${seen}`, token);
     assert.equal(quick.json().pending, true);
@@ -73,7 +77,7 @@ describe('pending uploads', () => {
     assert.equal(second.results[0].status, 'committed');
     assert.equal(second.results[0].entry.contentHash, upload.contentHash);
     assert.deepEqual((await call(server.url, 'GET', '/v1/pending', token)).json().uploads, []);
-    const after = (await call(server.url, 'GET', `/v1/longpoll?cursor=${head.cursor}&timeout=0`, token)).json();
+    const after = (await call(server.url, 'GET', `/v1/longpoll?cursor=${head.cursor}&timeout=0&pending=0`, token)).json();
     assert.equal(after.pending, false);
     assert.equal(after.changes, true);
   });
