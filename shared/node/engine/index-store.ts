@@ -35,6 +35,11 @@ export class IndexStore {
   readonly base = new Map<string, BaseEntry>();
   readonly remote = new Map<string, JournalEntry>();
   private readonly statements = new Map<string, sqlite.Statement>();
+  /** The cursor after the last journal page recorded (in memory; see addRemote). */
+  private pulledCursor = 0;
+  /** Remote entries and cursor recorded in memory but not yet written (see addRemote). */
+  private readonly unsaved = new Map<string, JournalEntry>();
+  private cursorSaved = true;
 
   private readonly ownerFile: string;
 
@@ -61,9 +66,11 @@ export class IndexStore {
       const entry = JSON.parse(row.entry as string) as JournalEntry;
       this.remote.set(entry.path, entry);
     }
+    this.pulledCursor = Number(this.getMeta('cursor') ?? 0);
   }
 
   close(): void {
+    this.transaction(() => undefined); // writes what addRemote kept in memory
     for (const statement of this.statements.values()) statement.finalize();
     this.statements.clear();
     this.db.close();
@@ -75,13 +82,21 @@ export class IndexStore {
     if (this.db.inTransaction) return work();
     this.db.exec('BEGIN');
     try {
+      this.saveRemote();
       const result = work();
       this.db.exec('COMMIT');
       return result;
     } catch (error) {
-      this.db.exec('ROLLBACK');
+      this.rollback();
       throw error;
     }
+  }
+
+  /** Rolls back; everything remote in memory is written again by the next transaction. */
+  private rollback(): void {
+    this.db.exec('ROLLBACK');
+    for (const entry of this.remote.values()) this.unsaved.set(entry.path, entry);
+    this.cursorSaved = false;
   }
 
   /**
@@ -94,6 +109,7 @@ export class IndexStore {
     this.batching = true;
     this.lastFlush = Date.now();
     try {
+      this.saveRemote();
       return await work();
     } finally {
       this.batching = false;
@@ -120,25 +136,41 @@ export class IndexStore {
     this.stmt('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run([key, value]);
   }
 
+  /** Where the next pull starts: the cursor after the last page recorded. */
   get cursor(): number {
-    return Number(this.getMeta('cursor') ?? 0);
+    return this.pulledCursor;
   }
 
-  /** Records journal entries newer than the base and the cursor after them, atomically. */
+  /**
+   * Records journal entries newer than the base and the cursor after them. Inside a
+   * transaction they are written with it. Outside one they are kept in memory (the planner
+   * reads `remote` from there anyway) and written, entries and cursor together, first thing
+   * in the next transaction (the executor's batch right after the pull) or at close. What
+   * is on disk stays consistent: older entries with the older cursor. A crash in between
+   * only means pulling those pages again; a commit of their own cost each page two fsyncs
+   * on the event loop (~0.3 s for 10,000 new entries while downloads were flushing).
+   */
   addRemote(entries: JournalEntry[], cursor: number): void {
-    this.transaction(() => {
-      for (const entry of entries) {
-        const base = this.base.get(entry.path);
-        if (base && base.rev >= entry.rev) continue;
-        if (!base && entry.deleted && !this.remote.has(entry.path)) continue;
-        this.remote.set(entry.path, entry);
-        this.stmt('INSERT INTO remote (path, entry) VALUES (CAST(? AS TEXT), CAST(? AS TEXT)) ON CONFLICT(path) DO UPDATE SET entry = excluded.entry').run([
-          utf8(entry.path),
-          utf8(JSON.stringify(entry)),
-        ]);
-      }
-      this.setMeta('cursor', String(cursor));
-    });
+    for (const entry of entries) {
+      const base = this.base.get(entry.path);
+      if (base && base.rev >= entry.rev) continue;
+      if (!base && entry.deleted && !this.remote.has(entry.path)) continue;
+      this.remote.set(entry.path, entry);
+      this.unsaved.set(entry.path, entry);
+    }
+    if (cursor !== this.pulledCursor) this.cursorSaved = false;
+    this.pulledCursor = cursor;
+    if (this.db.inTransaction) this.saveRemote();
+  }
+
+  /** Writes the remote entries and cursor kept in memory; call inside a transaction. */
+  private saveRemote(): void {
+    if (this.cursorSaved && this.unsaved.size === 0) return;
+    const insert = this.stmt('INSERT INTO remote (path, entry) VALUES (CAST(? AS TEXT), CAST(? AS TEXT)) ON CONFLICT(path) DO UPDATE SET entry = excluded.entry');
+    for (const entry of this.unsaved.values()) insert.run([utf8(entry.path), utf8(JSON.stringify(entry))]);
+    this.unsaved.clear();
+    this.setMeta('cursor', String(this.pulledCursor));
+    this.cursorSaved = true;
   }
 
   /** Drops the pending remote entry of `path` if it is not newer than `rev`. */
@@ -146,6 +178,7 @@ export class IndexStore {
     const entry = this.remote.get(path);
     if (!entry || entry.rev > rev) return;
     this.remote.delete(path);
+    this.unsaved.delete(path);
     this.stmt('DELETE FROM remote WHERE path = CAST(? AS TEXT)').run([utf8(path)]);
   }
 

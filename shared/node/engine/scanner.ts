@@ -3,7 +3,6 @@
 // the rest. A targeted scan refreshes just the paths the watcher hinted at.
 
 import { lstatSync } from 'node:fs';
-import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import { pathProblem, RESERVED_DIR } from '../../common/paths.js';
@@ -85,10 +84,15 @@ export class Scanner {
       for (const key of [...tree.keys()]) if (key.startsWith(dir + '/')) tree.delete(key);
     };
     const files: [string, Stat][] = [];
+    let count = 0;
     for (const path of hints) {
+      // Let the event loop (status requests, long-poll) in between every thousand stats.
+      if (++count % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
       let stat: Stat | null = null;
       try {
-        stat = await lstat(join(this.root, path));
+        // Synchronous, as in walk(), and no exception for a path that is gone: a burst of
+        // 10,000 new files was 10,000 thread-pool round trips one after another here.
+        stat = lstatSync(join(this.root, path), { throwIfNoEntry: false }) ?? null;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
       }

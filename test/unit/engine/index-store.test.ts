@@ -74,3 +74,52 @@ test('a file given new content has only its new block locations, also after a re
   assert.deepEqual(again.locate(later), [{ path: 'a.txt', index: 0 }]);
   again.close();
 });
+
+const remoteEntry = (path: string, rev: number) => ({ id: rev, path, rev, fileId: `f${rev}`, deleted: false, size: 1, mtime: 1, contentHash: 'd'.repeat(64) as ContentHash, blocks: [], device: 'x', committedAt: 0 });
+
+/** What another process would read from the file now: the cursor and the remote paths. */
+function onDisk(file: string): { cursor: string | null; remote: string[] } {
+  const script = `
+    const sqlite = require('node-sqlite3-wasm');
+    const db = new sqlite.Database(${JSON.stringify(file)}, { readOnly: true });
+    const cursor = db.get("SELECT value FROM meta WHERE key = 'cursor'");
+    const remote = db.all('SELECT path FROM remote ORDER BY path').map((r) => r.path);
+    process.stdout.write(JSON.stringify({ cursor: cursor ? cursor.value : null, remote }));`;
+  const out = spawnSync(process.execPath, ['-e', script], { cwd: join(import.meta.dirname, '..', '..', '..') });
+  assert.equal(out.status, 0, out.stderr.toString());
+  return JSON.parse(out.stdout.toString());
+}
+
+test('pulled entries wait in memory and are written with the cursor by the next transaction', () => {
+  const file = join(dir, 'five', 'index.sqlite');
+  const store = new IndexStore(file);
+  store.addRemote([remoteEntry('p.txt', 5), remoteEntry('q.txt', 6)], 6);
+  assert.equal(store.cursor, 6);
+  assert.equal(store.remote.get('q.txt')?.rev, 6);
+  assert.deepEqual(onDisk(file), { cursor: null, remote: [] }, 'nothing written yet: a crash re-pulls from 0');
+  // The next transaction writes them first, so a base written in it clears its own entry.
+  store.setBase({ ...entry, path: 'p.txt', rev: 5 }, []);
+  assert.deepEqual(onDisk(file), { cursor: '6', remote: ['q.txt'] });
+  store.addRemote([remoteEntry('r.txt', 7)], 7);
+  store.close();
+  const again = new IndexStore(file);
+  assert.equal(again.cursor, 7);
+  assert.deepEqual([...again.remote.keys()].sort(), ['q.txt', 'r.txt']);
+  again.close();
+});
+
+test('a rolled-back transaction does not lose pulled entries: the next one writes them again', () => {
+  const file = join(dir, 'six', 'index.sqlite');
+  const store = new IndexStore(file);
+  store.addRemote([remoteEntry('p.txt', 5)], 5);
+  assert.throws(() =>
+    store.transaction(() => {
+      throw new Error('disk trouble');
+    }),
+  );
+  assert.deepEqual(onDisk(file), { cursor: null, remote: [] });
+  store.addRemote([remoteEntry('q.txt', 6)], 6);
+  store.transaction(() => store.setMeta('k', 'v'));
+  assert.deepEqual(onDisk(file), { cursor: '6', remote: ['p.txt', 'q.txt'] });
+  store.close();
+});
