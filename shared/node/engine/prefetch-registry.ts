@@ -5,6 +5,7 @@
 
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { sep } from 'node:path';
 
 export interface PrefetchRecord {
   contentHash: string;
@@ -59,7 +60,7 @@ export function prefetchRunning(temp: string): boolean {
 
 /** Stops every prefetch registered for a temp file under `dir` and waits for them. */
 export async function stopPrefetches(dir: string): Promise<void> {
-  const mine = [...prefetches.entries()].filter(([temp]) => temp.startsWith(dir));
+  const mine = [...prefetches.entries()].filter(([temp]) => temp.startsWith(dir + sep));
   for (const [, record] of mine) record.stopping = true;
   await Promise.all(mine.map(([, record]) => record.done.catch(() => undefined)));
 }
