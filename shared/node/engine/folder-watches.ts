@@ -91,9 +91,10 @@ export class FolderWatches {
     if (event !== 'rename') return;
     let folder = false;
     try {
-      folder = lstatSync(path).isDirectory();
+      // No exception for a name that is gone (most renames away and deletes): cheaper.
+      folder = lstatSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
     } catch {
-      // Gone: if it was a folder, its watches go below.
+      // Unreadable (ENOTDIR, EACCES): treated as gone; if it was a folder, its watches go below.
     }
     // A folder that was watched and is a folder again may be a new one under the old name
     // (removed and re-made, or another moved over it): watch it afresh either way.

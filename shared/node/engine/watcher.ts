@@ -28,6 +28,7 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
   const pending = new Set<string>();
   let timer: NodeJS.Timeout | null = null;
   let firstAt = 0;
+  let lastAt = 0;
   let closed = false;
   const flush = () => {
     if (timer) clearTimeout(timer);
@@ -37,16 +38,27 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
     pending.clear();
     if (paths.length > 0 && !closed) options.onHints(paths);
   };
+  // Debounce: flush once no event came for debounceMs. One timer per quiet spell, re-armed
+  // for the remainder when it fires early, rather than one per event (a copy of 10,000
+  // files is 20,000 events). A storm still flushes every few debounce periods, so uploads
+  // start before it ends.
+  const expire = () => {
+    const now = Date.now();
+    const quietFor = now - lastAt;
+    if (quietFor >= options.debounceMs || now - firstAt >= options.debounceMs * 4) return flush();
+    timer = setTimeout(expire, options.debounceMs - quietFor);
+  };
+  const prefix = root.endsWith(sep) ? root : root + sep;
   const hint = (absolute: string) => {
-    const rel = relative(root, absolute).split(sep).join('/');
+    // Paths come from joining onto the root: slicing is enough (path.relative resolves both).
+    const native = absolute.startsWith(prefix) ? absolute.slice(prefix.length) : relative(root, absolute);
+    const rel = sep === '/' ? native : native.split(sep).join('/');
     if (rel === '' || rel === '..' || rel.startsWith('../') || isReserved(rel)) return;
     pending.add(rel);
-    // Debounce, but a storm of events (a big copy) still flushes every few debounce periods,
-    // so uploads start before the storm ends.
-    if (firstAt === 0) firstAt = Date.now();
-    if (Date.now() - firstAt >= options.debounceMs * 4) return flush();
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(flush, options.debounceMs);
+    lastAt = Date.now();
+    if (firstAt === 0) firstAt = lastAt;
+    if (lastAt - firstAt >= options.debounceMs * 4) return flush();
+    timer ??= setTimeout(expire, options.debounceMs);
   };
   // Reported after watchFolder has returned (a watch can fail while it starts), so the
   // caller already holds the watcher it is told to drop.

@@ -161,3 +161,27 @@ test('a folder removed and made again under the same name is watched again', asy
   await watchesBecome(2, 'the root and the new again');
   await hintsFor(['again/later.txt'], () => writeFileSync(join(root, 'again/later.txt'), 'later'));
 });
+
+test('hints are debounced into batches, and a storm of events still flushes while it lasts', async () => {
+  const root = tempDir('hsync-watch-');
+  const batches: { at: number; paths: string[] }[] = [];
+  watcher = watchFolder(root, { debounceMs: 50, onHints: (paths) => batches.push({ at: Date.now(), paths }), onError: (m) => assert.fail(m) });
+  await watchesBecome(1, 'the root only');
+  const start = Date.now();
+  let i = 0;
+  while (Date.now() - start < 800) {
+    writeFileSync(join(root, `storm${i++}.txt`), 'x');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const stormEnd = Date.now();
+  await waitUntil(() => batches.flatMap((b) => b.paths).filter((p) => p.startsWith('storm')).length >= i, () => `hinted ${batches.flatMap((b) => b.paths).length} of ${i}`);
+  assert.ok(batches.some((b) => b.at < stormEnd - 200), 'a batch was handed over while the storm went on');
+  assert.ok(batches.length < i / 3, `${i} files in ${batches.length} batches`);
+  const quiet = batches.length;
+  const written = Date.now();
+  writeFileSync(join(root, 'single.txt'), 'x');
+  await waitUntil(() => batches.length > quiet, () => 'single.txt was never hinted');
+  const delay = batches.at(-1)!.at - written;
+  assert.deepEqual(batches.at(-1)!.paths, ['single.txt']);
+  assert.ok(delay >= 45, `flushed after ${delay} ms, before the debounce`);
+});
