@@ -82,8 +82,8 @@ export class IndexStore {
     if (this.db.inTransaction) return work();
     this.db.exec('BEGIN');
     try {
-      this.saveRemote();
       const result = work();
+      this.saveRemote();
       this.db.exec('COMMIT');
       return result;
     } catch (error) {
@@ -109,11 +109,13 @@ export class IndexStore {
     this.batching = true;
     this.lastFlush = Date.now();
     try {
-      this.saveRemote();
       return await work();
     } finally {
       this.batching = false;
-      if (this.db.inTransaction) this.db.exec('COMMIT');
+      if (this.db.inTransaction) {
+        this.saveRemote();
+        this.db.exec('COMMIT');
+      }
     }
   }
 
@@ -122,6 +124,7 @@ export class IndexStore {
 
   private maybeFlush(): void {
     if (!this.batching || Date.now() - this.lastFlush < 1000) return;
+    this.saveRemote();
     this.db.exec('COMMIT');
     this.db.exec('BEGIN');
     this.lastFlush = Date.now();
@@ -142,13 +145,14 @@ export class IndexStore {
   }
 
   /**
-   * Records journal entries newer than the base and the cursor after them. Inside a
-   * transaction they are written with it. Outside one they are kept in memory (the planner
-   * reads `remote` from there anyway) and written, entries and cursor together, first thing
-   * in the next transaction (the executor's batch right after the pull) or at close. What
+   * Records journal entries newer than the base and the cursor after them. They are kept
+   * in memory (the planner reads `remote` from there anyway) and written, entries and cursor
+   * together, by the next commit: the executor's batch right after the pull, or close. What
    * is on disk stays consistent: older entries with the older cursor. A crash in between
    * only means pulling those pages again; a commit of their own cost each page two fsyncs
-   * on the event loop (~0.3 s for 10,000 new entries while downloads were flushing).
+   * on the event loop (~0.3 s for 10,000 new entries while downloads were flushing). And
+   * an entry whose download lands before that commit is never written at all: its base,
+   * in the same transaction, is what the new cursor stands for.
    */
   addRemote(entries: JournalEntry[], cursor: number): void {
     for (const entry of entries) {
@@ -160,10 +164,9 @@ export class IndexStore {
     }
     if (cursor !== this.pulledCursor) this.cursorSaved = false;
     this.pulledCursor = cursor;
-    if (this.db.inTransaction) this.saveRemote();
   }
 
-  /** Writes the remote entries and cursor kept in memory; call inside a transaction. */
+  /** Writes the remote entries and cursor kept in memory; call right before a COMMIT. */
   private saveRemote(): void {
     if (this.cursorSaved && this.unsaved.size === 0) return;
     const insert = this.stmt('INSERT INTO remote (path, entry) VALUES (CAST(? AS TEXT), CAST(? AS TEXT)) ON CONFLICT(path) DO UPDATE SET entry = excluded.entry');
