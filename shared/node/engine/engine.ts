@@ -13,6 +13,7 @@ import { checkFolder } from './folder-guard.js';
 import { IGNORE_FILE, loadIgnoreRules, type IgnoreRules } from './ignore-rules.js';
 import { releaseMemory } from './idle-memory.js';
 import { IndexStore } from './index-store.js';
+import { pullPages } from './pull-pages.js';
 import { DEFAULT_PLAN_OPTIONS, plan, type Plan, type PlanOptions } from './planner.js';
 import { Prefetcher } from './prefetch.js';
 import { Scanner } from './scanner.js';
@@ -311,8 +312,7 @@ export class SyncEngine {
   }
 
   private async pull(): Promise<void> {
-    for (;;) {
-      const page = await this.remote.list(this.index.cursor, 1000);
+    await pullPages(this.remote, this.index.cursor, (page) => {
       const entries = page.entries.filter((entry) => {
         // Paths are re-validated on arrival; hostile ones are reported, never applied.
         const problem = pathProblemOf(entry.path);
@@ -320,8 +320,7 @@ export class SyncEngine {
         return !problem;
       });
       this.index.addRemote(entries, page.cursor);
-      if (!page.hasMore) return;
-    }
+    });
   }
 
   private async scan(): Promise<void> {
