@@ -169,3 +169,14 @@ export function syncFixture(): SyncFixture {
   };
   return fixture;
 }
+
+/** Bytes that differ per block (a seeded hash chain), so no block dedups against another. */
+export function randomish(size: number, seed: number): Buffer {
+  const out = Buffer.allocUnsafe(size);
+  let block = createHash('sha256').update(String(seed)).digest();
+  for (let offset = 0; offset < size; offset += 32) {
+    block = createHash('sha256').update(block).digest();
+    block.copy(out, offset);
+  }
+  return out;
+}

@@ -10,21 +10,10 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { BLOCK_SIZE, type BlockHash } from '../../../shared/common/blocks.js';
 import { hashFile } from '../../../shared/node/blocks/chunker.js';
-import { syncFixture, type TestClient } from '../../helpers/sync-client.js';
+import { randomish, syncFixture, type TestClient } from '../../helpers/sync-client.js';
 
 const MiB = 1024 * 1024;
 const fx = syncFixture();
-
-/** Bytes that differ per block, so no block dedups against another. */
-function randomish(size: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  let block = createHash('sha256').update(String(seed)).digest();
-  for (let offset = 0; offset < size; offset += 32) {
-    block = createHash('sha256').update(block).digest();
-    block.copy(out, offset);
-  }
-  return out;
-}
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 

@@ -7,23 +7,12 @@ import { appendFileSync } from 'node:fs';
 import { open, readdir, readFile, stat, truncate, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { syncFixture, type TestClient } from '../../helpers/sync-client.js';
+import { randomish, syncFixture, type TestClient } from '../../helpers/sync-client.js';
 
 const HSYNC = join(import.meta.dirname, '..', '..', '..', 'bin', 'hsync.js');
 const MiB = 1024 * 1024;
 
 const fx = syncFixture();
-
-/** Bytes that differ per block, so no block dedups against another. */
-function randomish(size: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  let block = createHash('sha256').update(String(seed)).digest();
-  for (let offset = 0; offset < size; offset += 32) {
-    block = createHash('sha256').update(block).digest();
-    block.copy(out, offset);
-  }
-  return out;
-}
 
 /** Runs `hsync sync --once` for a client's folder and state, killing it with SIGKILL once `killWhen` holds. */
 async function syncCliUntil(client: TestClient, token: string, killWhen: () => Promise<boolean>): Promise<{ killed: boolean; stdout: string }> {
