@@ -9,7 +9,7 @@ const layer = (files, patterns, paths = [noElectron]) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.vite/', 'out/', 'test-results/', 'playwright-report/'] },
+  { ignores: ['node_modules/', '.vite/', 'dist/', 'out/', 'test-results/', 'playwright-report/'] },
   ...tseslint.configs.recommended,
   {
     rules: {
