@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import S3rver from 's3rver';
 
 export interface S3rverPeer {
@@ -23,6 +24,11 @@ export interface S3rverPeer {
    * read right after the answer can still be short.
    */
   storedObject(key: string, size: number): Promise<Buffer>;
+  /**
+   * Whether s3rver's file for `key` hashes to `hash` (SHA-256 hex). An existing file is
+   * re-read for up to 2 s, for the same reason as storedObject; a missing one is false at once.
+   */
+  holds(key: string, hash: string): Promise<boolean>;
   /** Deletes `key` behind the server's back, as a lost object would be. */
   deleteObject(key: string): Promise<void>;
   stop(): Promise<void>;
@@ -63,6 +69,16 @@ export async function startS3rver(bucket = 'hsync-test'): Promise<S3rverPeer> {
       }
       return readFileSync(path);
     },
+    async holds(key, hash) {
+      const path = server.store.getResourcePath(bucket, key, 'object');
+      for (let waited = 0; ; waited += 10) {
+        const bytes = readIfPresent(path);
+        if (!bytes) return false;
+        if (createHash('sha256').update(bytes).digest('hex') === hash) return true;
+        if (waited >= 2000) return false;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
     async deleteObject(key) {
       await server.store.deleteObject(bucket, key);
     },
@@ -74,4 +90,13 @@ export async function startS3rver(bucket = 'hsync-test'): Promise<S3rverPeer> {
       rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+function readIfPresent(path: string): Buffer | null {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }

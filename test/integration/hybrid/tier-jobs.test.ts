@@ -50,10 +50,7 @@ after(async () => {
   await peer.stop();
 });
 
-const s3Holds = (hash: string) => {
-  const path = peer.objectPath(`blocks/${hash}`);
-  return existsSync(path) && sha(readFileSync(path)) === hash;
-};
+const s3Holds = (hash: string) => peer.holds(`blocks/${hash}`, hash);
 const loose = (hash: string) => join(dataDir, 'blocks', hash.slice(0, 2), hash);
 const stats = () => tierStats(tiers.service.index.counts());
 const blocks = (n: number, size = 10_000) => Array.from({ length: n }, () => randomBytes(size)).map((bytes) => ({ hash: sha(bytes), bytes }));
@@ -62,7 +59,7 @@ test('fallback blocks sit in S3 until repatriation brings them home; the S3 copy
   const service = tiers.service;
   const set = blocks(5);
   for (const { hash, bytes } of set) await service.storeS3(alice, hash, bytes);
-  for (const { hash } of set) assert.ok(s3Holds(hash));
+  for (const { hash } of set) assert.ok(await s3Holds(hash));
   let s = stats();
   assert.equal(s.tiers.s3.blocks, 5);
   assert.equal(s.pendingRepatriation, 5);
@@ -74,7 +71,7 @@ test('fallback blocks sit in S3 until repatriation brings them home; the S3 copy
   assert.equal(result.swept, 0, 'nothing deleted during the grace period');
   for (const { hash } of set) {
     assert.equal(sha(readFileSync(loose(hash))), hash, 'in-house copy is byte-exact');
-    assert.ok(s3Holds(hash), 'S3 copy kept until the sweep');
+    assert.ok(await s3Holds(hash), 'S3 copy kept until the sweep');
     assert.equal(service.index.block(hash)?.tier, 'inhouse');
   }
   s = stats();
@@ -83,7 +80,7 @@ test('fallback blocks sit in S3 until repatriation brings them home; the S3 copy
 
   assert.equal(await sweepS3(service, t0 + HOUR - 1), 0);
   assert.equal(await sweepS3(service, t0 + HOUR), 5);
-  for (const { hash } of set) assert.equal(s3Holds(hash), false);
+  for (const { hash } of set) assert.equal(await s3Holds(hash), false);
   assert.equal(stats().tiers.s3.blocks, 0);
   assert.deepEqual(await service.read(set[4].hash), set[4].bytes);
 });
@@ -97,7 +94,7 @@ test('an s3-placement namespace keeps its blocks in S3 only, and repatriation le
   assert.equal(put.urls[0].tier, 's3', 'residency beats the client asking for in-house');
   const result = await repatriateOnce(service);
   assert.equal(result.copied, 0);
-  assert.ok(s3Holds(b.hash));
+  assert.ok(await s3Holds(b.hash));
   assert.equal(existsSync(loose(b.hash)), false);
   assert.equal(service.index.setPlacement('nobody', 's3'), false);
   service.index.setPlacement('bob', 'inhouse');
@@ -200,7 +197,7 @@ test('the scrubber re-hashes whole-block S3 objects: a bad one is re-uploaded fr
   assert.equal(report.finished, true);
   const byHash = new Map(report.findings.map((f) => [f.hash, f]));
   assert.equal(byHash.get(healable.hash)?.healed, true);
-  assert.equal(sha(readFileSync(peer.objectPath(`blocks/${healable.hash}`))), healable.hash, 'S3 holds good bytes again');
+  assert.equal(sha(await peer.storedObject(`blocks/${healable.hash}`, healable.bytes.length)), healable.hash, 'S3 holds good bytes again');
   assert.equal(byHash.get(lost.hash)?.healed, false);
   assert.deepEqual(byHash.get(lost.hash)?.files, [{ namespace: 'bob', path: 'photos/lost.jpg' }]);
   assert.match(byHash.get(lost.hash)!.reason, /hash/);
