@@ -72,7 +72,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
   };
   const tierOptions = opts.tiers ?? {};
-  const tiers = openTiers(db, { ...tierOptions, dataDir: opts.dataDir });
+  const tiers = openTiers(db, { ...tierOptions, dataDir: opts.dataDir, files });
   const split = tierOptions.blockService !== undefined;
   const routes = [
     health,

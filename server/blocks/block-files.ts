@@ -7,7 +7,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { close, createReadStream, mkdirSync, open, readdirSync, rmSync, write, writev } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { open as openFile, rename, stat, unlink } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -19,6 +20,15 @@ const writeFd = promisify(write);
 const writevFd = promisify(writev);
 
 const READ_CHUNK = 1024 * 1024;
+
+/**
+ * How long a loose block this process wrote counts as fresh. A read that soon after the
+ * write is served from the page cache the write filled, so hashing it again proves nothing
+ * the hash on the way in did not; older blocks are re-hashed on every read, and the
+ * scrubber re-hashes them all from the disk in the background.
+ */
+const FRESH_MS = 60_000;
+const FRESH_MAX = 1024;
 
 /** One set of fsync threads per process, made on first use; idle threads keep nothing alive. */
 let shared: SyncThreads | null = null;
@@ -34,6 +44,8 @@ export class BlockFiles {
   readonly blocksDir: string;
   readonly packsDir: string;
   readonly tmpDir: string;
+  /** Loose blocks written here lately: hash → the file's identity right after its rename, and when. */
+  private readonly fresh = new Map<string, { stamp: string; at: number }>();
 
   constructor(dataDir: string) {
     this.blocksDir = join(dataDir, 'blocks');
@@ -69,8 +81,38 @@ export class BlockFiles {
   /** Makes a fully written temp file the loose block `hash`, durably. */
   async commitLoose(temp: TempFile, hash: string): Promise<void> {
     await temp.finish();
-    await rename(temp.path, this.loosePath(hash));
+    const path = this.loosePath(hash);
+    await rename(temp.path, path);
     await syncThreads().syncDir(join(this.blocksDir, hash.slice(0, 2)));
+    // The bytes were hash-checked on their way in (the callers' contract).
+    this.fresh.delete(hash);
+    if (this.fresh.size >= FRESH_MAX) this.fresh.delete(this.fresh.keys().next().value!);
+    this.fresh.set(hash, { stamp: stampOf(await stat(path, { bigint: true })), at: Date.now() });
+  }
+
+  /**
+   * The loose block `hash`, read whole into `into` when it fits (else a new buffer).
+   * `fresh` says it is still the very file commitLoose put in place under a minute ago:
+   * same inode, size and change time, so nothing has written to it since.
+   */
+  async readLoose(hash: string, into?: Buffer): Promise<{ bytes: Buffer; fresh: boolean }> {
+    const handle = await openFile(this.loosePath(hash), 'r');
+    try {
+      const info = await handle.stat({ bigint: true });
+      const size = Number(info.size);
+      const buffer = into && into.length >= size ? into.subarray(0, size) : Buffer.allocUnsafe(size);
+      let filled = 0;
+      while (filled < size) {
+        const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      const noted = this.fresh.get(hash);
+      const fresh = noted !== undefined && Date.now() - noted.at < FRESH_MS && noted.stamp === stampOf(info);
+      return { bytes: buffer.subarray(0, filled), fresh: fresh && filled === size };
+    } finally {
+      await handle.close();
+    }
   }
 
   /** Writes `parts` as a new pack file, durably, and returns its name. */
@@ -99,6 +141,10 @@ export class BlockFiles {
     if (where.size === 0) return Readable.from([]); // a read stream cannot express an empty range
     return createReadStream(this.packPath(where.pack), { start: where.offset, end: where.offset + where.size - 1, highWaterMark });
   }
+}
+
+function stampOf(info: BigIntStats): string {
+  return `${info.ino}:${info.size}:${info.ctimeNs}`;
 }
 
 /** A file under tmp/: written, then either finished (fsynced, closed) and renamed, or discarded. */

@@ -4,7 +4,7 @@
 // copy on disk is reported as 'hash_mismatch' and never handed on.
 
 import { createHash } from 'node:crypto';
-import { open, readFile, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { SyncError } from '../../shared/common/errors.js';
 import type { BlockFiles, BlockLocation } from '../blocks/block-files.js';
 import { readStored, type StoredBlock } from '../blocks/get-blocks.js';
@@ -12,8 +12,12 @@ import { readStored, type StoredBlock } from '../blocks/get-blocks.js';
 export interface InhouseStore {
   /** Where the bytes live, for messages: a directory or the block service's URL. */
   readonly location: string;
-  /** The block's bytes, hash-checked: 'not_found' if absent, 'hash_mismatch' if corrupt. */
-  read(hash: string, where: BlockLocation | null): Promise<Buffer>;
+  /**
+   * The block's bytes, hash-checked: 'not_found' if absent, 'hash_mismatch' if corrupt.
+   * With `serving`, a store may read into its `into` buffer and skip the hash of a block
+   * it wrote itself moments ago (see BlockFiles.readLoose); the scrubber never passes it.
+   */
+  read(hash: string, where: BlockLocation | null, serving?: ServingRead): Promise<Buffer>;
   /**
    * Many blocks at once (the multi-block read), each hash-checked; one that cannot be read
    * or is corrupt is left out, and the caller answers it absent.
@@ -25,6 +29,11 @@ export interface InhouseStore {
   head(hash: string): Promise<number | null>;
   /** True when the store can be reached right now. */
   healthy(): Promise<boolean>;
+}
+
+export interface ServingRead {
+  /** A buffer the bytes may be read into; the result is then a view of it. */
+  into: Buffer;
 }
 
 export function checkBytes(hash: string, bytes: Buffer, source: string): Buffer {
@@ -43,12 +52,14 @@ export class LocalInhouse implements InhouseStore {
     return this.files.blocksDir;
   }
 
-  async read(hash: string, where: BlockLocation | null): Promise<Buffer> {
+  async read(hash: string, where: BlockLocation | null, serving?: ServingRead): Promise<Buffer> {
     const location = where ?? { size: -1, pack: null, offset: null };
     let bytes: Buffer;
     try {
       if (location.pack === null || location.offset === null) {
-        bytes = await readFile(this.files.loosePath(hash));
+        const loose = await this.files.readLoose(hash, serving?.into);
+        if (serving && loose.fresh) return loose.bytes;
+        bytes = loose.bytes;
       } else {
         const handle = await open(this.files.packPath(location.pack), 'r');
         try {

@@ -18,6 +18,11 @@ import { TierService } from './tier-service.js';
 export interface TierOptions {
   dataDir: string;
   s3?: S3TierConfig | null;
+  /**
+   * The running server's block files under dataDir, shared with its block routes so that
+   * reads know which blocks this process wrote itself (BlockFiles.readLoose).
+   */
+  files?: BlockFiles;
   /** URL of the separate block service (`--role meta`); absent: blocks live under dataDir. */
   blockService?: string;
   /** Key file shared with the block service; required with blockService. */
@@ -39,7 +44,7 @@ export function openTiers(db: Db, options: TierOptions): OpenTiers {
     remote = new RemoteInhouse(options.blockService, loadOrCreateSecret(options.secretFile));
     inhouse = remote;
   } else {
-    const files = new BlockFiles(options.dataDir);
+    const files = options.files ?? new BlockFiles(options.dataDir);
     // Not files.init(): that empties tmp/, which a running server may be writing into.
     mkdirSync(files.tmpDir, { recursive: true });
     for (let i = 0; i < 256; i++) mkdirSync(join(files.blocksDir, i.toString(16).padStart(2, '0')), { recursive: true });

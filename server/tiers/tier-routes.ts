@@ -148,10 +148,28 @@ async function getBlock(ctx: Context, service: TierService): Promise<void> {
   if (!service.deps.ownership.owns(callerOf(ctx).namespaceId, hash)) {
     throw new SyncError('not_found', `download block ${hash}: no such block`);
   }
-  const bytes = await service.read(hash);
+  const into = spareReadBuffers.pop() ?? Buffer.allocUnsafe(BLOCK_SIZE);
+  let bytes: Buffer;
+  try {
+    bytes = await service.read(hash, { into });
+  } catch (error) {
+    spareReadBuffers.push(into);
+    throw error;
+  }
+  // Reused once the answer is handed to the kernel ('finish'); an answer cut short drops it.
+  if (bytes.buffer === into.buffer) ctx.res.once('finish', () => spareReadBuffers.length < SPARE_READ_BUFFERS && spareReadBuffers.push(into));
+  else spareReadBuffers.push(into);
   ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
   ctx.res.end(bytes);
 }
+
+/**
+ * 4 MiB buffers for single-block GETs, kept between requests: a fresh one per block costs
+ * its page faults every time (1 GiB of downloads: over a second of CPU on this machine's
+ * 2 cores), a reused one nothing.
+ */
+const spareReadBuffers: Buffer[] = [];
+const SPARE_READ_BUFFERS = 8;
 
 /**
  * POST /v1/blocks/get across tiers (docs/protocol.md): owned in-house blocks from the

@@ -7,7 +7,7 @@ import { BLOCK_SIZE, isBlockHash, type BlockHash } from '../../shared/common/blo
 import { SyncError, hasCode } from '../../shared/common/errors.js';
 import type { BlockUrl, BlockUrlsResponse, ConfirmBlocksResponse } from '../../shared/common/tier-protocol.js';
 import type { BlockTier } from '../../shared/common/tier-stats.js';
-import { checkBytes, type InhouseStore } from './inhouse-store.js';
+import { checkBytes, type InhouseStore, type ServingRead } from './inhouse-store.js';
 import type { RemoteInhouse } from './remote-inhouse.js';
 import type { S3Tier } from './s3-tier.js';
 import type { TierIndex } from './tier-index.js';
@@ -61,14 +61,15 @@ export class TierService {
    * The block's bytes, hash-checked. A corrupt or missing in-house copy is recorded and
    * the S3 copy used instead; 'unavailable' when the in-house store is down and S3 has no
    * copy (the client then asks for S3 URLs itself, and is refused the same way).
+   * `serving` is for answering a download (InhouseStore.read).
    */
-  async read(hash: string): Promise<Buffer> {
+  async read(hash: string, serving?: ServingRead): Promise<Buffer> {
     const { index, inhouse } = this.deps;
     const row = index.block(hash);
     if (!row) throw new SyncError('not_found', `read block ${hash}: no such block`);
     if (row.tier === 's3') return this.readS3(hash);
     try {
-      return await inhouse.read(hash, row);
+      return await inhouse.read(hash, row, serving);
     } catch (error) {
       const lost = hasCode(error, 'hash_mismatch') || hasCode(error, 'not_found');
       if (lost) index.markCorrupt(hash, 'inhouse', (error as Error).message);

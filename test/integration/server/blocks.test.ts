@@ -2,7 +2,7 @@
 // across users, the batch route, and every error status of the block routes.
 
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
@@ -37,6 +37,22 @@ describe('block service', () => {
     // On disk: one loose file named by its hash, holding exactly these bytes.
     const names = await readdir(join(server.dataDir, 'blocks', hash.slice(0, 2)));
     assert.deepEqual(names, [hash]);
+  });
+
+  it('serves a just-uploaded block from reused buffers, and refuses it once its file is rewritten', async () => {
+    const blocks = Array.from({ length: 12 }, () => block(4 * MiB - 1000));
+    for (const b of blocks) assert.equal((await call(server.url, 'PUT', `/v1/blocks/${b.hash}`, alice, b.bytes)).status, 201);
+    // More GETs at once than the server keeps spare buffers: every answer has its own bytes.
+    const answers = await Promise.all(blocks.map((b) => call(server.url, 'GET', `/v1/blocks/${b.hash}`, alice)));
+    answers.forEach((got, i) => assert.equal(sha256(got.body), blocks[i].hash));
+    // Seconds after the upload, a rewrite in place (same size, one bit off) is still caught.
+    const victim = blocks[3];
+    const rotten = Buffer.from(victim.bytes);
+    rotten[12345] ^= 0x10;
+    await writeFile(join(server.dataDir, 'blocks', victim.hash.slice(0, 2), victim.hash), rotten);
+    const refused = await call(server.url, 'GET', `/v1/blocks/${victim.hash}`, alice);
+    assert.notEqual(refused.status, 200);
+    assert.match(String(refused.body), /hash/);
   });
 
   it('keeps one copy of a block two users upload, and each owns it only after uploading', async () => {

@@ -35,6 +35,30 @@ describe('BlockFiles', () => {
     assert.deepEqual(readdirSync(files.tmpDir), []);
   });
 
+  it('a loose block it wrote counts as fresh until anything writes to its file, or another process reads it', async () => {
+    const bytes = randomBytes(100_000);
+    const hash = 'cd'.repeat(32);
+    const temp = await files.createTemp();
+    await temp.write([bytes]);
+    await files.commitLoose(temp, hash);
+    const into = Buffer.alloc(200_000);
+    const first = await files.readLoose(hash, into);
+    assert.equal(first.fresh, true);
+    assert.deepEqual(first.bytes, bytes);
+    assert.equal(first.bytes.buffer, into.buffer, 'read into the given buffer');
+    // A restarted server never wrote it: every read is checked again.
+    assert.equal((await new BlockFiles(dir).readLoose(hash)).fresh, false);
+    // Rewritten in place (a bad disk, a stray tool), even with the same size: no longer fresh.
+    const rotten = Buffer.from(bytes);
+    rotten[5] ^= 1;
+    writeFileSync(files.loosePath(hash), rotten);
+    const second = await files.readLoose(hash, into);
+    assert.equal(second.fresh, false);
+    assert.deepEqual(second.bytes, rotten);
+    // Too small a buffer: a new one holds the bytes.
+    assert.equal((await files.readLoose(hash, Buffer.alloc(10))).bytes.length, bytes.length);
+  });
+
   it('reads each block of a pack back by offset, empty ones included', async () => {
     const blocks = [randomBytes(10), Buffer.alloc(0), randomBytes(5000)];
     const pack = await files.writePack(blocks);
