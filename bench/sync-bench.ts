@@ -137,6 +137,37 @@ async function diskProbe(dir: string): Promise<string> {
   return `disk probe: ${(1000 / perFile).toFixed(0)} small files/s`;
 }
 
+/**
+ * The floor under B's side of the 1 GiB cases: B must write a new 1 GiB file and make it
+ * durable, whatever else it does. Measured the way B does it (4 MiB writes, then fdatasync),
+ * and as a kernel copy of a file already in the page cache (copyFile, then fsync). On a VM
+ * whose fresh memory is slow to touch, both vary a lot between runs; printed right before
+ * the cases so each run shows the state it met.
+ */
+async function bigFileProbe(dir: string, size: number): Promise<string> {
+  const source = join(dir, '.hsync', 'probe-source');
+  const copy = join(dir, '.hsync', 'probe-copy');
+  const block = randomFillSync(Buffer.allocUnsafe(4 * MiB));
+  let start = performance.now();
+  const handle = await open(source, 'w');
+  for (let offset = 0; offset < size; offset += block.length) await handle.write(block, 0, Math.min(block.length, size - offset), offset);
+  await handle.datasync();
+  await handle.close();
+  const written = (performance.now() - start) / 1000;
+  start = performance.now();
+  await copyFile(source, copy);
+  const copied = await open(copy, 'r+');
+  await copied.datasync();
+  await copied.close();
+  const copySeconds = (performance.now() - start) / 1000;
+  await rm(source);
+  await rm(copy);
+  return (
+    `machine: new ${bigMiB} MiB file written, fdatasync  ${written.toFixed(2).padStart(7)} s   (4 MiB writes)\n` +
+    `machine: ${bigMiB} MiB file copied, fsync           ${copySeconds.toFixed(2).padStart(7)} s   (copyFile from the page cache)`
+  );
+}
+
 async function pairCases(server: ServerProcess): Promise<void> {
   const token = await server.addUser('bench');
   const a = await startDaemon(server, token, 'A');
@@ -163,6 +194,7 @@ async function pairCases(server: ServerProcess): Promise<void> {
       await sameTrees(a.folder, b.folder, manyFiles);
     }
     const size = bigMiB * MiB;
+    if (cases.some((c) => ['big', 'onebyte', 'copy'].includes(c))) console.log(await bigFileProbe(a.folder, size));
     if (cases.includes('big')) {
       await measure(`one ${bigMiB} MiB file A→B`, a, b, () => writeBig(join(a.folder, 'big.bin'), size), () => sameFile(join(b.folder, 'big.bin'), size));
       const [ha, hb] = await Promise.all([hashOf(join(a.folder, 'big.bin')), hashOf(join(b.folder, 'big.bin'))]);
@@ -295,13 +327,26 @@ async function idleCase(server: ServerProcess): Promise<void> {
       `${`idle rescan of ${idleFiles} unchanged files (median of 3)`.padEnd(44)} ${(samples[1] / 1000).toFixed(2).padStart(7)} s   ` +
         `(${samples.map((ms) => (ms / 1000).toFixed(2)).join(' / ')} s; client CPU ${(cpu / 3).toFixed(2)} s each; client sent ${fmt(sent)} in all)`,
     );
-    await new Promise((r) => setTimeout(r, 5000));
+    // RSS while idle, read at several points after the last rescan: the engine hands memory
+    // back right after a cycle and once more a few seconds later (idle-memory.ts), so the
+    // figure is the last reading and the earlier ones show the way down.
+    const readings: { at: number; rss: number; anon: number; file: number }[] = [];
+    const rescanned = performance.now();
+    for (const at of [5, 10, 20, 30]) {
+      await new Promise((r) => setTimeout(r, Math.max(0, rescanned + at * 1000 - performance.now())));
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
+      readings.push({ at, rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') });
+    }
+    const last = readings[readings.length - 1];
     // What the RSS is made of: anonymous memory (heaps) and file-backed pages (the node binary).
-    const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) / 1024;
     console.log(
-      `${`client RSS with ${idleFiles} files indexed, idle`.padEnd(44)} ${kb('VmRSS').toFixed(0).padStart(7)} MB   ` +
-        `(anonymous ${kb('RssAnon').toFixed(0)} MB, file-backed ${kb('RssFile').toFixed(0)} MB; 5 s after the last rescan)`,
+      `${`client RSS with ${idleFiles} files indexed, idle`.padEnd(44)} ${last.rss.toFixed(0).padStart(7)} MB   ` +
+        `(${last.at} s after the last rescan: anonymous ${last.anon.toFixed(0)} MB, file-backed ${last.file.toFixed(0)} MB; ` +
+        `${readings
+          .slice(0, -1)
+          .map((r) => `${r.at} s: ${r.rss.toFixed(0)}`)
+          .join(', ')} MB)`,
     );
   } finally {
     const exited = new Promise((r) => child.once('exit', r));

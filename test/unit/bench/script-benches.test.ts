@@ -18,8 +18,14 @@ test('fast enough but too many bytes sent misses the target', () => {
 
 test('slow misses; the RSS line is read in MB', () => {
   assert.equal(rowOf('one 1024 MiB file A→B                          23.80 s   A sent 1024.0 MiB, received 0.1 KiB; B sent 0.0 KiB, received 1024.0 MiB', SYNC_RULES)?.ok, false);
-  const rss = rowOf('client RSS with 100000 files indexed, idle       140 MB', SYNC_RULES);
+  const rss = rowOf('client RSS with 100000 files indexed, idle       140 MB   (30 s after the last rescan: anonymous 96 MB, file-backed 44 MB; 5 s: 171, 10 s: 142, 20 s: 141 MB)', SYNC_RULES);
   assert.deepEqual([rss?.value, rss?.unit, rss?.ok], [140, 'MB', true]);
+});
+
+test('the machine probes are rows with no target', () => {
+  const row = rowOf('machine: new 1024 MiB file written, fdatasync     1.84 s   (4 MiB writes)', SYNC_RULES);
+  assert.deepEqual([row?.figure, row?.value, row?.ok], ['machine: new 1 GiB file, fdatasync', 1.84, undefined]);
+  assert.equal(rowOf('machine: 1024 MiB file copied, fsync                3.10 s   (copyFile from the page cache)', SYNC_RULES)?.value, 3.1);
 });
 
 test('the S3 tier row is the ratio to the s3rver ceiling; other lines are ignored', () => {
