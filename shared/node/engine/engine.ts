@@ -170,7 +170,7 @@ export class SyncEngine {
 
   async pause(): Promise<void> {
     this.paused = true;
-    await this.running.catch(() => undefined);
+    await Promise.all([this.prefetcher.pause(), this.running.catch(() => undefined)]);
     this.status.setState('paused');
   }
 
@@ -178,6 +178,9 @@ export class SyncEngine {
     if (!this.paused) return;
     this.paused = false;
     this.status.setState('idle');
+    this.prefetcher.resume();
+    // Uploads other devices began meanwhile are not announced again: look for them now.
+    if (this.tempReady && !this.stopping) void this.prefetcher.refresh();
     this.wantFull = true;
     await this.enqueue();
   }

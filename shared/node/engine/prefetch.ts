@@ -61,6 +61,8 @@ export class Prefetcher {
   private refreshing: Promise<void> | null = null;
   private again = false;
   private stopped = false;
+  /** Paused with the engine: nothing starts, and running prefetches have stopped. */
+  private paused = false;
 
   constructor(private readonly options: PrefetchOptions) {}
 
@@ -77,7 +79,7 @@ export class Prefetcher {
       do {
         this.again = false;
         await this.startNew().catch((error) => this.options.log?.(`prefetch: ${(error as Error).message}`));
-      } while (this.again && !this.stopped);
+      } while (this.again && !this.halted);
     })().finally(() => (this.refreshing = null));
     return this.refreshing;
   }
@@ -88,6 +90,26 @@ export class Prefetcher {
     await this.refreshing?.catch(() => undefined);
     await stopPrefetches(tempDir(this.options.root));
     await Promise.all(this.running.values());
+  }
+
+  /**
+   * Stops every running prefetch and starts none until resume(): a paused client moves no
+   * bytes. What they fetched stays in the temp files, vouched for, for later.
+   */
+  async pause(): Promise<void> {
+    this.paused = true;
+    await this.refreshing?.catch(() => undefined);
+    await stopPrefetches(tempDir(this.options.root));
+    await Promise.all(this.running.values());
+  }
+
+  /** Lets refresh() start prefetches again; the caller refreshes. */
+  resume(): void {
+    this.paused = false;
+  }
+
+  private get halted(): boolean {
+    return this.stopped || this.paused;
   }
 
   private async pendingUploads(): Promise<PendingUpload[]> {
@@ -102,10 +124,10 @@ export class Prefetcher {
   }
 
   private async startNew(): Promise<void> {
-    if (this.stopped) return;
+    if (this.halted) return;
     const uploads = (await this.pendingUploads()).filter((u) => this.wanted(u));
     for (const upload of uploads) {
-      if (this.running.size >= MAX_RUNNING || this.stopped) return;
+      if (this.running.size >= MAX_RUNNING || this.halted) return;
       if (this.running.has(upload.contentHash)) continue;
       const space = await spaceBudget(this.options.root, this.options.minFreeBytes);
       if (!space.take(upload.size)) continue; // the downloader reports it when the commit lands
@@ -166,7 +188,7 @@ export class Prefetcher {
       let unsynced = 0;
       const refused = new Set<BlockRef>();
       const syncs: Promise<void>[] = [];
-      while (remaining.length > 0 && !record.stopping && !this.stopped && Date.now() < deadline) {
+      while (remaining.length > 0 && !record.stopping && !this.halted && Date.now() < deadline) {
         // Uploads go front to back: asking about the next few blocks is enough, and keeps
         // each check cheap for the server while it is busy storing them.
         const window = remaining.slice(0, ASK_AHEAD);
@@ -207,7 +229,7 @@ export class Prefetcher {
     let wrote = 0;
     // One reused block buffer per worker (see the downloader: fresh 4 MiB buffers cost more).
     const worker = async (buffer: Buffer) => {
-      while (next < refs.length && !record.stopping && !this.stopped) {
+      while (next < refs.length && !record.stopping && !this.halted) {
         const ref = refs[next++];
         let bytes: Buffer;
         try {

@@ -104,6 +104,46 @@ test('an upload that never completes leaves no file in view on B; its blocks are
   assert.deepEqual(await tempFiles(b.root), []);
 });
 
+test('a paused B fetches nothing of an upload under way, stops a running prefetch, and resumes it without fetching a block twice', async () => {
+  const [a, b] = await fx.pair();
+  await startListening(b);
+  const data = randomish(16 * MiB + 9, 4);
+  await a.write('paused.bin', data);
+  const { blocks, size } = await hashFile(join(a.root, 'paused.bin'));
+  const hashes = blocks.map((x) => x.hash) as BlockHash[];
+  const put = { kind: 'put' as const, path: 'paused.bin', parentRev: null, size, mtime: Date.now(), blocks: hashes };
+  const upload = (i: number) => a.remote.putBlock(hashes[i], data.subarray(i * BLOCK_SIZE, Math.min(size, (i + 1) * BLOCK_SIZE)));
+  const quietFor = async (ms: number, blocks: number, what: string) => {
+    await new Promise((r) => setTimeout(r, ms));
+    assert.equal(b.engine.prefetcher.stats.blocks, blocks, what);
+  };
+
+  await b.engine.pause();
+  assert.equal((await a.remote.commit(a.device, [put])).results[0].status, 'need_blocks');
+  await upload(0);
+  await upload(1);
+  await quietFor(700, 0, 'paused: nothing fetched');
+  assert.deepEqual(await tempFiles(b.root), [], 'paused: no temp file either');
+
+  await b.engine.resume();
+  await waitFor(() => b.engine.prefetcher.stats.blocks === 2, 'B to fetch the two uploaded blocks once resumed');
+  // The prefetch now waits for more blocks; pausing ends it.
+  await b.engine.pause();
+  await upload(2);
+  await quietFor(700, 2, 'paused again: the third block is not fetched');
+
+  await b.engine.resume();
+  await waitFor(() => b.engine.prefetcher.stats.blocks === 3, 'B to fetch the third block');
+  await upload(3);
+  await upload(4);
+  assert.equal((await a.remote.commit(a.device, [put])).results[0].status, 'committed');
+  const path = join(b.root, 'paused.bin');
+  await waitFor(async () => (await stat(path).catch(() => null))?.size === data.length, 'the file on B');
+  await waitFor(() => b.engine.getStatus().state === 'idle', 'B to finish its cycle');
+  assert.equal(sha(await readFile(path)), sha(data));
+  assert.equal(b.blocks.down, 5, 'each block crossed the wire once');
+});
+
 test('a wrong block from the server is refused by the prefetch and the download; nothing is assembled from it', async () => {
   const [a, b] = await fx.pair();
   await startListening(b);
