@@ -105,8 +105,10 @@ export class SyncEngine {
       have: (upload) => this.index.base.get(upload.path)?.contentHash === upload.contentHash,
       minFreeBytes: options.minFreeBytes,
       log: options.log,
+      onProgress: () => this.status.changed(),
     });
     this.status = new StatusTracker({ folder: options.root, serverUrl: options.remote.url, device: () => this.device }, options.remote.counters, this.now);
+    this.status.background = () => this.prefetcher.progress();
   }
 
   get remote(): RemoteStore {

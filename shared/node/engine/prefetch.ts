@@ -34,6 +34,8 @@ export interface PrefetchOptions {
   pollMs?: number;
   /** A prefetch gives up after this long (the upload may never finish). */
   maxMs?: number;
+  /** Called when what progress() answers has changed. */
+  onProgress?(): void;
 }
 
 /** Figures for status and tests. */
@@ -58,6 +60,10 @@ const SYNC_EVERY = 64 * 1024 * 1024;
 export class Prefetcher {
   readonly stats: PrefetchStats = { started: 0, blocks: 0, bytes: 0 };
   private readonly running = new Map<string, Promise<void>>();
+  /** The running prefetches' records, for progress(). */
+  private readonly records = new Map<string, PrefetchRecord>();
+  /** Running prefetches whose upload has stalled (no new block for RECHECK_MS): not progress. */
+  private readonly stalled = new Set<string>();
   private refreshing: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -103,6 +109,18 @@ export class Prefetcher {
     await Promise.all(this.running.values());
   }
 
+  /** Files being fetched ahead of their commit, and the bytes they still lack. */
+  progress(): { files: number; bytes: number } {
+    let bytes = 0;
+    let files = 0;
+    for (const [contentHash, record] of this.records) {
+      if (this.stalled.has(contentHash)) continue;
+      files++;
+      bytes += Math.max(0, record.size - record.verified.size * BLOCK_SIZE);
+    }
+    return { files, bytes };
+  }
+
   /** Lets refresh() start prefetches again; the caller refreshes. */
   resume(): void {
     this.paused = false;
@@ -140,9 +158,14 @@ export class Prefetcher {
         .finally(() => {
           record.finished = true;
           this.running.delete(upload.contentHash);
+          this.records.delete(upload.contentHash);
+          this.stalled.delete(upload.contentHash);
+          this.options.onProgress?.();
         });
       record.done = run;
       this.running.set(upload.contentHash, run);
+      this.records.set(upload.contentHash, record);
+      this.options.onProgress?.();
     }
   }
 
@@ -184,6 +207,7 @@ export class Prefetcher {
       const buffers = Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, refs.length) }, () => Buffer.allocUnsafe(BLOCK_SIZE));
       const deadline = Date.now() + (this.options.maxMs ?? 10 * 60_000);
       let checked = Date.now();
+      let progressed = Date.now();
       let wait = this.options.pollMs ?? POLL_MS;
       let unsynced = 0;
       const refused = new Set<BlockRef>();
@@ -195,6 +219,10 @@ export class Prefetcher {
         const missing = new Set(await remote.missingBlocks([...new Set(window.map((r) => r.hash))]));
         const ready = window.filter((r) => !missing.has(r.hash));
         if (ready.length === 0) {
+          if (Date.now() - progressed >= RECHECK_MS && !this.stalled.has(upload.contentHash)) {
+            this.stalled.add(upload.contentHash);
+            this.options.onProgress?.();
+          }
           if (Date.now() - checked >= RECHECK_MS) {
             checked = Date.now();
             const still = (await this.pendingUploads()).some((u) => u.contentHash === upload.contentHash);
@@ -207,6 +235,10 @@ export class Prefetcher {
         }
         wait = this.options.pollMs ?? POLL_MS;
         const wrote = await this.fetchAll(ready, handle, record, upload.path, refused, buffers);
+        if (wrote > 0) {
+          progressed = Date.now();
+          if (this.stalled.delete(upload.contentHash)) this.options.onProgress?.();
+        }
         unsynced += wrote;
         if (unsynced >= SYNC_EVERY) {
           unsynced = 0;
@@ -252,6 +284,7 @@ export class Prefetcher {
         wrote += ref.size;
         this.stats.blocks++;
         this.stats.bytes += ref.size;
+        this.options.onProgress?.();
       }
     };
     // Every worker is done before the caller closes the file, even when one failed.

@@ -23,6 +23,8 @@ export class StatusTracker {
   pending = { up: { files: 0, bytes: 0 }, down: { files: 0, bytes: 0 } };
   pendingDeletes: PendingDeletes | null = null;
   lastSyncedAt: number | null = null;
+  /** Downloads running outside the sync cycle (prefetches of uploads still under way). */
+  background: () => { files: number; bytes: number } = () => ({ files: 0, bytes: 0 });
   private listeners = new Set<(status: SyncStatus) => void>();
   private rateSample = { at: 0, sent: 0, received: 0 };
   private rates = { upBytesPerSec: 0, downBytesPerSec: 0 };
@@ -90,14 +92,18 @@ export class StatusTracker {
 
   snapshot(): SyncStatus {
     this.sampleRates();
+    // An idle folder fetching files other devices are still uploading is syncing them.
+    const background = this.background();
+    const state = this.state === 'idle' && background.files > 0 ? 'syncing' : this.state;
+    const down = { files: this.pending.down.files + background.files, bytes: this.pending.down.bytes + background.bytes };
     return {
-      state: this.state,
-      summary: this.summary(),
+      state,
+      summary: this.summary(state, down),
       folder: this.fixed.folder,
       device: this.fixed.device(),
       serverUrl: this.fixed.serverUrl,
       error: this.error,
-      pending: { up: { ...this.pending.up }, down: { ...this.pending.down } },
+      pending: { up: { ...this.pending.up }, down },
       rates: { ...this.rates },
       totals: { sentBytes: this.counters.sentBytes, receivedBytes: this.counters.receivedBytes },
       recent: this.recent.slice(),
@@ -122,8 +128,8 @@ export class StatusTracker {
     this.rateSample = { at, sent: this.counters.sentBytes, received: this.counters.receivedBytes };
   }
 
-  private summary(): string {
-    switch (this.state) {
+  private summary(state: FolderState, down: { files: number; bytes: number }): string {
+    switch (state) {
       case 'error':
         return `Error: ${this.error?.message ?? 'unknown'}`;
       case 'paused':
@@ -133,8 +139,8 @@ export class StatusTracker {
       case 'scanning':
         return 'Scanning';
       case 'syncing': {
-        const files = this.pending.up.files + this.pending.down.files;
-        const bytes = this.pending.up.bytes + this.pending.down.bytes;
+        const files = this.pending.up.files + down.files;
+        const bytes = this.pending.up.bytes + down.bytes;
         return `Syncing ${files} file${files === 1 ? '' : 's'}, ${formatBytes(bytes)} left`;
       }
       default:

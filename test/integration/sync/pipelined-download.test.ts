@@ -44,8 +44,11 @@ test('a multi-block file is fetched by B while A still uploads it, and arrives b
   // A's block uploads go one at a time, slowly; note what B had when A's final commit went out.
   const putBlock = a.remote.putBlock;
   let turn = Promise.resolve();
+  let puts = 0;
+  let midway: ReturnType<typeof b.engine.getStatus> | null = null;
   a.remote.putBlock = (hash, bytes) => {
     const mine = turn.then(async () => {
+      if (++puts === 3) midway = b.engine.getStatus();
       await new Promise((r) => setTimeout(r, 300));
       await putBlock.call(a.remote, hash, bytes);
     });
@@ -63,6 +66,12 @@ test('a multi-block file is fetched by B while A still uploads it, and arrives b
   assert.equal(commits, 2, 'A committed, uploaded its blocks, and committed again');
   // Each block is there 300 ms before the next: B has most of them; at least one under any load.
   assert.ok(prefetchedAtFinalCommit >= 1, `B fetched blocks before A's final commit (it had ${prefetchedAtFinalCommit} of 4)`);
+  // Meanwhile B's status said what it was doing: one file coming down, part of it still to come.
+  const seen = midway as ReturnType<typeof b.engine.getStatus> | null;
+  assert.equal(seen?.state, 'syncing');
+  assert.equal(seen?.pending.down.files, 1);
+  assert.ok(seen!.pending.down.bytes > 0 && seen!.pending.down.bytes < data.length, `${seen?.pending.down.bytes} bytes left`);
+  assert.match(seen!.summary, /^Syncing 1 file, /);
 
   const path = join(b.root, 'media', 'clip.mov');
   await waitFor(async () => (await stat(path).catch(() => null))?.size === data.length, 'the file on B');
@@ -91,7 +100,8 @@ test('an upload that never completes leaves no file in view on B; its blocks are
   assert.equal(b.engine.prefetcher.stats.blocks, 2, 'nothing more arrives');
   assert.deepEqual(await b.files(), [], 'nothing is in view on B');
   assert.equal((await tempFiles(b.root)).length, 1, 'the blocks wait in B\'s hidden temp file');
-  assert.equal(b.engine.getStatus().pending.down.files, 0);
+  // A stalled upload is not shown as syncing for as long as B keeps waiting for it.
+  await waitFor(() => b.engine.getStatus().state === 'idle' && b.engine.getStatus().pending.down.files === 0, 'B to show the stalled upload as nothing to do', 5000);
 
   // A comes back (a restart) and finishes: B fetches only the three blocks it lacks.
   const again = await a.reopen();
