@@ -30,6 +30,7 @@ import type {
 } from '../../common/tier-protocol.js';
 import { BLOCKS_GET_ABSENT } from '../../common/protocol.js';
 import type { StatsResponse } from '../../common/tier-stats.js';
+import { DirectGets, NotDirect } from './direct-get.js';
 import { exchange } from './http-exchange.js';
 import type { RemoteStore, TransferCounters } from './remote-store.js';
 
@@ -56,6 +57,8 @@ export class HttpRemote implements RemoteStore {
   private readonly base: URL;
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
+  /** Block downloads into the caller's buffer, over plain http (direct-get.ts). */
+  private readonly direct: DirectGets | null;
 
   constructor(
     readonly url: string,
@@ -69,11 +72,13 @@ export class HttpRemote implements RemoteStore {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 8 });
+    this.direct = this.base.protocol === 'http:' ? new DirectGets(this.base, options.maxSockets ?? 8) : null;
   }
 
   /** Closes idle keep-alive sockets; the store stays usable. */
   close(): void {
     this.agent.destroy();
+    this.direct?.close();
   }
 
   async account(): Promise<AccountResponse> {
@@ -128,7 +133,8 @@ export class HttpRemote implements RemoteStore {
   }
 
   async getBlock(hash: BlockHash, into?: Buffer): Promise<Buffer> {
-    const response = await this.request('GET', `/v1/blocks/${hash}`, undefined, { bodyInto: into });
+    const path = `/v1/blocks/${hash}`;
+    const response = (into && (await this.directGet(path, into))) ?? (await this.request('GET', path, undefined, { bodyInto: into }));
     this.check(response, `download block ${hash}`);
     const actual = createHash('sha256').update(response.body).digest('hex');
     if (actual !== hash) {
@@ -218,6 +224,20 @@ export class HttpRemote implements RemoteStore {
       // A non-JSON error body (a proxy's HTML page, say): the status alone decides.
     }
     throw new SyncError(code, `${operation}: ${reason}`);
+  }
+
+  /** GET `path` with its body read into `into` (direct-get.ts); null when only node:http can read the answer. */
+  private async directGet(path: string, into: Buffer): Promise<Response | null> {
+    if (!this.direct) return null;
+    try {
+      return await this.direct.get(new URL(path, this.base).pathname, { authorization: `Bearer ${this.token}` }, into, {
+        timeoutMs: this.timeoutMs,
+        counters: this.counters,
+      });
+    } catch (error) {
+      if (error instanceof NotDirect) return null;
+      throw new SyncError('unavailable', `GET ${path}: server ${this.url} unreachable (${(error as Error).message})`, { cause: error });
+    }
   }
 
   private async request(method: string, path: string, body?: Buffer, options: RequestOptions = {}): Promise<Response> {

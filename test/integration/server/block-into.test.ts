@@ -1,5 +1,7 @@
-// HttpRemote.getBlock into a caller's reused buffer: the right bytes come back as a view of
-// that buffer; an answer cut short, one longer than it announced, or wrong bytes are refused.
+// HttpRemote.getBlock into a caller's reused buffer (read from the socket directly,
+// direct-get.ts): the right bytes come back as a view of that buffer over kept-alive
+// connections; an answer cut short, one longer than it announced, or wrong bytes are refused;
+// answers it cannot read directly (chunked) still arrive through node:http.
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
@@ -15,10 +17,22 @@ const hash = createHash('sha256').update(good).digest('hex') as BlockHash;
 describe('getBlock into a reused buffer', () => {
   let server: Server;
   let remote: HttpRemote;
-  let answer: 'good' | 'cut' | 'long' | 'wrong' = 'good';
+  let answer: 'good' | 'cut' | 'long' | 'wrong' | 'chunked' | 'missing' | 'silent' | 'close' = 'good';
+  let connections = 0;
   before(async () => {
     server = createServer((req, res) => {
       if (answer === 'good') return res.writeHead(200, { 'content-length': good.length }).end(good);
+      if (answer === 'close') return res.writeHead(200, { 'content-length': good.length, connection: 'close' }).end(good);
+      if (answer === 'silent') return;
+      if (answer === 'chunked') {
+        res.writeHead(200, { 'content-type': 'application/octet-stream' });
+        res.write(good.subarray(0, 1000));
+        return res.end(good.subarray(1000));
+      }
+      if (answer === 'missing') {
+        const body = JSON.stringify({ error: { code: 'not_found', message: `download block ${hash}: no such block` } });
+        return res.writeHead(404, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+      }
       if (answer === 'wrong') return res.writeHead(200, { 'content-length': good.length }).end(randomBytes(good.length));
       if (answer === 'cut') {
         res.writeHead(200, { 'content-length': good.length });
@@ -28,6 +42,7 @@ describe('getBlock into a reused buffer', () => {
       // More bytes than announced, sent raw past the HTTP framing.
       req.socket.end(`HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n${'x'.repeat(5000)}`);
     });
+    server.on('connection', () => connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     remote = new HttpRemote(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'hst_test');
   });
@@ -42,6 +57,46 @@ describe('getBlock into a reused buffer', () => {
     const bytes = await remote.getBlock(hash, into);
     assert.ok(bytes.equals(good));
     assert.equal(bytes.buffer, into.buffer, 'no fresh allocation');
+  });
+
+  it('keeps one connection for requests one after another, and counts the bytes', async () => {
+    answer = 'good';
+    const into = Buffer.alloc(good.length);
+    await remote.getBlock(hash, into);
+    const before = { connections, received: remote.counters.receivedBytes };
+    for (let i = 0; i < 5; i++) assert.ok((await remote.getBlock(hash, into)).equals(good));
+    assert.equal(connections, before.connections, 'no new connection');
+    assert.ok(remote.counters.receivedBytes - before.received >= 5 * good.length);
+  });
+
+  it('an answer that closes its connection, or a server that drops idle ones, costs only a new connection', async () => {
+    answer = 'close';
+    assert.ok((await remote.getBlock(hash, Buffer.alloc(good.length))).equals(good));
+    answer = 'good';
+    assert.ok((await remote.getBlock(hash, Buffer.alloc(good.length))).equals(good));
+    server.closeAllConnections();
+    assert.ok((await remote.getBlock(hash, Buffer.alloc(good.length))).equals(good));
+  });
+
+  it('reads an answer it cannot read directly (chunked) through node:http', async () => {
+    answer = 'chunked';
+    assert.ok((await remote.getBlock(hash, Buffer.alloc(good.length))).equals(good));
+  });
+
+  it('passes the server\'s error on, and the connection serves the next block', async () => {
+    answer = 'missing';
+    await assert.rejects(remote.getBlock(hash, Buffer.alloc(good.length)), { code: 'not_found' });
+    answer = 'good';
+    assert.ok((await remote.getBlock(hash, Buffer.alloc(good.length))).equals(good));
+  });
+
+  it('gives up on a server that never answers', async () => {
+    answer = 'silent';
+    const impatient = new HttpRemote(remote.url, 'hst_test', { timeoutMs: 300 });
+    const started = Date.now();
+    await assert.rejects(impatient.getBlock(hash, Buffer.alloc(good.length)), { code: 'unavailable' });
+    assert.ok(Date.now() - started < 3000, `gave up after ${Date.now() - started} ms`);
+    impatient.close();
   });
 
   it('refuses an answer cut short', async () => {
