@@ -102,6 +102,7 @@ class Connection {
       onread: { buffer: () => this.readInto(), callback: (n: number) => (this.onRead(n), true) },
     });
     this.socket.on('error', (error) => this.fail(error));
+    this.socket.on('timeout', () => this.fail(new Error('timed out')));
     this.socket.on('close', () => {
       this.fail(new Error('connection closed'));
       onClose(this);
@@ -113,7 +114,7 @@ class Connection {
       if (options.signal?.aborted) return reject(new Error('aborted'));
       const abort = () => this.fail(new Error('aborted'));
       options.signal?.addEventListener('abort', abort, { once: true });
-      this.socket.setTimeout(options.timeoutMs, () => this.fail(new Error('timed out')));
+      this.socket.setTimeout(options.timeoutMs);
       this.pending = {
         resolve,
         reject,
