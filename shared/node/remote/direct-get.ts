@@ -42,7 +42,9 @@ export class DirectGets {
     const request = `GET ${path} HTTP/1.1\r\nHost: ${this.origin.host}\r\n${Object.entries(headers)
       .map(([name, value]) => `${name}: ${value}\r\n`)
       .join('')}\r\n`;
-    const reused = this.idle.pop();
+    let reused = this.idle.pop();
+    // One the server has just ended may not have seen its 'close' yet.
+    while (reused && !reused.usable) reused = this.idle.pop();
     if (reused) {
       try {
         return await this.send(reused, request, into, options);
@@ -132,6 +134,10 @@ class Connection {
       options.counters.sentBytes += request.length;
       this.socket.write(request, 'latin1');
     });
+  }
+
+  get usable(): boolean {
+    return !this.socket.destroyed && this.socket.writable;
   }
 
   destroy(): void {
