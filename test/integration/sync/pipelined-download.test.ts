@@ -32,6 +32,25 @@ async function startListening(b: TestClient): Promise<void> {
   await waitFor(() => b.engine.getStatus().lastSyncedAt !== null, 'B to settle');
 }
 
+/** A's new file at `path`, committed and uploaded by hand: its bytes, the put change, and one block's upload. */
+async function byHand(a: TestClient, path: string, length: number, seed: number) {
+  const data = randomish(length, seed);
+  await a.write(path, data);
+  const { blocks, size } = await hashFile(join(a.root, path));
+  const hashes = blocks.map((x) => x.hash) as BlockHash[];
+  const put = { kind: 'put' as const, path, parentRev: null, size, mtime: Date.now(), blocks: hashes };
+  const upload = (i: number) => a.remote.putBlock(hashes[i], data.subarray(i * BLOCK_SIZE, Math.min(size, (i + 1) * BLOCK_SIZE)));
+  return { data, hashes, put, upload };
+}
+
+/** Waits for `path` on B to hold `data`, with B's cycle over. */
+async function arrives(b: TestClient, path: string, data: Buffer): Promise<void> {
+  const abs = join(b.root, path);
+  await waitFor(async () => (await stat(abs).catch(() => null))?.size === data.length, `${path} on B`);
+  await waitFor(() => b.engine.getStatus().state === 'idle', 'B to finish its cycle');
+  assert.equal(sha(await readFile(abs)), sha(data), 'B holds A\'s bytes');
+}
+
 async function tempFiles(root: string): Promise<string[]> {
   return readdir(join(root, '.hsync', 'tmp')).catch(() => [] as string[]);
 }
@@ -73,10 +92,7 @@ test('a multi-block file is fetched by B while A still uploads it, and arrives b
   assert.ok(seen!.pending.down.bytes > 0 && seen!.pending.down.bytes < data.length, `${seen?.pending.down.bytes} bytes left`);
   assert.match(seen!.summary, /^Syncing 1 file, /);
 
-  const path = join(b.root, 'media', 'clip.mov');
-  await waitFor(async () => (await stat(path).catch(() => null))?.size === data.length, 'the file on B');
-  await waitFor(() => b.engine.getStatus().state === 'idle', 'B to finish its cycle');
-  assert.equal(sha(await readFile(path)), sha(data), 'B holds A\'s bytes');
+  await arrives(b, 'media/clip.mov', data);
   assert.equal(b.blocks.down, 4, 'each of the 4 blocks crossed the wire once: the downloader took over the prefetched ones');
   assert.equal(b.engine.prefetcher.stats.started, 1);
   assert.deepEqual(await tempFiles(b.root), [], 'the temp file became the file');
@@ -86,15 +102,11 @@ test('a multi-block file is fetched by B while A still uploads it, and arrives b
 test('an upload that never completes leaves no file in view on B; its blocks are resumed from the temp file when it does', async () => {
   const [a, b] = await fx.pair();
   await startListening(b);
-  const data = randomish(16 * MiB + 5, 2);
-  await a.write('half.bin', data);
-  const { blocks, size } = await hashFile(join(a.root, 'half.bin'));
-  const hashes = blocks.map((x) => x.hash) as BlockHash[];
-  const put = { kind: 'put' as const, path: 'half.bin', parentRev: null, size, mtime: Date.now(), blocks: hashes };
+  const { data, put, upload } = await byHand(a, 'half.bin', 16 * MiB + 5, 2);
   // A "dies" after its first commit and two of its five blocks.
   const first = await a.remote.commit(a.device, [put]);
   assert.equal(first.results[0].status, 'need_blocks');
-  for (const i of [0, 1]) await a.remote.putBlock(hashes[i], data.subarray(i * BLOCK_SIZE, (i + 1) * BLOCK_SIZE));
+  for (const i of [0, 1]) await upload(i);
   await waitFor(() => b.engine.prefetcher.stats.blocks === 2, 'B to fetch the two uploaded blocks');
   await new Promise((r) => setTimeout(r, 500));
   assert.equal(b.engine.prefetcher.stats.blocks, 2, 'nothing more arrives');
@@ -106,10 +118,7 @@ test('an upload that never completes leaves no file in view on B; its blocks are
   // A comes back (a restart) and finishes: B fetches only the three blocks it lacks.
   const again = await a.reopen();
   await again.sync();
-  const path = join(b.root, 'half.bin');
-  await waitFor(async () => (await stat(path).catch(() => null))?.size === data.length, 'the file on B');
-  await waitFor(() => b.engine.getStatus().state === 'idle', 'B to finish its cycle');
-  assert.equal(sha(await readFile(path)), sha(data));
+  await arrives(b, 'half.bin', data);
   assert.equal(b.blocks.down, 5, 'the two prefetched blocks were not fetched again');
   assert.deepEqual(await tempFiles(b.root), []);
 });
@@ -117,12 +126,7 @@ test('an upload that never completes leaves no file in view on B; its blocks are
 test('a paused B fetches nothing of an upload under way, stops a running prefetch, and resumes it without fetching a block twice', async () => {
   const [a, b] = await fx.pair();
   await startListening(b);
-  const data = randomish(16 * MiB + 9, 4);
-  await a.write('paused.bin', data);
-  const { blocks, size } = await hashFile(join(a.root, 'paused.bin'));
-  const hashes = blocks.map((x) => x.hash) as BlockHash[];
-  const put = { kind: 'put' as const, path: 'paused.bin', parentRev: null, size, mtime: Date.now(), blocks: hashes };
-  const upload = (i: number) => a.remote.putBlock(hashes[i], data.subarray(i * BLOCK_SIZE, Math.min(size, (i + 1) * BLOCK_SIZE)));
+  const { data, put, upload } = await byHand(a, 'paused.bin', 16 * MiB + 9, 4);
   const quietFor = async (ms: number, blocks: number, what: string) => {
     await new Promise((r) => setTimeout(r, ms));
     assert.equal(b.engine.prefetcher.stats.blocks, blocks, what);
@@ -147,29 +151,22 @@ test('a paused B fetches nothing of an upload under way, stops a running prefetc
   await upload(3);
   await upload(4);
   assert.equal((await a.remote.commit(a.device, [put])).results[0].status, 'committed');
-  const path = join(b.root, 'paused.bin');
-  await waitFor(async () => (await stat(path).catch(() => null))?.size === data.length, 'the file on B');
-  await waitFor(() => b.engine.getStatus().state === 'idle', 'B to finish its cycle');
-  assert.equal(sha(await readFile(path)), sha(data));
+  await arrives(b, 'paused.bin', data);
   assert.equal(b.blocks.down, 5, 'each block crossed the wire once');
 });
 
 test('a wrong block from the server is refused by the prefetch and the download; nothing is assembled from it', async () => {
   const [a, b] = await fx.pair();
   await startListening(b);
-  const data = randomish(8 * MiB + 100, 3);
-  await a.write('bad.bin', data);
-  const { blocks, size } = await hashFile(join(a.root, 'bad.bin'));
-  const hashes = blocks.map((x) => x.hash) as BlockHash[];
-  const put = { kind: 'put' as const, path: 'bad.bin', parentRev: null, size, mtime: Date.now(), blocks: hashes };
+  const { data, hashes, put, upload } = await byHand(a, 'bad.bin', 8 * MiB + 100, 3);
   // The first block is stored, then rots on the server's disk, before the upload is announced.
-  await a.remote.putBlock(hashes[0], data.subarray(0, BLOCK_SIZE));
+  await upload(0);
   const stored = join(fx.server.dataDir, 'blocks', hashes[0].slice(0, 2), hashes[0]);
   const rotten = Buffer.from(await readFile(stored));
   rotten[1000] ^= 0xff;
   await writeFile(stored, rotten);
   assert.equal((await a.remote.commit(a.device, [put])).results[0].status, 'need_blocks');
-  for (const i of [1, 2]) await a.remote.putBlock(hashes[i], data.subarray(i * BLOCK_SIZE, Math.min(size, (i + 1) * BLOCK_SIZE)));
+  for (const i of [1, 2]) await upload(i);
   await waitFor(() => b.engine.prefetcher.stats.blocks === 2, 'B to fetch the two good blocks');
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(b.engine.prefetcher.stats.blocks, 2, 'the rotten block was refused');
