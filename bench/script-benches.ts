@@ -24,7 +24,7 @@ interface LineRule {
 const SYNC_RULES: LineRule[] = [
   { match: /^\d+ × 4 KiB files in 100 folders/, figure: '10,000 × 4 KiB files A→B', max: 4, context: 'Syncthing here 12.5 s; target ≤ 4 s' },
   { match: /^machine: new \d+ MiB file written/, figure: 'machine: new 1 GiB file, fdatasync', context: 'what B must do at least, in the 1 GiB cases' },
-  { match: /^machine: \d+ MiB file copied/, figure: 'machine: 1 GiB copyFile, fsync', context: 'the kernel copy under copy / 1-byte' },
+  { match: /^machine: \d+ MiB file copied/, figure: 'machine: 1 GiB copyFile, fsync', context: 'the kernel copy under copy / 1-byte, in the state the copy case left' },
   { match: /^one \d+ MiB file A→B/, figure: 'one 1 GiB file A→B', max: 5, context: 'Syncthing here 6.6 s; target ≤ 5 s' },
   { match: /^1 byte changed/, figure: '1 byte changed mid-file', max: 3, sentMax: 4.3e6, context: 'Syncthing 5.8 s; target ≤ 3 s, ≤ 4.3 MB up' },
   { match: /^copy of it/, figure: 'copy under a new name', max: 2, sentMax: 100e3, context: 'Syncthing 5.5 s, 46 KB; target ≤ 2 s, ≤ 100 KB' },
