@@ -12,6 +12,7 @@ import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { readFull } from '../../shared/node/blocks/chunker.js';
 import { SyncThreads } from './sync-threads.js';
 
 const openFd = promisify(open);
@@ -101,12 +102,7 @@ export class BlockFiles {
       const info = await handle.stat({ bigint: true });
       const size = Number(info.size);
       const buffer = into && into.length >= size ? into.subarray(0, size) : Buffer.allocUnsafe(size);
-      let filled = 0;
-      while (filled < size) {
-        const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
+      const filled = await readFull(handle, buffer, 0);
       const noted = this.fresh.get(hash);
       const fresh = noted !== undefined && Date.now() - noted.at < FRESH_MS && noted.stamp === stampOf(info);
       return { bytes: buffer.subarray(0, filled), fresh: fresh && filled === size };
