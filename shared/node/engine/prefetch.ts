@@ -59,9 +59,8 @@ const SYNC_EVERY = 64 * 1024 * 1024;
 
 export class Prefetcher {
   readonly stats: PrefetchStats = { started: 0, blocks: 0, bytes: 0 };
-  private readonly running = new Map<string, Promise<void>>();
-  /** The running prefetches' records, for progress(). */
-  private readonly records = new Map<string, PrefetchRecord>();
+  /** The running prefetches by content hash; each record's `done` is its run. */
+  private readonly running = new Map<string, PrefetchRecord>();
   /** Running prefetches whose upload has stalled (no new block for RECHECK_MS): not progress. */
   private readonly stalled = new Set<string>();
   private refreshing: Promise<void> | null = null;
@@ -93,9 +92,7 @@ export class Prefetcher {
   /** Stops every prefetch of this folder and waits for them (blocks in flight finish). */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.refreshing?.catch(() => undefined);
-    await stopPrefetches(tempDir(this.options.root));
-    await Promise.all(this.running.values());
+    await this.haltRunning();
   }
 
   /**
@@ -104,16 +101,21 @@ export class Prefetcher {
    */
   async pause(): Promise<void> {
     this.paused = true;
+    await this.haltRunning();
+  }
+
+  /** With `halted` already set: lets a refresh under way end, stops the running prefetches, and waits for them. */
+  private async haltRunning(): Promise<void> {
     await this.refreshing?.catch(() => undefined);
     await stopPrefetches(tempDir(this.options.root));
-    await Promise.all(this.running.values());
+    await Promise.all([...this.running.values()].map((record) => record.done));
   }
 
   /** Files being fetched ahead of their commit, and the bytes they still lack. */
   progress(): { files: number; bytes: number } {
     let bytes = 0;
     let files = 0;
-    for (const [contentHash, record] of this.records) {
+    for (const [contentHash, record] of this.running) {
       if (this.stalled.has(contentHash)) continue;
       files++;
       bytes += Math.max(0, record.size - record.verified.size * BLOCK_SIZE);
@@ -158,13 +160,11 @@ export class Prefetcher {
         .finally(() => {
           record.finished = true;
           this.running.delete(upload.contentHash);
-          this.records.delete(upload.contentHash);
           this.stalled.delete(upload.contentHash);
           this.options.onProgress?.();
         });
       record.done = run;
-      this.running.set(upload.contentHash, run);
-      this.records.set(upload.contentHash, record);
+      this.running.set(upload.contentHash, record);
       this.options.onProgress?.();
     }
   }
