@@ -236,7 +236,7 @@ export class HttpRemote implements RemoteStore {
       });
     } catch (error) {
       if (error instanceof NotDirect) return null;
-      throw new SyncError('unavailable', `GET ${path}: server ${this.url} unreachable (${(error as Error).message})`, { cause: error });
+      throw this.unreachable('GET', path, error);
     }
   }
 
@@ -257,8 +257,13 @@ export class HttpRemote implements RemoteStore {
         bodyInto: options.bodyInto,
       });
     } catch (error) {
-      throw new SyncError('unavailable', `${method} ${target.pathname}: server ${this.url} unreachable (${(error as Error).message})`, { cause: error });
+      throw this.unreachable(method, target.pathname, error);
     }
+  }
+
+  /** A network failure, timeout or cut answer, as the engine acts on it. */
+  private unreachable(method: string, path: string, error: unknown): SyncError {
+    return new SyncError('unavailable', `${method} ${path}: server ${this.url} unreachable (${(error as Error).message})`, { cause: error });
   }
 }
 
