@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { BlockFiles } from '../../../server/blocks/block-files.js';
+import { LocalInhouse } from '../../../server/tiers/inhouse-store.js';
 
 describe('BlockFiles', () => {
   let dir: string;
@@ -57,6 +58,22 @@ describe('BlockFiles', () => {
     assert.deepEqual(second.bytes, rotten);
     // Too small a buffer: a new one holds the bytes.
     assert.equal((await files.readLoose(hash, Buffer.alloc(10))).bytes.length, bytes.length);
+  });
+
+  it('the in-house store serves a block it just wrote into the caller\'s buffer, and still refuses one rewritten since', async () => {
+    const store = new LocalInhouse(files);
+    const bytes = randomBytes(50_000);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    await store.write(hash, bytes);
+    const into = Buffer.alloc(4 * 1024 * 1024);
+    const served = await store.read(hash, null, { into });
+    assert.deepEqual(served, bytes);
+    assert.equal(served.buffer, into.buffer, 'read into the serving buffer');
+    const rotten = Buffer.from(bytes);
+    rotten[0] ^= 1;
+    writeFileSync(files.loosePath(hash), rotten);
+    await assert.rejects(store.read(hash, null, { into }), { code: 'hash_mismatch' });
+    await assert.rejects(store.read(hash, null), { code: 'hash_mismatch' }, 'the scrubber\'s read checks too');
   });
 
   it('reads each block of a pack back by offset, empty ones included', async () => {
