@@ -12,11 +12,17 @@ import { SyncEngine } from '../../shared/node/engine/engine.js';
 import { HttpRemote } from '../../shared/node/remote/http-remote.js';
 import { TieredRemote } from '../../shared/node/remote/tiered-remote.js';
 import { intOption, parse, stringOption, UsageError } from '../args.js';
+import { resolveToken } from '../token-source.js';
 
-export const help = `Usage: hsync sync --folder DIR --server URL --token TOKEN [options]
+const optionalString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
-Keeps DIR in sync with the account TOKEN on the server at URL. A token that starts with
-"-" must be written --token=TOKEN.
+export const help = `Usage: hsync sync --folder DIR --server URL --token-file FILE [options]
+
+Keeps DIR in sync with the account whose token is in FILE (its first line; the file must
+be readable by its owner only, chmod 600) on the server at URL. The token may also come from
+the HSYNC_TOKEN environment variable. --token TOKEN still works but warns: a token on the
+command line is visible to every local user in ps. A token that starts with "-" must be
+written --token=TOKEN.
 
 Options:
   --device NAME       this device's name in conflict copies and history (default: host name)
@@ -44,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
     folder: { type: 'string' },
     server: { type: 'string' },
     token: { type: 'string' },
+    'token-file': { type: 'string' },
     device: { type: 'string' },
     state: { type: 'string' },
     once: { type: 'boolean' },
@@ -57,9 +64,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const root = resolve(stringOption(args, 'folder'));
   const serverUrl = stringOption(args, 'server');
-  const token = stringOption(args, 'token');
   if (!/^https?:\/\/[^\s/]+/.test(serverUrl)) throw new UsageError(`--server must be an http(s) URL, got "${serverUrl}"`);
-  if (token.trim() === '') throw new UsageError('--token is empty');
+  const { token, warning } = resolveToken({
+    file: optionalString(args.values['token-file']),
+    flag: optionalString(args.values.token),
+    env: process.env,
+  });
+  if (warning) console.error(`hsync sync: warning: ${warning}`);
   const device = stringOption(args, 'device', hostname() || 'device');
   const explicitState = typeof args.values.state === 'string' ? resolve(args.values.state) : null;
   const stateDir = explicitState ?? defaultFolderState(root);

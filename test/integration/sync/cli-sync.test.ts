@@ -2,7 +2,7 @@
 // long-running client (watcher + long-poll + control endpoint) stopped by SIGTERM.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -47,7 +47,7 @@ test('hsync sync --once fails with one line for a bad token, a missing folder an
   const folder = await tempDir('bad');
   const state = await tempDir('bad-state');
   const [badToken, missing, down, usage] = await Promise.all([
-    runHsync(['sync', '--once', '--folder', folder, '--state', state, '--server', server.url, '--token=wrong']),
+    runHsync(['sync', '--once', '--folder', folder, '--state', state, '--server', server.url], { HSYNC_TOKEN: 'wrong' }),
     runHsync(['sync', '--once', '--folder', join(folder, 'nope'), '--state', await tempDir('s1'), '--server', server.url, `--token=${token}`]),
     runHsync(['sync', '--once', '--folder', folder, '--state', await tempDir('s2'), '--server', 'http://127.0.0.1:9', `--token=${token}`]),
     runHsync(['sync', '--folder', folder]),
@@ -64,6 +64,40 @@ test('hsync sync --once fails with one line for a bad token, a missing folder an
 
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /missing --server/);
+});
+
+test('hsync sync takes the token from an owner-only --token-file or HSYNC_TOKEN, and warns about --token', async () => {
+  const [a, b, stateA, stateB, secrets] = await Promise.all(['ta', 'tb', 'tsa', 'tsb', 'secrets'].map(tempDir));
+  await writeFile(join(a, 'via-file.txt'), 'token from a file');
+  const tokenFile = join(secrets, 'token');
+  await writeFile(tokenFile, `${token}\n`, { mode: 0o600 });
+  const common = ['sync', '--once', '--server', server.url];
+
+  const fromFile = await runHsync([...common, '--folder', a, '--state', stateA, '--token-file', tokenFile]);
+  assert.equal(fromFile.code, 0, fromFile.stderr);
+  assert.equal(fromFile.stderr, '');
+  const fromEnv = await runHsync([...common, '--folder', b, '--state', stateB], { HSYNC_TOKEN: token });
+  assert.equal(fromEnv.code, 0, fromEnv.stderr);
+  assert.equal(await readFile(join(b, 'via-file.txt'), 'utf8'), 'token from a file');
+
+  const flagged = await runHsync([...common, '--folder', b, '--state', stateB, `--token=${token}`]);
+  assert.equal(flagged.code, 0, flagged.stderr);
+  assert.match(flagged.stderr, /warning: --token is visible to every local user/);
+
+  // A token file others can read, or a symlink to one, is refused before anything is sent.
+  await chmod(tokenFile, 0o644);
+  const open = await runHsync([...common, '--folder', a, '--state', stateA, '--token-file', tokenFile]);
+  assert.equal(open.code, 2);
+  assert.match(open.stderr, /readable by others \(mode 644\); run chmod 600/);
+  await chmod(tokenFile, 0o600);
+  const link = join(secrets, 'link');
+  await symlink(tokenFile, link);
+  const linked = await runHsync([...common, '--folder', a, '--state', stateA, '--token-file', link]);
+  assert.equal(linked.code, 2);
+  assert.match(linked.stderr, /is a symlink/);
+  const none = await runHsync([...common, '--folder', a, '--state', stateA], { HSYNC_TOKEN: '' });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /the token is empty/);
 });
 
 test('hsync sync keeps syncing both ways until SIGTERM, then exits 0', async () => {
