@@ -23,15 +23,31 @@ export function conflictDate(at: number): string {
 export function conflictCopyPath(path: string, device: string, at: number, taken: (candidate: string) => boolean): string {
   const slash = path.lastIndexOf('/');
   const dir = slash < 0 ? '' : path.slice(0, slash + 1);
-  const { stem, ext } = splitExtension(path.slice(slash + 1));
-  const who = device.replace(/[\u0000-\u001f\u007f/\\]/g, '_').slice(0, 64) || 'device';
+  const name = path.slice(slash + 1);
+  const split = splitExtension(name);
+  // A long "extension" is no extension: keeping it whole could leave no room for the tag.
+  const { stem, ext } = utf8Length(split.ext) > MAX_EXT_BYTES ? { stem: name, ext: '' } : split;
+  const who = cutToBytes(device.replace(/[\u0000-\u001f\u007f/\\]/g, '_'), MAX_DEVICE_BYTES) || 'device';
   for (let n = 1; ; n++) {
     const tag = ` (${who}'s conflicted copy ${conflictDate(at)}${n > 1 ? ` ${n}` : ''})`;
-    let cut = stem;
-    while (cut.length > 1 && utf8Length(cut + tag + ext) > MAX_NAME_BYTES) cut = [...cut].slice(0, -1).join('');
-    const candidate = dir + cut + tag + ext;
+    const candidate = dir + cutToBytes(stem, MAX_NAME_BYTES - utf8Length(tag + ext)) + tag + ext;
     if (!taken(candidate)) return candidate;
   }
+}
+
+/** Extensions kept whole in a copy's name; longer ones are cut with the rest of the name. */
+const MAX_EXT_BYTES = 32;
+/** The device part of a copy's name; with the tag and extension it leaves most of a name for the stem. */
+const MAX_DEVICE_BYTES = 64;
+
+/** The longest prefix of `text` within `max` UTF-8 bytes, never splitting a character (at least one kept). */
+function cutToBytes(text: string, max: number): string {
+  let out = '';
+  for (const char of text) {
+    if (out !== '' && utf8Length(out + char) > max) break;
+    out += char;
+  }
+  return out;
 }
 
 /** True for a name this module produced: such files are never conflicted into new copies. */

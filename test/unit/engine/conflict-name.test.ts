@@ -33,6 +33,18 @@ test('very long names stay within 255 bytes', () => {
   assert.ok(copy.endsWith("(laptop's conflicted copy 2026-11-25).txt"));
 });
 
+test('a long extension or a long device name still gives a name within 255 bytes', () => {
+  const dotted = 'a.' + 'x'.repeat(240);
+  const copy = conflictCopyPath(dotted, 'laptop', at, none);
+  assert.ok(Buffer.byteLength(copy) <= 255, `${Buffer.byteLength(copy)} bytes`);
+  assert.ok(copy.startsWith('a.xxx') && copy.endsWith("(laptop's conflicted copy 2026-11-25)"), copy);
+  const emoji = conflictCopyPath('notes.txt', '😀'.repeat(64), at, none);
+  assert.ok(Buffer.byteLength(emoji) <= 255, `${Buffer.byteLength(emoji)} bytes`);
+  assert.ok(emoji.startsWith('notes (😀') && emoji.endsWith('.txt'), emoji);
+  const numbered = conflictCopyPath('é'.repeat(127), 'pc', at, (c) => !c.includes(' 3)'));
+  assert.ok(Buffer.byteLength(numbered) <= 255 && numbered.endsWith(' 3)'), numbered);
+});
+
 test('conflict copies are recognised', () => {
   assert.equal(isConflictCopy(conflictCopyPath('a.txt', 'pc', at, none)), true);
   assert.equal(isConflictCopy('a.txt'), false);
