@@ -12,6 +12,16 @@ export const MAX_PATH_BYTES = 4096;
 
 // C0 controls and DEL: invisible, and some terminals or file systems act on them.
 const CONTROL = /[\u0000-\u001f\u007f]/;
+// A lone UTF-16 surrogate has no UTF-8 form: no file system can hold the name.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * True for a name that is the reserved folder on some file system: any letter case (a
+ * case-insensitive disk) and any trailing dots or spaces (Windows drops them).
+ */
+export function isReservedName(name: string): boolean {
+  return name.replace(/[. ]+$/, '').toLowerCase() === RESERVED_DIR;
+}
 
 /**
  * Why `raw` is not an acceptable sync path, or null when it is. The check runs on the
@@ -23,12 +33,16 @@ export function pathProblem(raw: unknown): string | null {
   const path = raw.normalize('NFC');
   const control = CONTROL.exec(path);
   if (control) return `control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')} at position ${control.index}`;
+  if (LONE_SURROGATE.test(path)) return 'unpaired UTF-16 surrogate';
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.startsWith('\\')) return 'absolute path';
+  // A separator on Windows: "a\b" would be a folder there and a file here.
+  const backslash = path.indexOf('\\');
+  if (backslash >= 0) return `backslash at position ${backslash}`;
   if (utf8Length(path) > MAX_PATH_BYTES) return `path longer than ${MAX_PATH_BYTES} bytes`;
   for (const name of path.split('/')) {
     if (name === '') return 'empty path segment';
     if (name === '.' || name === '..') return `"${name}" segment`;
-    if (name === RESERVED_DIR) return `reserved name "${RESERVED_DIR}"`;
+    if (isReservedName(name)) return `reserved name "${RESERVED_DIR}"`;
     if (utf8Length(name) > MAX_NAME_BYTES) return `name longer than ${MAX_NAME_BYTES} bytes`;
   }
   return null;

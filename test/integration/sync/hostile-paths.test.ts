@@ -10,7 +10,9 @@ import { syncFixture } from '../../helpers/sync-client.js';
 
 const fx = syncFixture();
 
-const HOSTILE = ['../escape.txt', 'a/../../escape.txt', '/tmp/absolute.txt', '.hsync/folder-id', 'sub/.hsync/x', 'ctrl\u0001.txt', 'C:/windows.txt', ''];
+const HOSTILE = ['../escape.txt', 'a/../../escape.txt', '/tmp/absolute.txt', '.hsync/folder-id', 'sub/.hsync/x', 'ctrl\u0001.txt', 'C:/windows.txt', '',
+  // The reserved folder in any case or with trailing dots/spaces, a backslash, a lone surrogate.
+  '.HSYNC/folder-id', 'sub/.Hsync./x', '.hsync /x', 'back\\slash.txt', 'dir\\..\\..\\escape.txt', 'half\uD800.txt'];
 
 test('the server refuses hostile paths at commit time', async () => {
   const token = await fx.server.addUser('mallory');
