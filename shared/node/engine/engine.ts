@@ -372,10 +372,10 @@ export class SyncEngine {
   private showPlan(next: Plan): void {
     const pending = { up: { files: 0, bytes: 0 }, down: { files: 0, bytes: 0 } };
     for (const op of next.ops) {
-      if (op.kind === 'upload') {
+      if (op.kind === 'upload' || op.kind === 'upload_aside') {
         pending.up.files++;
         pending.up.bytes += op.local.size;
-      } else if (op.kind === 'download' || op.kind === 'conflict') {
+      } else if (op.kind === 'download' || op.kind === 'conflict' || op.kind === 'download_aside') {
         pending.down.files++;
         pending.down.bytes += op.entry.size;
       } else if (op.kind !== 'adopt' && op.kind !== 'forget') {

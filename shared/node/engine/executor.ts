@@ -51,7 +51,7 @@ const SMALL_FILES_IN_FLIGHT = 48;
 /** Files up to this size, made of one block, get their block through a batched read. */
 const SMALL_FILE = 1024 * 1024;
 
-type DownloadOp = Extract<Op, { kind: 'download' | 'conflict' | 'restore' }>;
+type DownloadOp = Extract<Op, { kind: 'download' | 'conflict' | 'restore' | 'download_aside' }>;
 
 export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteResult> {
   const result: ExecuteResult = { done: 0, needPull: false };
@@ -59,9 +59,13 @@ export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteR
   const pushes: Op[] = [];
   const localDeletes: Extract<Op, { kind: 'delete_local' }>[] = [];
   for (const op of ops) {
-    if (op.kind === 'download' || op.kind === 'conflict' || op.kind === 'restore') downloads.push(op);
+    if (op.kind === 'download' || op.kind === 'conflict' || op.kind === 'restore' || op.kind === 'download_aside') downloads.push(op);
     else if (op.kind === 'upload' || op.kind === 'upload_move' || op.kind === 'delete_remote') pushes.push(op);
     else if (op.kind === 'delete_local') localDeletes.push(op);
+    else if (op.kind === 'upload_aside') await guarded(ctx, op.path, async () => {
+      pushes.push(...(await moveAside(op, ctx)));
+      result.done++;
+    });
     else await guarded(ctx, op.path, async () => {
       await applyLocal(op, ctx);
       result.done++;
@@ -91,7 +95,7 @@ export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteR
       while (next < list.length) {
         const op = list[next++];
         await guarded(ctx, op.path, async () => {
-          await download(op, ctx, prefetch);
+          pushes.push(...(await download(op, ctx, prefetch)));
           result.done++;
         });
       }
@@ -196,7 +200,8 @@ function checkedPath(path: string): string {
   return path;
 }
 
-async function download(op: DownloadOp, ctx: ExecutorContext, prefetch: BlockPrefetch | null): Promise<void> {
+/** Returns what must go up because of it (a conflict copy written beside a local folder). */
+async function download(op: DownloadOp, ctx: ExecutorContext, prefetch: BlockPrefetch | null): Promise<Op[]> {
   const { index } = ctx;
   const entry: JournalEntry =
     op.kind === 'restore'
@@ -214,7 +219,9 @@ async function download(op: DownloadOp, ctx: ExecutorContext, prefetch: BlockPre
           committedAt: 0,
         }
       : op.entry;
-  const path = checkedPath(op.path);
+  // Beside a local folder of the same name, the remote file lands under a conflict name
+  // of the device that wrote it.
+  const path = op.kind === 'download_aside' ? freeCopyPath(checkedPath(op.path), entry.device, ctx) : checkedPath(op.path);
   const abs = join(ctx.root, path);
   const prefetched = prefetch && entry.blocks.length === 1 ? await prefetch.take(entry.blocks[0]) : null;
   let fetched: Fetched;
@@ -244,9 +251,10 @@ async function download(op: DownloadOp, ctx: ExecutorContext, prefetch: BlockPre
       if (snapshot && snapshot.contentHash === entry.contentHash) {
         await unlink(fetched.temp);
         const local = { path, size: snapshot.size, mtime: snapshot.mtime, ino: snapshot.ino, contentHash: snapshot.contentHash };
+        if (op.kind === 'download_aside') return asideChanges(op, local);
         index.setBase(baseFrom(entry, local), entry.blocks);
         ctx.local.set(path, local);
-        return;
+        return [];
       }
       if (!now.isFile()) {
         // A small file's temp has a name nobody resumes: do not leave it behind.
@@ -260,14 +268,52 @@ async function download(op: DownloadOp, ctx: ExecutorContext, prefetch: BlockPre
   await ensureDir(dirname(abs));
   await renameIntoPlace(fetched.temp, abs);
   const local = { path, size: fetched.size, mtime: fetched.mtime, ino: fetched.ino, contentHash: entry.contentHash };
-  index.setBase(baseFrom(entry, local), entry.blocks);
   ctx.local.set(path, local);
   ctx.activity({
     path,
     direction: 'down',
-    action: conflictCopy || op.kind === 'conflict' ? 'conflict' : op.kind === 'download' && op.expect ? 'modified' : 'added',
+    action: conflictCopy || op.kind === 'conflict' || op.kind === 'download_aside' ? 'conflict' : op.kind === 'download' && op.expect ? 'modified' : 'added',
     bytes: entry.size,
   });
+  if (op.kind === 'download_aside') return asideChanges(op, local);
+  index.setBase(baseFrom(entry, local), entry.blocks);
+  return [];
+}
+
+/**
+ * The copy written beside a local folder goes up as a new file and the server's file leaves
+ * the folder's name; until both are committed the base keeps the old revision, so a failed
+ * push is replanned, never lost.
+ */
+function asideChanges(op: Extract<Op, { kind: 'download_aside' }>, copy: LocalEntry): Op[] {
+  return [
+    { kind: 'upload', path: copy.path, parentRev: null, local: { ...copy, blocks: undefined } },
+    { kind: 'delete_remote', path: op.path, parentRev: op.entry.rev },
+  ];
+}
+
+/**
+ * A local file where the server now has a folder: it is renamed to a conflict copy (this
+ * device's edit), which goes up as a new file; the folder's files then download into the
+ * name. A server file still listed at the name is deleted.
+ */
+async function moveAside(op: Extract<Op, { kind: 'upload_aside' }>, ctx: ExecutorContext): Promise<Op[]> {
+  const path = checkedPath(op.path);
+  const now = await lstatOrNull(join(ctx.root, path));
+  if (!now || !now.isFile()) {
+    ctx.rescan(path);
+    return [];
+  }
+  const copy = await keepAsConflictCopy(path, ctx);
+  ctx.index.transaction(() => {
+    ctx.index.deleteBase(path);
+    if (op.parentRev === null) ctx.index.clearRemote(path);
+  });
+  const local = ctx.local.get(copy);
+  if (!local) return [];
+  const changes: Op[] = [{ kind: 'upload', path: copy, parentRev: null, local }];
+  if (op.parentRev !== null) changes.push({ kind: 'delete_remote', path, parentRev: op.parentRev });
+  return changes;
 }
 
 /** The temp file becomes `abs`. */
@@ -282,10 +328,15 @@ async function renameIntoPlace(temp: string, abs: string): Promise<void> {
   }
 }
 
+/** A conflict-copy name for `path` in `device`'s name that no tree and nothing on disk holds. */
+function freeCopyPath(path: string, device: string, ctx: ExecutorContext): string {
+  const { index } = ctx;
+  return conflictCopyPath(path, device, ctx.now(), (candidate) => ctx.local.has(candidate) || index.base.has(candidate) || index.remote.has(candidate) || existsOnDisk(ctx.root, candidate));
+}
+
 /** Renames the local file at `path` to a free conflict-copy name; it uploads as a new file. */
 async function keepAsConflictCopy(path: string, ctx: ExecutorContext): Promise<string> {
-  const { index } = ctx;
-  const copy = conflictCopyPath(path, ctx.device, ctx.now(), (candidate) => ctx.local.has(candidate) || index.base.has(candidate) || index.remote.has(candidate) || existsOnDisk(ctx.root, candidate));
+  const copy = freeCopyPath(path, ctx.device, ctx);
   await rename(join(ctx.root, path), join(ctx.root, copy));
   const snapshot = await hashSnapshot(join(ctx.root, copy));
   ctx.local.delete(path);

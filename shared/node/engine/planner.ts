@@ -28,9 +28,11 @@ const ORDER: Record<Op['kind'], number> = {
   forget: 0,
   adopt: 1,
   move_local: 2,
+  upload_aside: 2,
   upload_move: 3,
   conflict: 4,
   download: 5,
+  download_aside: 5,
   restore: 6,
   upload: 7,
   delete_remote: 8,
@@ -49,7 +51,7 @@ export function plan(base: BaseTree, local: LocalTree, remote: RemoteTree, optio
     if (op === 'waiting') waiting.push(path);
     else if (op) ops.push(op);
   }
-  const paired = pairMoves(ops, base, remote);
+  const paired = settleTypeClashes(pairMoves(ops, base, remote), base, local, remote);
   const guarded = holdMassDeletes(paired, base.size, options);
   guarded.ops.sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { ops: guarded.ops, heldDeletes: guarded.held, waiting };
@@ -141,6 +143,48 @@ function pairMoves(ops: Op[], base: BaseTree, remote: RemoteTree): Op[] {
     }
   }
   return [...result];
+}
+
+/**
+ * A name that would be a file on one side and a folder on the other (a file edited on one
+ * device while another turned it into a folder): the folder keeps the name and the file
+ * goes beside it as a conflict copy, whichever side holds which. The same rule on every
+ * device, so both converge (docs/engine.md "Type changes").
+ */
+function settleTypeClashes(ops: Op[], base: BaseTree, local: LocalTree, remote: RemoteTree): Op[] {
+  // What each side will hold once this plan's deletions and moves are done.
+  const leavingLocal = new Set<string>();
+  const leavingRemote = new Set<string>();
+  for (const op of ops) {
+    if (op.kind === 'delete_local') leavingLocal.add(op.path);
+    else if (op.kind === 'move_local') leavingLocal.add(op.from);
+    else if (op.kind === 'delete_remote') leavingRemote.add(op.path);
+    else if (op.kind === 'upload_move') leavingRemote.add(op.from);
+  }
+  const localDirs = folders([...local.keys()].filter((path) => !leavingLocal.has(path)));
+  const remoteFiles: string[] = [];
+  for (const [path, entry] of remote) if (!entry.deleted) remoteFiles.push(path);
+  for (const path of base.keys()) if (!remote.has(path)) remoteFiles.push(path);
+  const remoteDirs = folders(remoteFiles.filter((path) => !leavingRemote.has(path)));
+  if (localDirs.size === 0 && remoteDirs.size === 0) return ops;
+  return ops.map((op) => {
+    if (op.kind === 'download' && localDirs.has(op.path)) return { kind: 'download_aside', path: op.path, entry: op.entry };
+    if (op.kind === 'upload' && remoteDirs.has(op.path)) return { kind: 'upload_aside', path: op.path, parentRev: op.parentRev, local: op.local };
+    return op;
+  });
+}
+
+/** Every folder that holds one of `paths`, at any depth. */
+function folders(paths: Iterable<string>): Set<string> {
+  const dirs = new Set<string>();
+  for (const path of paths) {
+    for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+      const dir = path.slice(0, slash);
+      if (dirs.has(dir)) break;
+      dirs.add(dir);
+    }
+  }
+  return dirs;
 }
 
 /** The mass-delete guard: many local deletions at once wait for a person to confirm. */

@@ -59,6 +59,18 @@ export type Op =
   | { kind: 'delete_local'; path: string; entry: JournalEntry; expect: BaseEntry }
   /** Both sides changed: the local file becomes a conflict copy, the remote takes the name. */
   | { kind: 'conflict'; path: string; entry: JournalEntry; local: LocalEntry }
+  /**
+   * A remote file whose name a local folder holds: the folder keeps the name, the remote
+   * bytes land beside it as a conflict copy that goes up, and the server's file at the
+   * folder's name is deleted (docs/engine.md "Type changes").
+   */
+  | { kind: 'download_aside'; path: string; entry: JournalEntry }
+  /**
+   * A local file whose name a remote folder holds: the local file becomes a conflict copy
+   * and goes up, the folder takes the name. `parentRev`: the server's file at the name, to
+   * delete, when it still lists one.
+   */
+  | { kind: 'upload_aside'; path: string; parentRev: number | null; local: LocalEntry }
   /** Both sides agree already (same content): record it as the base, move no bytes. */
   | { kind: 'adopt'; path: string; entry: JournalEntry; local: LocalEntry }
   /** Both sides lack the path: drop base and remote records. */

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { syncFixture } from '../../helpers/sync-client.js';
+import { syncFixture, type TestClient } from '../../helpers/sync-client.js';
+import type { JournalEntry } from '../../../shared/common/protocol.js';
+import { conflictCopyPath } from '../../../shared/node/engine/conflict-name.js';
 
 const fx = syncFixture();
 
@@ -61,4 +63,70 @@ test('EDGE 21: a folder deleted on A while B holds ignored files in it: synced f
   assert.equal(again.agreed, true, again.reason ?? '');
   assert.deepEqual(b.engine.getStatus().problems, []);
   assert.deepEqual((await readdir(join(b.root, 'proj'))).sort(), ['.DS_Store', 'src']);
+});
+
+/** The server's live tree: the paths whose latest journal entry is not a deletion. */
+async function serverLive(c: TestClient): Promise<string[]> {
+  const latest = new Map<string, JournalEntry>();
+  for (const e of (await c.remote.list(0, 5000)).entries) if ((latest.get(e.path)?.id ?? -1) < e.id) latest.set(e.path, e);
+  return [...latest.values()].filter((e) => !e.deleted).map((e) => e.path).sort();
+}
+
+/** Both devices and the server hold the folder and, beside it, the edited file as a conflicted copy. */
+async function assertFolderWonAndCopyKept(a: TestClient, b: TestClient, name: string, editor: string, edited: string): Promise<void> {
+  const copy = conflictCopyPath(`${name}.pdf`, editor, Date.now(), () => false);
+  const expected = [copy, `${name}.pdf/inside.txt`].sort();
+  for (const c of [a, b]) {
+    assert.deepEqual(await c.files(), expected, c.device);
+    assert.equal(await c.read(`${name}.pdf/inside.txt`), 'the folder content', c.device);
+    assert.equal(await c.read(copy), edited, c.device);
+    assert.deepEqual(c.engine.getStatus().problems, [], c.device);
+  }
+  assert.deepEqual(await serverLive(a), expected);
+}
+
+test('EDGE 22: a file edited on B while A turns it into a folder: the folder keeps the name, the edit becomes a conflicted copy, both converge', async () => {
+  const [a, b] = await fx.pair();
+  await a.write('y.pdf', 'the original pdf');
+  await a.sync();
+  await b.sync();
+  await b.write('y.pdf', 'edited on B, longer than before');
+  await rm(join(a.root, 'y.pdf'));
+  await a.write('y.pdf/inside.txt', 'the folder content');
+  for (const c of [b, a, b, a]) {
+    const outcome = await c.sync(true);
+    assert.equal(outcome.agreed, true, `${c.device}: ${outcome.reason}`);
+  }
+  await assertFolderWonAndCopyKept(a, b, 'y', b.device, 'edited on B, longer than before');
+});
+
+test('EDGE 22: a file edited and synced on A while B, not yet synced, turns it into a folder: the same outcome', async () => {
+  const [a, b] = await fx.pair();
+  await a.write('z.pdf', 'the original pdf');
+  await a.sync();
+  await b.sync();
+  await a.write('z.pdf', 'edited on A, longer than before');
+  await a.sync();
+  await rm(join(b.root, 'z.pdf'));
+  await b.write('z.pdf/inside.txt', 'the folder content');
+  for (const c of [b, a, b, a]) {
+    const outcome = await c.sync(true);
+    assert.equal(outcome.agreed, true, `${c.device}: ${outcome.reason}`);
+  }
+  await assertFolderWonAndCopyKept(a, b, 'z', a.device, 'edited on A, longer than before');
+});
+
+test('EDGE 22: a folder synced first lands where the other device edited the file: the local edit becomes a conflicted copy and goes up', async () => {
+  const [a, b] = await fx.pair();
+  await a.write('w.pdf', 'the original pdf');
+  await a.sync();
+  await b.sync();
+  await b.write('w.pdf', 'edited on B, longer than before');
+  await rm(join(a.root, 'w.pdf'));
+  await a.write('w.pdf/inside.txt', 'the folder content');
+  for (const c of [a, b, a, b]) {
+    const outcome = await c.sync(true);
+    assert.equal(outcome.agreed, true, `${c.device}: ${outcome.reason}`);
+  }
+  await assertFolderWonAndCopyKept(a, b, 'w', b.device, 'edited on B, longer than before');
 });
