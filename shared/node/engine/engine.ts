@@ -254,7 +254,11 @@ export class SyncEngine {
         await this.pull();
         this.status.setState('scanning');
         await this.scan();
-        const next = plan(this.index.base, this.local, this.index.remote, { ...this.planOptions, deletesConfirmed: this.deletesConfirmed });
+        const next = plan(this.index.base, this.local, this.index.remote, {
+          ...this.planOptions,
+          deletesConfirmed: this.deletesConfirmed,
+          ignored: (path) => this.rules.ignores(path),
+        });
         this.lastPlan = next;
         this.showPlan(next);
         if (next.ops.length === 0) {

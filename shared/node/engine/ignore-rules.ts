@@ -12,6 +12,8 @@ export const IGNORE_FILE = '.hsyncignore';
 /** Lock files, swap files, backups and OS metadata that must never leave the machine. */
 export const DEFAULT_IGNORES = [
   `${RESERVED_DIR}/`,
+  // Ignore rules are local to each device (docs/engine.md "Ignore rules"): the rules file never syncs.
+  `/${IGNORE_FILE}`,
   '~$*',
   '.~lock.*#',
   '*.swp',

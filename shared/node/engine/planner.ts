@@ -11,6 +11,13 @@ export interface PlanOptions {
   massDeleteCount: number;
   /** … and more than this share of the synced files would be deleted. */
   massDeleteRatio: number;
+  /**
+   * Paths this device's ignore rules exclude: out of scope for the plan. Their base entry
+   * stays, so nothing at such a path is deleted (remotely for a file that left the local
+   * tree, locally for a remote change) or downloaded, and un-ignoring meets the base again as
+   * a normal edit or conflict. See docs/engine.md "Ignore rules".
+   */
+  ignored?: (path: string) => boolean;
 }
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = { deletesConfirmed: false, massDeleteCount: 100, massDeleteRatio: 0.5 };
@@ -47,6 +54,7 @@ export function plan(base: BaseTree, local: LocalTree, remote: RemoteTree, optio
   for (const path of base.keys()) if (!local.has(path)) paths.add(path);
 
   for (const path of [...paths].sort()) {
+    if (options.ignored?.(path)) continue;
     const op = planPath(path, base.get(path), local.get(path), remote.get(path));
     if (op === 'waiting') waiting.push(path);
     else if (op) ops.push(op);

@@ -13,6 +13,8 @@ const rows: [string, boolean][] = [
   ['Thumbs.db', true],
   ['desktop.ini', true],
   ['.hsync/tmp/x.part', true],
+  ['.hsyncignore', true],
+  ['sub/.hsyncignore', false],
   ['report.docx', false],
   ['swp.txt', false],
   ['docs/.hidden', false],

@@ -123,3 +123,18 @@ test('plans are deterministic: renames and adoptions first, deletions last', () 
   const kinds = plan(b, l, r).ops.map((o) => o.kind);
   assert.deepEqual(kinds, ['download', 'upload', 'delete_remote']);
 });
+
+test('ignored paths are out of scope: no delete either way, no download, no upload; the rest plans as usual', () => {
+  const ignored = (path: string) => path.startsWith('build/');
+  const b = new Map([
+    ['build/gone', base('build/gone', '1')],
+    ['build/edited', base('build/edited', '1')],
+    ['build/remote-del', base('build/remote-del', '1')],
+    ['kept', base('kept', '1')],
+  ]);
+  const l = new Map([['build/remote-del', local('build/remote-del', '1')], ['build/new', local('build/new', '5')], ['kept', local('kept', '2')]]);
+  const r = new Map([['build/edited', remote('build/edited', '2')], ['build/remote-del', remote('build/remote-del', null)], ['build/other', remote('build/other', '3')]]);
+  const result = plan(b, l, r, { ...DEFAULT_PLAN_OPTIONS, ignored });
+  assert.deepEqual(result.ops.map((op) => `${op.kind} ${op.path}`), ['upload kept']);
+  assert.deepEqual(plan(b, l, r).ops.map((op) => op.kind).sort(), ['delete_local', 'delete_remote', 'download', 'download', 'upload', 'upload']);
+});
