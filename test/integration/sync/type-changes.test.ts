@@ -130,3 +130,27 @@ test('EDGE 22: a folder synced first lands where the other device edited the fil
   }
   await assertFolderWonAndCopyKept(a, b, 'w', b.device, 'edited on B, longer than before');
 });
+
+test('EDGE 22: a deletion on one device against a type change on the other: the new folder and the new file survive on both', async () => {
+  const [a, b] = await fx.pair();
+  await a.write('q.pdf', 'a file that A deletes');
+  await a.write('f/x.txt', 'a folder that A deletes');
+  await a.sync();
+  await b.sync();
+  await rm(join(a.root, 'q.pdf'));
+  await rm(join(a.root, 'f'), { recursive: true });
+  await rm(join(b.root, 'q.pdf'));
+  await b.write('q.pdf/inside.txt', 'the folder content');
+  await rm(join(b.root, 'f'), { recursive: true });
+  await b.write('f', 'now a plain file');
+  for (const c of [a, b, a, b]) {
+    const outcome = await c.sync(true);
+    assert.equal(outcome.agreed, true, `${c.device}: ${outcome.reason}`);
+  }
+  for (const c of [a, b]) {
+    assert.deepEqual(await c.files(), ['f', 'q.pdf/inside.txt'], c.device);
+    assert.equal(await c.read('q.pdf/inside.txt'), 'the folder content');
+    assert.equal(await c.read('f'), 'now a plain file');
+  }
+  assert.deepEqual(await serverLive(a), ['f', 'q.pdf/inside.txt']);
+});
