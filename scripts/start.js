@@ -4,26 +4,12 @@
 // it runs itself under the user's data dir.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureElectron } from './electron-binary.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-
-/** The Electron binary's path, or why there is none. */
-function findElectron() {
-  try {
-    const path = require('electron'); // the npm package exports the binary's path
-    if (typeof path === 'string' && existsSync(path)) return { path };
-    return { reason: `the electron package points at ${path}, which does not exist` };
-  } catch (error) {
-    const message = String(error.message);
-    // The package installs without its binary where downloads are skipped (ELECTRON_SKIP_BINARY_DOWNLOAD, allowScripts).
-    if (/failed to install/i.test(message)) return { reason: 'the electron package is installed without its binary' };
-    return { reason: message.split('\n')[0] };
-  }
-}
 
 function newestMtime(dir) {
   let newest = 0;
@@ -51,7 +37,15 @@ function ensureRenderer() {
   viteBuild('vite.renderer.config.ts');
 }
 
-const electron = process.env.HSYNC_HEADLESS ? { reason: 'HSYNC_HEADLESS is set' } : findElectron();
+const cacheHome = process.env.XDG_CACHE_HOME?.startsWith('/') ? process.env.XDG_CACHE_HOME : join(homedir(), '.cache');
+const electron = process.env.HSYNC_HEADLESS
+  ? { reason: 'HSYNC_HEADLESS is set' }
+  : ensureElectron({
+      dir: join(ROOT, 'node_modules', 'electron'),
+      env: process.env,
+      markerFile: join(cacheHome, 'hybrid-sync', 'electron-fetch-failed'),
+      log: (line) => console.error(line),
+    });
 if (electron.path) {
   ensureRenderer();
   viteBuild('vite.preload.config.ts');

@@ -2,11 +2,10 @@
 // and the server agree, 1 with a one-line reason otherwise. Without: keep syncing (watcher
 // and long-poll) with a local control endpoint, until SIGINT/SIGTERM.
 
-import { createHash } from 'node:crypto';
-import { hostname, homedir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { startControl } from '../../shared/node/api-bridge/control-server.js';
-import { defaultStateDir } from '../../shared/node/api-bridge/state-dir.js';
+import { accountKey, adoptLegacyState, defaultStateDir, folderStateDir, legacyCliFolderState } from '../../shared/node/api-bridge/state-dir.js';
 import { EngineApi } from '../../shared/node/engine/engine-api.js';
 import { SyncEngine } from '../../shared/node/engine/engine.js';
 import { HttpRemote } from '../../shared/node/remote/http-remote.js';
@@ -27,7 +26,9 @@ written --token=TOKEN.
 Options:
   --device NAME       this device's name in conflict copies and history (default: host name)
   --state DIR         where the index, cursor and settings live (default: one folder per
-                      synced root under ~/.local/share/hybrid-sync/folders/)
+                      synced root and account under ~/.local/state/hybrid-sync/folders/,
+                      shared with the desktop app; state from the old place under
+                      ~/.local/share/hybrid-sync/folders/ is moved there once)
   --once              sync once and exit: 0 when folder and server agree, 1 otherwise
   --confirm-deletes   let a held mass deletion through (the guard stops > 50 % and > 100 files)
   --ui-port PORT      also serve the status window on 127.0.0.1:PORT (0 = any); prints "ui <url>"
@@ -37,13 +38,6 @@ Options:
 
 Without --once the client runs until SIGINT/SIGTERM, finishes the operation in flight and
 exits 0; "hsync status", "hsync pause" and "hsync resume" talk to it.`;
-
-/** Per-root state folder under the user's data dir, readable and unique per absolute path. */
-export function defaultFolderState(root: string, env: NodeJS.ProcessEnv = process.env): string {
-  const data = env.XDG_DATA_HOME && env.XDG_DATA_HOME.startsWith('/') ? env.XDG_DATA_HOME : join(homedir(), '.local', 'share');
-  const id = createHash('sha256').update(root).digest('hex').slice(0, 12);
-  return join(data, 'hybrid-sync', 'folders', `${basename(root).replace(/[^\w.-]/g, '_') || 'root'}-${id}`);
-}
 
 export async function run(argv: string[]): Promise<number> {
   const args = parse(argv, {
@@ -73,7 +67,10 @@ export async function run(argv: string[]): Promise<number> {
   if (warning) console.error(`hsync sync: warning: ${warning}`);
   const device = stringOption(args, 'device', hostname() || 'device');
   const explicitState = typeof args.values.state === 'string' ? resolve(args.values.state) : null;
-  const stateDir = explicitState ?? defaultFolderState(root);
+  const stateDir = explicitState ?? folderStateDir(defaultStateDir(), root, accountKey(serverUrl, token));
+  if (!explicitState && (await adoptLegacyState(legacyCliFolderState(root), stateDir))) {
+    console.error(`hsync sync: moved this folder's state from ${legacyCliFolderState(root)} to ${stateDir}`);
+  }
   const uiPort = args.values['ui-port'] === undefined ? undefined : intOption(args, 'ui-port', 0, 0, 65535);
   const once = args.values.once === true;
   const minFreeBytes = args.values['min-free-mb'] === undefined ? undefined : intOption(args, 'min-free-mb', 0, 0, 1_000_000_000) * 1e6;

@@ -8,6 +8,7 @@
 import { toErrorData } from '../../common/errors.js';
 import type { SettingsPatch, SyncApi, SyncStatus } from '../../common/sync-api.js';
 import { applyPatch, publicSettings, readSettings, type SettingsBackend } from './client-settings.js';
+import { accountKey } from './state-dir.js';
 
 export interface EngineConfig {
   folder: string;
@@ -62,8 +63,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
         token = embeddedToken = embedded.token;
       }
       currentUrl = serverUrl;
-      const accountKey = s.serverUrl ? `${s.serverUrl}\n${token}` : `embedded\n${token}`;
-      engine = await deps.startEngine({ folder: s.folder, serverUrl, token, deviceName: s.deviceName, paused: s.paused, accountKey });
+      engine = await deps.startEngine({ folder: s.folder, serverUrl, token, deviceName: s.deviceName, paused: s.paused, accountKey: accountKey(s.serverUrl || null, token) });
       startError = null;
       unsubscribe = engine.subscribe(notify);
     } catch (error) {

@@ -3,27 +3,15 @@
 // on. The pause state is applied before the first cycle, so a client left paused does not
 // send anything on restart.
 
-import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { SyncEngine } from '../engine/engine.js';
 import { HttpRemote } from '../remote/http-remote.js';
 import { TieredRemote } from '../remote/tiered-remote.js';
 import type { EngineConfig, RunningEngine } from './client-host.js';
+import { folderStateDir } from './state-dir.js';
 
 const TIER_REFRESH_MS = 60_000;
-
-/**
- * The state folder of one synced root on one account: its own index (the merge base). Keyed
- * by folder and account (server URL and token), so pointing the app at another server or account in
- * Preferences starts from an empty base — local files are offered as new, never deleted —
- * instead of reusing a base that belongs to another journal (which the engine refuses as a
- * changed server identity).
- */
-export function folderStateDir(stateDir: string, folder: string, accountKey = ''): string {
-  const id = createHash('sha256').update(`${resolve(folder)}\n${accountKey}`).digest('hex').slice(0, 16);
-  return join(stateDir, 'folders', id);
-}
 
 export async function startRealEngine(config: EngineConfig, stateDir: string, log?: (line: string) => void): Promise<RunningEngine> {
   const root = resolve(config.folder);

@@ -5,7 +5,8 @@ import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { folderStateDir, startRealEngine } from '../../../shared/node/api-bridge/engine-runner.js';
+import { startRealEngine } from '../../../shared/node/api-bridge/engine-runner.js';
+import { folderStateDir } from '../../../shared/node/api-bridge/state-dir.js';
 import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 
