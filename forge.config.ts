@@ -3,9 +3,17 @@
 // a .deb. Works wherever an Electron binary is installed. No native module is rebuilt for
 // Electron's ABI (that needs headers from outside the npm registry, and the main process
 // uses node-sqlite3-wasm instead), hence `onlyModules: []`.
+//
+// Fuses are flipped in the packaged binary as Electron's security checklist asks: it cannot
+// be run as a plain Node (ELECTRON_RUN_AS_NODE, NODE_OPTIONS, --inspect), cookies are
+// encrypted at rest, and it loads its code only from an app.asar whose integrity it checks.
+// The embedded server runs under the system's Node (electron/main/embedded-server.ts), not
+// as ELECTRON_RUN_AS_NODE, so none of this gets in its way.
 import { MakerDeb } from '@electron-forge/maker-deb';
 import { MakerZIP } from '@electron-forge/maker-zip';
+import { FusesPlugin } from '@electron-forge/plugin-fuses';
 import { VitePlugin } from '@electron-forge/plugin-vite';
+import { FuseV1Options, FuseVersion } from '@electron/fuses';
 import type { ForgeConfig } from '@electron-forge/shared-types';
 
 const config: ForgeConfig = {
@@ -36,6 +44,15 @@ const config: ForgeConfig = {
         { entry: 'electron/preload/preload.ts', config: 'vite.preload.config.ts', target: 'preload' },
       ],
       renderer: [{ name: 'main_window', config: 'vite.renderer.config.ts' }],
+    }),
+    new FusesPlugin({
+      version: FuseVersion.V1,
+      [FuseV1Options.RunAsNode]: false,
+      [FuseV1Options.EnableCookieEncryption]: true,
+      [FuseV1Options.EnableNodeOptionsEnvironmentVariable]: false,
+      [FuseV1Options.EnableNodeCliInspectArguments]: false,
+      [FuseV1Options.EnableEmbeddedAsarIntegrityValidation]: true,
+      [FuseV1Options.OnlyLoadAppFromAsar]: true,
     }),
   ],
 };
