@@ -71,6 +71,8 @@ function renderTransfers(s: SyncStatus): void {
   peakPending = left === 0 ? 0 : Math.max(peakPending, left);
   const percent = peakPending === 0 ? 100 : Math.round(100 * (1 - left / peakPending));
   const bar = byId('progress');
+  // The bar is for a transfer in progress; with nothing left there is no bar, not a full one.
+  bar.hidden = left === 0;
   bar.setAttribute('aria-valuenow', String(percent));
   (bar.firstElementChild as HTMLElement).style.width = `${percent}%`;
 }

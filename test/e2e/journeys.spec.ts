@@ -45,6 +45,11 @@ test('first run on the embedded default: files added show "Up to date" and arriv
   await expect(recent).toContainText('Photos/beach.raw');
   await expect(recent).toContainText('hello.txt');
   await expect(heading(page)).toHaveText('Up to date');
+  // Nothing is moving, so there is no progress bar (not a full one under "Nothing"), and the
+  // storage figures already count the four blocks just stored in-house (1 + 3 of 4 MiB).
+  await expect(page.locator('#up-pending')).toHaveText('Nothing');
+  await expect(page.locator('#progress')).toBeHidden();
+  await expect(page.locator('#tier-inhouse')).toHaveText(/ · 4 blocks$/);
   const shot = info.outputPath('first-run-up-to-date.png');
   await page.screenshot({ path: shot });
   if (process.env.HSYNC_UPDATE_SCREENSHOT) await copyFile(shot, join(ROOT, 'docs', 'status-window.png'));

@@ -94,7 +94,10 @@ export class TieredRemote implements RemoteStore {
       this.tiersFetchedAt = this.now();
       this.tiersFetch = this.refreshTierStats()
         .catch(() => false) // an older server without GET /v1/stats: figures stay null
-        .finally(() => (this.tiersFetch = null));
+        .finally(() => {
+          this.tiersFetch = null;
+          if (this.tiersFetchedAt === -Infinity) this.storage(); // a commit landed while this fetch was out
+        });
     }
     return this.state();
   }
@@ -128,8 +131,12 @@ export class TieredRemote implements RemoteStore {
     return account;
   }
 
-  commit(device: string, changes: CommitChange[]): Promise<CommitResponse> {
-    return this.inner.commit(device, changes);
+  async commit(device: string, changes: CommitChange[]): Promise<CommitResponse> {
+    const response = await this.inner.commit(device, changes);
+    // What the server stores per tier has just changed: the figures in storage() are stale.
+    this.tiersFetchedAt = -Infinity;
+    this.storage();
+    return response;
   }
 
   list(cursor: number, limit?: number): Promise<ListResponse> {
