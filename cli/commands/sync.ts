@@ -9,6 +9,7 @@ import { accountKey, adoptLegacyState, defaultStateDir, folderStateDir, legacyCl
 import { EngineApi } from '../../shared/node/engine/engine-api.js';
 import { SyncEngine } from '../../shared/node/engine/engine.js';
 import { HttpRemote } from '../../shared/node/remote/http-remote.js';
+import { ThrottledRemote, transferLimits } from '../../shared/node/remote/throttled-remote.js';
 import { TieredRemote } from '../../shared/node/remote/tiered-remote.js';
 import { intOption, parse, stringOption, UsageError } from '../args.js';
 import { resolveToken } from '../token-source.js';
@@ -79,8 +80,10 @@ export async function run(argv: string[]): Promise<number> {
   // The tiered remote falls back to the server's S3 tier when the block service is down.
   const remote = new TieredRemote(http);
   const log = (line: string) => process.stderr.write(`hsync sync: ${line}\n`);
-  const engine = new SyncEngine({ root, stateDir, remote, device, watch: !once, log: once ? undefined : log, minFreeBytes });
-  const api = new EngineApi(engine, stateDir, { folder: root, serverUrl, token, deviceName: device }, () => remote.storage());
+  // No caps until the stored settings are read (EngineApi applies them before the first transfer).
+  const limits = transferLimits({ upLimitKBps: 0, downLimitKBps: 0 });
+  const engine = new SyncEngine({ root, stateDir, remote: new ThrottledRemote(remote, limits), device, watch: !once, log: once ? undefined : log, minFreeBytes });
+  const api = new EngineApi(engine, stateDir, { folder: root, serverUrl, token, deviceName: device }, () => remote.storage(), limits);
 
   if (once) {
     try {

@@ -1,7 +1,7 @@
-// The Preferences dialog: server URL + token, folder, device name, start at login. The token
-// field is write-only (the API never returns it); leaving it empty keeps the current one.
+// The Preferences dialog: server URL + token, folder, device name, bandwidth caps, start at
+// login. The token field is write-only (the API never returns it); leaving it empty keeps the current one.
 
-import type { SettingsPatch, SyncApi } from '../../shared/common/sync-api.js';
+import { MAX_LIMIT_KBPS, type SettingsPatch, type SyncApi } from '../../shared/common/sync-api.js';
 import { byId } from './dom.js';
 
 export function setupPreferences(api: SyncApi): void {
@@ -18,6 +18,8 @@ export function setupPreferences(api: SyncApi): void {
       input('pref-folder').value = s.folder;
       input('pref-device').value = s.deviceName;
       input('pref-login').checked = s.startAtLogin;
+      input('pref-up-limit').value = String(s.upLimitKBps);
+      input('pref-down-limit').value = String(s.downLimitKBps);
       input('pref-token').value = '';
       input('pref-token').placeholder = s.hasToken ? 'unchanged (a token is set)' : 'paste the token from your server';
     } catch (e) {
@@ -36,6 +38,11 @@ export function setupPreferences(api: SyncApi): void {
       deviceName: input('pref-device').value.trim(),
       startAtLogin: input('pref-login').checked,
     };
+    const upLimit = kbps(input('pref-up-limit').value);
+    const downLimit = kbps(input('pref-down-limit').value);
+    if (upLimit === null || downLimit === null) return showError('Bandwidth limits are whole numbers of KB/s; 0 means no limit.');
+    patch.upLimitKBps = upLimit;
+    patch.downLimitKBps = downLimit;
     const token = input('pref-token').value.trim();
     if (token) patch.token = token;
     if (!/^https?:\/\/[^\s/]+/.test(patch.serverUrl ?? '')) return showError('Server URL must start with http:// or https://');
@@ -48,6 +55,13 @@ export function setupPreferences(api: SyncApi): void {
       showError(`Not saved: ${(e as Error).message}`);
     }
   });
+
+  /** An empty field is no limit; anything but a whole number ≥ 0 is refused. */
+  function kbps(text: string): number | null {
+    const t = text.trim();
+    if (t === '') return 0;
+    return /^\d+$/.test(t) && Number(t) <= MAX_LIMIT_KBPS ? Number(t) : null;
+  }
 
   function showError(message: string): void {
     error.textContent = message;

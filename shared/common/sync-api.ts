@@ -68,6 +68,10 @@ export interface Settings {
   startAtLogin: boolean;
   paused: boolean;
   hasToken: boolean;
+  /** Upload cap in KB/s (1 KB = 1000 bytes); 0 = no cap. Applies within a second, while syncing. */
+  upLimitKBps: number;
+  /** Download cap in KB/s; 0 = no cap. */
+  downLimitKBps: number;
 }
 
 export interface SettingsPatch {
@@ -76,6 +80,8 @@ export interface SettingsPatch {
   token?: string;
   deviceName?: string;
   startAtLogin?: boolean;
+  upLimitKBps?: number;
+  downLimitKBps?: number;
 }
 
 export interface SyncApi {
@@ -121,12 +127,17 @@ function noArgs(args: unknown[]): string | null {
   return args.length === 0 ? null : 'takes no arguments';
 }
 
-const PATCH_FIELDS: Record<keyof SettingsPatch, 'string' | 'boolean'> = {
+/** The highest cap a UI may set, in KB/s (10 GB/s): above it there is nothing to cap. */
+export const MAX_LIMIT_KBPS = 10_000_000;
+
+const PATCH_FIELDS: Record<keyof SettingsPatch, 'string' | 'boolean' | 'number'> = {
   folder: 'string',
   serverUrl: 'string',
   token: 'string',
   deviceName: 'string',
   startAtLogin: 'boolean',
+  upLimitKBps: 'number',
+  downLimitKBps: 'number',
 };
 
 function validateSettingsPatch(args: unknown[]): string | null {
@@ -138,6 +149,9 @@ function validateSettingsPatch(args: unknown[]): string | null {
     if (!type) return `unknown setting "${key}"`;
     if (typeof value !== type) return `setting "${key}" must be a ${type}`;
     if (type === 'string' && (value as string).length > 4096) return `setting "${key}" is too long`;
+    if (type === 'number' && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_LIMIT_KBPS)) {
+      return `setting "${key}" must be a whole number of KB/s from 0 (no limit) to ${MAX_LIMIT_KBPS}`;
+    }
   }
   const url = (patch as SettingsPatch).serverUrl;
   if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url)) return 'serverUrl must be an http(s) URL';

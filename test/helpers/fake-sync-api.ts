@@ -48,6 +48,8 @@ export function createFakeSyncApi(initial: Partial<SyncStatus> = {}): FakeSyncAp
       serverUrl: 'http://127.0.0.1:9',
       deviceName: 'laptop',
       startAtLogin: false,
+      upLimitKBps: 0,
+      downLimitKBps: 0,
       paused: false,
       hasToken: false,
     },

@@ -8,6 +8,7 @@
 import { toErrorData } from '../../common/errors.js';
 import type { SettingsPatch, SyncApi, SyncStatus } from '../../common/sync-api.js';
 import { applyPatch, publicSettings, readSettings, type SettingsBackend } from './client-settings.js';
+import type { LimitSettings } from '../remote/throttled-remote.js';
 import { accountKey } from './state-dir.js';
 
 export interface EngineConfig {
@@ -18,11 +19,15 @@ export interface EngineConfig {
   paused: boolean;
   /** Names the account stably across runs (the embedded server's port changes every run). */
   accountKey: string;
+  /** Bandwidth caps in KB/s, 0 = none. */
+  limits: LimitSettings;
 }
 
 /** The engine as the host sees it: the SyncApi plus a change subscription and a stop. */
 export interface RunningEngine extends Omit<SyncApi, 'getSettings' | 'updateSettings'> {
   subscribe(fn: () => void): () => void;
+  /** New bandwidth caps, effective within a second (no restart). */
+  setLimits(limits: LimitSettings): void;
   stop(): Promise<void>;
 }
 
@@ -63,7 +68,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
         token = embeddedToken = embedded.token;
       }
       currentUrl = serverUrl;
-      engine = await deps.startEngine({ folder: s.folder, serverUrl, token, deviceName: s.deviceName, paused: s.paused, accountKey: accountKey(s.serverUrl || null, token) });
+      engine = await deps.startEngine({ folder: s.folder, serverUrl, token, deviceName: s.deviceName, paused: s.paused, accountKey: accountKey(s.serverUrl || null, token), limits: { upLimitKBps: s.upLimitKBps, downLimitKBps: s.downLimitKBps } });
       startError = null;
       unsubscribe = engine.subscribe(notify);
     } catch (error) {
@@ -144,6 +149,8 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
     },
     async updateSettings(patch: SettingsPatch) {
       const restart = applyPatch(deps.settings, patch, embeddedUrl);
+      const now = readSettings(deps.settings);
+      engine?.setLimits({ upLimitKBps: now.upLimitKBps, downLimitKBps: now.downLimitKBps });
       if (restart) await serial(async () => {
         await shutdown();
         await launch();

@@ -15,6 +15,8 @@ export interface StoredSettings {
   deviceName: string;
   startAtLogin: boolean;
   paused: boolean;
+  upLimitKBps: number;
+  downLimitKBps: number;
   /** The embedded server's own user token, made once on first run. */
   embeddedToken: string;
 }
@@ -33,6 +35,8 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): StoredSet
     deviceName: env.HSYNC_DEVICE ?? hostname(),
     startAtLogin: false,
     paused: false,
+    upLimitKBps: 0,
+    downLimitKBps: 0,
     embeddedToken: '',
   };
 }
@@ -45,6 +49,8 @@ export const SETTINGS_SCHEMA = {
   deviceName: { type: 'string' },
   startAtLogin: { type: 'boolean' },
   paused: { type: 'boolean' },
+  upLimitKBps: { type: 'integer', minimum: 0 },
+  downLimitKBps: { type: 'integer', minimum: 0 },
   embeddedToken: { type: 'string' },
 } as const;
 
@@ -73,6 +79,8 @@ export function publicSettings(s: StoredSettings, serverUrl: string, embeddedTok
     startAtLogin: s.startAtLogin,
     paused: s.paused,
     hasToken: (s.serverUrl ? s.token : embeddedToken) !== '',
+    upLimitKBps: s.upLimitKBps,
+    downLimitKBps: s.downLimitKBps,
   };
 }
 
@@ -90,6 +98,8 @@ export function applyPatch(backend: SettingsBackend, patch: SettingsPatch, embed
   if (patch.token !== undefined) next.token = patch.token;
   if (patch.deviceName !== undefined) next.deviceName = patch.deviceName;
   if (patch.startAtLogin !== undefined) next.startAtLogin = patch.startAtLogin;
+  if (patch.upLimitKBps !== undefined) next.upLimitKBps = patch.upLimitKBps;
+  if (patch.downLimitKBps !== undefined) next.downLimitKBps = patch.downLimitKBps;
   backend.set(next);
   const after = readSettings(backend);
   return after.folder !== before.folder || after.serverUrl !== before.serverUrl || after.token !== before.token || after.deviceName !== before.deviceName;

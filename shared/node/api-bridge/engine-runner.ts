@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { SyncEngine } from '../engine/engine.js';
 import { HttpRemote } from '../remote/http-remote.js';
+import { applyLimits, ThrottledRemote, transferLimits } from '../remote/throttled-remote.js';
 import { TieredRemote } from '../remote/tiered-remote.js';
 import type { EngineConfig, RunningEngine } from './client-host.js';
 import { folderStateDir } from './state-dir.js';
@@ -19,7 +20,8 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
   const http = new HttpRemote(config.serverUrl, config.token);
   const storageListeners = new Set<() => void>();
   const remote = new TieredRemote(http, { onStorageChange: () => storageListeners.forEach((fn) => fn()) });
-  const engine = new SyncEngine({ root, stateDir: folderStateDir(stateDir, root, config.accountKey), remote, device: config.deviceName, log });
+  const limits = transferLimits(config.limits);
+  const engine = new SyncEngine({ root, stateDir: folderStateDir(stateDir, root, config.accountKey), remote: new ThrottledRemote(remote, limits), device: config.deviceName, log });
   // Bytes and blocks per tier, for the status window; a server without the figures is fine.
   const refreshTiers = () => void remote.refreshTierStats().catch(() => undefined);
   const tierTimer = setInterval(refreshTiers, TIER_REFRESH_MS);
@@ -38,6 +40,7 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
     },
     // The tier state (in-house, S3 placement, S3 fallback) is the remote's to know.
     getStatus: async () => ({ ...engine.getStatus(), storage: remote.storage() }),
+    setLimits: (next) => applyLimits(limits, next),
     pause: () => engine.pause(),
     resume: () => engine.resume(),
     syncNow: () => engine.syncNow(),

@@ -4,6 +4,7 @@
 
 import Conf from 'conf';
 import type { Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
+import { applyLimits, type TransferLimits } from '../remote/throttled-remote.js';
 import type { SyncEngine } from './engine.js';
 
 interface StoredSettings {
@@ -13,6 +14,8 @@ interface StoredSettings {
   deviceName: string;
   startAtLogin: boolean;
   paused: boolean;
+  upLimitKBps: number;
+  downLimitKBps: number;
 }
 
 export class EngineApi implements SyncApi {
@@ -24,16 +27,19 @@ export class EngineApi implements SyncApi {
     initial: { folder: string; serverUrl: string; token: string; deviceName: string },
     /** Where blocks are going, when the remote knows (the tiered remote does). */
     private readonly storage?: () => StorageState,
+    /** The bandwidth caps the engine's remote waits on; the stored caps apply from the start. */
+    private readonly limits?: TransferLimits,
   ) {
     this.store = new Conf<StoredSettings>({
       cwd: stateDir,
       configName: 'settings',
       projectName: 'hybrid-sync',
       configFileMode: 0o600, // it holds the token
-      defaults: { ...initial, startAtLogin: false, paused: false },
+      defaults: { ...initial, startAtLogin: false, paused: false, upLimitKBps: 0, downLimitKBps: 0 },
     });
     // What the command line says wins over what was stored.
     this.store.set({ ...this.store.store, ...initial });
+    if (limits) applyLimits(limits, this.store.store);
   }
 
   /** Status pushes for SSE/IPC bridges; returns the unsubscribe function. */
@@ -82,6 +88,8 @@ export class EngineApi implements SyncApi {
       startAtLogin: s.startAtLogin,
       paused: s.paused,
       hasToken: s.token !== '',
+      upLimitKBps: s.upLimitKBps,
+      downLimitKBps: s.downLimitKBps,
     };
   }
 
@@ -90,6 +98,7 @@ export class EngineApi implements SyncApi {
       if (value !== undefined) this.store.set(key as keyof StoredSettings, value as never);
     }
     if (patch.deviceName !== undefined && patch.deviceName.trim() !== '') this.engine.device = patch.deviceName;
+    if (this.limits) applyLimits(this.limits, this.store.store);
     return this.getSettings();
   }
 }

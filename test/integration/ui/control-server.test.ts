@@ -123,6 +123,9 @@ describe('API calls', () => {
     const cases: [string, string, Record<string, string>, string, RegExp][] = [
       ['/api/updateSettings', '[{"serverUrl":"ftp://x"}]', auth(), 'bad_request', /serverUrl must be an http\(s\) URL/],
       ['/api/updateSettings', '[{"colour":"red"}]', auth(), 'bad_request', /unknown setting "colour"/],
+      ['/api/updateSettings', '[{"upLimitKBps":-1}]', auth(), 'bad_request', /setting "upLimitKBps" must be a whole number of KB\/s/],
+      ['/api/updateSettings', '[{"downLimitKBps":1.5}]', auth(), 'bad_request', /setting "downLimitKBps" must be a whole number/],
+      ['/api/updateSettings', '[{"upLimitKBps":"2000"}]', auth(), 'bad_request', /setting "upLimitKBps" must be a number/],
       ['/api/updateSettings', '[]', auth(), 'bad_request', /takes one settings object/],
       ['/api/pause', '[1]', auth(), 'bad_request', /takes no arguments/],
       ['/api/pause', '{"a":1}', auth(), 'bad_request', /JSON array/],

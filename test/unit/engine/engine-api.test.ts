@@ -30,7 +30,7 @@ test('settings persist, the token is never read back, and the device name applie
   const { engine } = fakeEngine();
   const api = new EngineApi(engine as unknown as SyncEngine, dir, { folder: '/f', serverUrl: 'http://127.0.0.1:1', token: 'secret-token', deviceName: 'laptop' });
   const settings = await api.getSettings();
-  assert.deepEqual(settings, { folder: '/f', serverUrl: 'http://127.0.0.1:1', deviceName: 'laptop', startAtLogin: false, paused: false, hasToken: true });
+  assert.deepEqual(settings, { folder: '/f', serverUrl: 'http://127.0.0.1:1', deviceName: 'laptop', startAtLogin: false, paused: false, hasToken: true, upLimitKBps: 0, downLimitKBps: 0 });
   assert.equal(JSON.stringify(settings).includes('secret-token'), false);
 
   const updated = await api.updateSettings({ deviceName: 'work laptop', startAtLogin: true });
