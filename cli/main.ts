@@ -15,6 +15,7 @@ const commands: Record<string, Command> = {
   pause: { summary: 'pause the running client', load: () => import('./commands/pause.js') },
   resume: { summary: 'resume the running client', load: () => import('./commands/resume.js') },
   sync: { summary: 'keep a folder in sync with a server', load: () => import('./commands/sync.js') },
+  history: { summary: 'list the revisions the server keeps of a file', load: () => import('./commands/history.js') },
   limits: { summary: 'show or set the running client\'s bandwidth caps', load: () => import('./commands/limits.js') },
 };
 
