@@ -13,6 +13,7 @@ import { blockHashOf } from '../blocks/content-hash.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { reservedDir } from './folder-guard.js';
 import { ensureDir, forgetDirs } from './local-files.js';
+import { linkOnPath } from './inside-root.js';
 import type { BlockLocation } from './index-store.js';
 import { copyLocalRuns } from './local-copy.js';
 import { claimForDownload, fileStamp } from './prefetch-registry.js';
@@ -124,6 +125,7 @@ async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, 
     }
   }
   for (const location of sources.locate(ref.hash)) {
+    if (linkOnPath(sources.root, location.path, true) !== null) continue; // never read outside the root
     const bytes = await readLocal(join(sources.root, location.path), location.index * BLOCK_SIZE, ref.size);
     // The local copy is only a hint: the file may have changed since it was indexed.
     if (bytes && blockHashOf(bytes) === ref.hash) {

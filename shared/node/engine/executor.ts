@@ -15,6 +15,7 @@ import { conflictCopyPath } from './conflict-name.js';
 import { spaceBudget } from './disk-space.js';
 import { fetchToTemp, type Fetched } from './downloader.js';
 import { hashSnapshot } from './hash-snapshot.js';
+import { linkOnPath, refuseLinkedPath } from './inside-root.js';
 import type { IndexStore } from './index-store.js';
 import { ensureDir, existsOnDisk, forgetDirs, lstatOrNull, pruneEmptyDirs, stillMatches } from './local-files.js';
 import { writeSmallTemp } from './small-temp.js';
@@ -170,6 +171,8 @@ async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_loc
   }
   const fromAbs = join(ctx.root, op.from);
   const toAbs = join(ctx.root, checkedPath(op.path));
+  refuseLinkedPath(ctx.root, op.from, 'move');
+  refuseLinkedPath(ctx.root, op.path, 'move');
   const now = await lstatOrNull(fromAbs);
   if (!now || !(await stillMatches(fromAbs, op.expect, now)) || (await lstatOrNull(toAbs))) {
     // Not the file we think it is: fetch the new path normally; the old path is replanned.
@@ -223,6 +226,7 @@ async function download(op: DownloadOp, ctx: ExecutorContext, prefetch: BlockPre
   // of the device that wrote it.
   const path = op.kind === 'download_aside' ? freeCopyPath(checkedPath(op.path), entry.device, ctx) : checkedPath(op.path);
   const abs = join(ctx.root, path);
+  refuseLinkedPath(ctx.root, path, 'download');
   const prefetched = prefetch && entry.blocks.length === 1 ? await prefetch.take(entry.blocks[0]) : null;
   let fetched: Fetched;
   if (prefetched && prefetched.length === entry.size) {
@@ -239,7 +243,10 @@ async function download(op: DownloadOp, ctx: ExecutorContext, prefetch: BlockPre
       },
     );
   }
-  // Re-stat right before the rename: the local file must still be what the plan assumed.
+  // Re-check right before the rename: no folder on the way turned into a link meanwhile, and
+  // the local file is still what the plan assumed.
+  if (linkOnPath(ctx.root, path) !== null) await unlink(fetched.temp).catch(() => undefined);
+  refuseLinkedPath(ctx.root, path, 'download');
   const now = await lstatOrNull(abs);
   let conflictCopy: string | null = null;
   if (now) {
@@ -299,6 +306,7 @@ function asideChanges(op: Extract<Op, { kind: 'download_aside' }>, copy: LocalEn
  */
 async function moveAside(op: Extract<Op, { kind: 'upload_aside' }>, ctx: ExecutorContext): Promise<Op[]> {
   const path = checkedPath(op.path);
+  refuseLinkedPath(ctx.root, path, 'rename');
   const now = await lstatOrNull(join(ctx.root, path));
   if (!now || !now.isFile()) {
     ctx.rescan(path);
@@ -336,6 +344,7 @@ function freeCopyPath(path: string, device: string, ctx: ExecutorContext): strin
 
 /** Renames the local file at `path` to a free conflict-copy name; it uploads as a new file. */
 async function keepAsConflictCopy(path: string, ctx: ExecutorContext): Promise<string> {
+  refuseLinkedPath(ctx.root, path, 'rename');
   const copy = freeCopyPath(path, ctx.device, ctx);
   await rename(join(ctx.root, path), join(ctx.root, copy));
   const snapshot = await hashSnapshot(join(ctx.root, copy));
@@ -349,6 +358,7 @@ async function keepAsConflictCopy(path: string, ctx: ExecutorContext): Promise<s
 async function deleteLocal(op: Extract<Op, { kind: 'delete_local' }>, ctx: ExecutorContext): Promise<void> {
   const { index } = ctx;
   const abs = join(ctx.root, checkedPath(op.path));
+  refuseLinkedPath(ctx.root, op.path, 'delete');
   const now = await lstatOrNull(abs);
   if (now && !(await stillMatches(abs, op.expect, now))) {
     // Deleted there, edited here: the edit wins and goes back up as a new file.
@@ -381,7 +391,8 @@ async function push(ops: Op[], ctx: ExecutorContext): Promise<ExecuteResult> {
     } else if (op.kind === 'upload') {
       let local = op.local;
       if (!local.blocks) {
-        const snapshot = await hashSnapshot(join(ctx.root, op.path), { keep: true }).catch(() => null);
+        // Never read through a link: what it points to is outside the root.
+        const snapshot = linkOnPath(ctx.root, op.path, true) !== null ? null : await hashSnapshot(join(ctx.root, op.path), { keep: true }).catch(() => null);
         if (!snapshot) {
           ctx.rescan(op.path);
           continue;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { BlockHash, BlockRef } from '../../common/blocks.js';
 import { hashRanges } from '../blocks/hash-ranges.js';
 import type { BlockLocation } from './index-store.js';
+import { linkOnPath } from './inside-root.js';
 
 export interface LocalCopySources {
   root: string;
@@ -69,7 +70,7 @@ async function bestSource(refs: readonly BlockRef[], sources: LocalCopySources):
   for (const [path, m] of matched) {
     if (m.blocks >= MIN_RUN_BLOCKS && (best === null || m.bytes > matched.get(best)!.bytes)) best = path;
   }
-  if (best === null) return null;
+  if (best === null || linkOnPath(sources.root, best, true) !== null) return null; // never read outside the root
   // Copying a big file for a small part of it costs more than fetching that part.
   const info = await lstat(join(sources.root, best)).catch(() => null);
   if (!info?.isFile() || matched.get(best)!.bytes * 2 < info.size) return null;

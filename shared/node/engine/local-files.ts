@@ -5,6 +5,7 @@ import { mkdir, readdir, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
 import { hashSnapshot } from './hash-snapshot.js';
+import { linkOnPath } from './inside-root.js';
 import { sameStat } from './scanner.js';
 import type { BaseEntry } from './types.js';
 
@@ -41,6 +42,7 @@ export async function pruneEmptyDirs(root: string, relDir: string): Promise<void
   let dir = relDir;
   while (dir !== '' && dir !== '.') {
     const abs = join(root, dir);
+    if (linkOnPath(root, dir, true) !== null) return; // never rmdir through a link
     try {
       if ((await readdir(abs)).length > 0) return;
       await rmdir(abs);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import fg from 'fast-glob';
 import { pathProblem, RESERVED_DIR } from '../../common/paths.js';
 import { hashSnapshot } from './hash-snapshot.js';
+import { linkOnPath } from './inside-root.js';
 import { dropKeptBytes } from './kept-bytes.js';
 import type { IgnoreRules } from './ignore-rules.js';
 import type { BaseTree, LocalEntry } from './types.js';
@@ -89,6 +90,12 @@ export class Scanner {
       // Let the event loop (status requests, long-poll) in between every thousand stats.
       if (++count % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
       let stat: Stat | null = null;
+      // Under a folder that is a link nothing is synced (the walk reports the link itself).
+      if (linkOnPath(this.root, path) !== null) {
+        tree.delete(path);
+        dropUnder(path);
+        continue;
+      }
       try {
         // Synchronous, as in walk(), and no exception for a path that is gone: a burst of
         // 10,000 new files was 10,000 thread-pool round trips one after another here.
