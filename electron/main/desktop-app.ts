@@ -2,9 +2,10 @@
 // client host, the tray, the status window and IPC. Everything with logic lives below
 // (shared/node, tray-menu.ts, ipc-handlers.ts); this file only connects the parts.
 
-import { app, ipcMain, Menu, nativeImage, shell, Tray, type BrowserWindow } from 'electron';
+import { app, ipcMain, Menu, nativeImage, Notification, shell, Tray, type BrowserWindow } from 'electron';
 import Store from 'electron-store';
 import { join } from 'node:path';
+import { noticesFor } from '../../shared/common/notifications.js';
 import type { SyncStatus } from '../../shared/common/sync-api.js';
 import { STATUS_CHANNEL } from '../../shared/common/sync-bridge.js';
 import { startClientHost, type ClientHost } from '../../shared/node/api-bridge/client-host.js';
@@ -83,6 +84,16 @@ export async function startDesktopApp(): Promise<void> {
   const tray = new Tray(nativeImage.createFromPath(icon('tray-ok.png')));
   tray.setToolTip('Hybrid Sync');
   let lastIcon = '';
+  let lastStatus: SyncStatus | null = null;
+  // Only what needs the user (shared/common/notifications.ts); a click opens the status window.
+  const notify = (status: SyncStatus) => {
+    if (!Notification.isSupported()) return;
+    for (const notice of noticesFor(lastStatus, status)) {
+      const note = new Notification({ title: notice.title, body: notice.body, icon: icon('app.png') });
+      note.on('click', () => void showWindow());
+      note.show();
+    }
+  };
   // Declared before the window can exist: a loaded window asks for a refresh.
   async function refresh(): Promise<void> {
     const status: SyncStatus = await host.getStatus();
@@ -91,6 +102,8 @@ export async function startDesktopApp(): Promise<void> {
     const name = trayIconName(status);
     if (name !== lastIcon) tray.setImage(nativeImage.createFromPath(icon(name)));
     lastIcon = name;
+    notify(status);
+    lastStatus = status;
     if (window && !window.isDestroyed()) window.webContents.send(STATUS_CHANNEL, status);
   }
   // Status changes come in bursts during a sync; redraw the tray at most every 250 ms.

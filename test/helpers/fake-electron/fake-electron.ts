@@ -102,6 +102,18 @@ export function createFakeElectron(opts: { userData: string; appPath: string }) 
     }
   }
 
+  /** Every desktop notification shown, in order. */
+  const notifications: { title: string; body: string }[] = [];
+  class FakeNotification extends EventEmitter {
+    static isSupported = () => true;
+    constructor(private readonly options: { title: string; body: string }) {
+      super();
+    }
+    show(): void {
+      notifications.push({ title: this.options.title, body: this.options.body });
+    }
+  }
+
   const app = Object.assign(new EventEmitter(), {
     quitted: false,
     loginItem: { openAtLogin: false },
@@ -148,6 +160,7 @@ export function createFakeElectron(opts: { userData: string; appPath: string }) 
     }),
     BrowserWindow: FakeBrowserWindow,
     Tray: FakeTray,
+    Notification: FakeNotification,
     Menu: {
       buildFromTemplate: (items: MenuItem[]) => ({ items }),
       setApplicationMenu: () => {},
@@ -184,6 +197,7 @@ export function createFakeElectron(opts: { userData: string; appPath: string }) 
     app,
     windows,
     trays,
+    notifications,
     opened,
     handlers,
     quitted,

@@ -3,7 +3,7 @@
 // items drive pause/resume on the engine; IPC refuses unknown senders and bad arguments.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -151,6 +151,24 @@ test('the preload exposes one named API with a function per SyncApi method', asy
   await api.pause();
   assert.deepEqual(fake.invoked.at(-1), { channel: 'sync:pause', args: [] });
   assert.equal(fake.exposed.size, 1, 'nothing else is exposed');
+});
+
+test('a missing folder raises one desktop notification; routine syncs raised none', async () => {
+  assert.equal(fake.notifications.length, 0, 'syncing, pausing and resuming notified nobody');
+  const win = await until('a status window', () => fake.windows.find((w) => !w.destroyed));
+  const away = `${folder}-away`;
+  await rename(folder, away);
+  await fake.invoke(win.webContents, APP_PAGE, 'sync:syncNow');
+  await until('the notification', () => fake.notifications.length > 0);
+  assert.deepEqual(fake.notifications.map((n) => n.title), ['Your Hybrid Sync folder is missing']);
+  assert.match(fake.notifications[0].body, /was moved, deleted or unmounted\. Nothing was deleted on the server/);
+  await fake.invoke(win.webContents, APP_PAGE, 'sync:syncNow');
+  await new Promise((r) => setTimeout(r, 600)); // past the tray's 250 ms redraw, where notices are raised
+  assert.equal(fake.notifications.length, 1, 'still missing: no second notification');
+  await rename(away, folder);
+  await fake.invoke(win.webContents, APP_PAGE, 'sync:syncNow');
+  await until('Up to date again', () => item('status')?.label === 'Up to date');
+  assert.equal(fake.notifications.length, 1);
 });
 
 test('Quit in the tray stops the engine and ends the app', async () => {
