@@ -4,7 +4,6 @@
 
 import { join } from 'node:path';
 import { SyncError, hasCode, toErrorData, type ErrorData } from '../../common/errors.js';
-import { pathProblem } from '../../common/paths.js';
 import type { SyncStatus } from '../../common/sync-api.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { execute, type ExecutorContext } from './executor.js';
@@ -322,13 +321,9 @@ export class SyncEngine {
 
   private async pull(): Promise<void> {
     await pullPages(this.remote, this.index.cursor, (page) => {
-      const entries = page.entries.filter((entry) => {
-        // Paths are re-validated on arrival; hostile ones are reported, never applied.
-        const problem = pathProblemOf(entry.path);
-        if (problem) this.status.setProblem(String(entry.path), 'fail', { code: 'invalid_path', message: `download ${JSON.stringify(entry.path)}: refused, ${problem}` });
-        return !problem;
-      });
-      this.index.addRemote(entries, page.cursor);
+      // Every field is re-checked on arrival (journal-check.ts): bad entries are reported, never applied.
+      for (const bad of page.refused) this.status.setProblem(bad.path, 'fail', { code: bad.code, message: `download ${JSON.stringify(bad.path)}: refused, ${bad.reason}` });
+      this.index.addRemote(page.entries, page.cursor);
     });
   }
 
@@ -463,13 +458,6 @@ export class SyncEngine {
       }
     }
   }
-}
-
-function pathProblemOf(path: unknown): string | null {
-  if (typeof path !== 'string') return 'not a string';
-  const problem = pathProblem(path);
-  if (problem) return problem;
-  return path === path.normalize('NFC') ? null : 'not in Unicode NFC form';
 }
 
 function sleep(ms: number): Promise<void> {

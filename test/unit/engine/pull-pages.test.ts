@@ -5,6 +5,11 @@ import { test } from 'node:test';
 import type { ListResponse } from '../../../shared/common/protocol.js';
 import { pullPages } from '../../../shared/node/engine/pull-pages.js';
 
+/** The smallest well-formed journal entry: a deletion names no content. */
+function deletion(id: number) {
+  return { id, path: `f${id}`, rev: id, fileId: `file${id}`, deleted: true, size: 0, mtime: 0, contentHash: null, blocks: [], device: 'laptop', committedAt: 0 };
+}
+
 function fakeRemote(total: number, failAt?: number) {
   const asked: number[] = [];
   return {
@@ -15,7 +20,7 @@ function fakeRemote(total: number, failAt?: number) {
       if (failAt !== undefined && cursor >= failAt) throw Object.assign(new Error('list: server gone'), { code: 'unavailable' });
       const end = Math.min(total, cursor + limit);
       const entries = [];
-      for (let id = cursor + 1; id <= end; id++) entries.push({ id, path: `f${id}` });
+      for (let id = cursor + 1; id <= end; id++) entries.push(deletion(id));
       return { entries, cursor: end, hasMore: end < total } as unknown as ListResponse;
     },
   };
@@ -60,4 +65,16 @@ test('an empty journal is one request and one (empty) page', async () => {
   await pullPages(remote, 0, (page) => stored.push(page.entries.length));
   assert.deepEqual(stored, [0]);
   assert.equal(remote.asked.length, 1);
+});
+
+test('a cursor that does not advance while more pages are promised is an error, not a loop', async () => {
+  let asked = 0;
+  const stuck = {
+    async list(cursor: number): Promise<ListResponse> {
+      if (++asked > 3) throw new Error('asked again and again');
+      return { entries: cursor === 0 ? [deletion(1)] : [], cursor: 1, hasMore: true } as unknown as ListResponse;
+    },
+  };
+  await assert.rejects(pullPages(stuck, 0, () => undefined), { code: 'bad_request', message: 'list journal from 1: the cursor did not advance (still 1) while "hasMore" says more follow' });
+  assert.equal(asked, 2);
 });
