@@ -4,6 +4,7 @@
 import type { SyncStatus } from '../shared/common/sync-api.js';
 import { createSyncClient, pageTransport } from './api/sync-client.js';
 import { byId } from './view/dom.js';
+import { setupConflicts } from './view/conflicts-view.js';
 import { setupPreferences } from './view/preferences.js';
 import { renderConnection, renderStatus } from './view/status-view.js';
 
@@ -11,10 +12,18 @@ const transport = pageTransport();
 const api = createSyncClient(transport);
 let current: SyncStatus | null = null;
 
+function showError(message: string): void {
+  const box = byId('connection');
+  box.textContent = message;
+  box.hidden = false;
+}
+const conflictsSeen = setupConflicts(api, showError);
+
 transport.watch(
   (status) => {
     current = status;
     renderStatus(status);
+    conflictsSeen(status);
   },
   (connection) => {
     renderConnection(connection);
@@ -33,9 +42,7 @@ function action(id: string, run: () => Promise<unknown>): void {
     try {
       await run();
     } catch (e) {
-      const box = byId('connection');
-      box.textContent = `${button.textContent}: ${(e as Error).message}`;
-      box.hidden = false;
+      showError(`${button.textContent}: ${(e as Error).message}`);
     } finally {
       button.disabled = false;
     }

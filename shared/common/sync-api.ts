@@ -34,6 +34,23 @@ export interface StorageState {
   tiers: { inhouse: { blocks: number; bytes: number }; s3: { blocks: number; bytes: number } } | null;
 }
 
+/** A conflicted copy beside the file it conflicted with, as this device last synced both. */
+export interface ConflictCopy {
+  /** The copy: `report (laptop's conflicted copy 2026-12-04).docx`. */
+  path: string;
+  /** The file it is a copy of: `report.docx`. */
+  original: string;
+  /** The device whose version the copy holds. */
+  device: string;
+  copy: { size: number; mtime: number };
+  /** The version at the original name, or null when there is none any more. */
+  current: { size: number; mtime: number } | null;
+}
+
+/** How a conflict is resolved: keep the original (the copy goes), the copy (it takes the name), or both. */
+export type ConflictKeep = 'original' | 'copy' | 'both';
+export const CONFLICT_KEEPS: readonly ConflictKeep[] = ['original', 'copy', 'both'];
+
 /** A scan that would delete many files waits here for confirmEdits/cancel. */
 export interface PendingDeletes {
   count: number;
@@ -96,6 +113,10 @@ export interface SyncApi {
   cancelDeletes(): Promise<void>;
   getSettings(): Promise<Settings>;
   updateSettings(patch: SettingsPatch): Promise<Settings>;
+  /** The conflicted copies in the folder, newest first. */
+  listConflicts(): Promise<ConflictCopy[]>;
+  /** Resolves one conflict (the copy's path); refused when either file has unsynced changes. */
+  resolveConflict(path: string, keep: ConflictKeep): Promise<void>;
 }
 
 export type SyncApiMethod = keyof SyncApi;
@@ -117,10 +138,20 @@ export const SYNC_API_METHODS = {
   cancelDeletes: { validate: noArgs },
   getSettings: { validate: noArgs },
   updateSettings: { validate: validateSettingsPatch },
+  listConflicts: { validate: noArgs },
+  resolveConflict: { validate: validateResolve },
 } satisfies Record<SyncApiMethod, { validate: (args: unknown[]) => string | null }>;
 
 export function isSyncApiMethod(name: unknown): name is SyncApiMethod {
   return typeof name === 'string' && Object.hasOwn(SYNC_API_METHODS, name);
+}
+
+function validateResolve(args: unknown[]): string | null {
+  if (args.length !== 2) return 'takes a path and what to keep';
+  const [path, keep] = args;
+  if (typeof path !== 'string' || path.length === 0 || path.length > 4096) return 'path must be a non-empty string';
+  if (!CONFLICT_KEEPS.includes(keep as ConflictKeep)) return `keep must be one of ${CONFLICT_KEEPS.join(', ')}`;
+  return null;
 }
 
 function noArgs(args: unknown[]): string | null {

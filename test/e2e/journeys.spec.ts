@@ -3,7 +3,7 @@
 // is driven by what a person reads (headings, button names); the results are checked on
 // disk on a second device.
 import { expect, test, type Page } from '@playwright/test';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
@@ -147,4 +147,42 @@ test('pointing the app at another server is one step in Preferences', async ({ p
   expect(await readFile(join(second, 'moved-in.txt'), 'utf8')).toBe('now on the team server\n');
   const config = JSON.parse(await readFile(join(home, '.config', 'hybrid-sync', 'config.json'), 'utf8'));
   expect(config.serverUrl).toBe(server.url);
+});
+
+test('a conflict shows in Conflicted copies, and one click keeps the other device\'s version everywhere', async ({ page }) => {
+  server = await startServerProcess();
+  const token = await server.addUser('carol');
+  const laptop = join(dir, 'laptop');
+  const desk = join(dir, 'desk');
+  const deskState = join(dir, 'desk-state');
+  await mkdir(laptop);
+  await writeFile(join(laptop, 'report.txt'), 'first draft\n');
+  client = await startUiProcess(['bin/hsync.js', 'sync', '--folder', laptop, '--server', server.url, `--token=${token}`, '--device', 'laptop', '--state', join(dir, 'laptop-state'), '--ui-port', '0']);
+  await page.goto(client.uiUrl);
+  await expect(page.getByRole('list', { name: 'Recent activity' })).toContainText('report.txt');
+  await expect(heading(page)).toHaveText('Up to date');
+  expect((await syncOnce(desk, server.url, token, 'desk', deskState)).code).toBe(0);
+  await expect(page.locator('#conflicts-card')).toBeHidden();
+
+  // Both edit while apart: the desk commits first, so the laptop's edit becomes the copy.
+  await page.getByRole('button', { name: 'Pause syncing' }).click();
+  await expect(heading(page)).toHaveText('Paused');
+  await writeFile(join(laptop, 'report.txt'), 'the laptop\'s version\n');
+  await writeFile(join(desk, 'report.txt'), 'the desk\'s version, longer\n');
+  expect((await syncOnce(desk, server.url, token, 'desk', deskState)).code).toBe(0);
+  await page.getByRole('button', { name: 'Resume syncing' }).click();
+
+  const row = page.getByRole('list', { name: 'Conflicted copies' }).getByRole('listitem', { name: 'report.txt' });
+  await expect(page.getByRole('heading', { name: '1 conflicted copy' })).toBeVisible();
+  await expect(row).toContainText("laptop's copy: 21 B");
+  await expect(row).toContainText('Kept here: 27 B');
+  await row.getByRole('button', { name: "Keep laptop's copy" }).click();
+  await expect(page.locator('#conflicts-card')).toBeHidden();
+  await expect(heading(page)).toHaveText('Up to date');
+
+  // The laptop's bytes are report.txt on both devices, and no copy is left anywhere.
+  expect(await readFile(join(laptop, 'report.txt'), 'utf8')).toBe('the laptop\'s version\n');
+  expect((await syncOnce(desk, server.url, token, 'desk', deskState)).code).toBe(0);
+  expect(await readFile(join(desk, 'report.txt'), 'utf8')).toBe('the laptop\'s version\n');
+  expect((await readdir(desk)).filter((n) => n.includes('conflicted copy'))).toEqual([]);
 });

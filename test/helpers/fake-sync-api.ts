@@ -2,11 +2,12 @@
 // notifies subscribers on each change, the way the engine does. Not used by `npm start`
 // or by the end-to-end journeys, which drive the real engine.
 
-import type { Settings, SettingsPatch, SyncApi, SyncApiMethod, SyncStatus } from '../../shared/common/sync-api.js';
+import type { ConflictCopy, ConflictKeep, Settings, SettingsPatch, SyncApi, SyncApiMethod, SyncStatus } from '../../shared/common/sync-api.js';
 
 export interface FakeSyncApi extends SyncApi {
   status: SyncStatus;
   settings: Settings;
+  conflicts: ConflictCopy[];
   calls: { method: SyncApiMethod; args: unknown[] }[];
   subscribe(fn: (status: SyncStatus) => void): () => void;
   /** Merges a patch into the status and notifies subscribers. */
@@ -53,6 +54,7 @@ export function createFakeSyncApi(initial: Partial<SyncStatus> = {}): FakeSyncAp
       paused: false,
       hasToken: false,
     },
+    conflicts: [],
     calls: [],
     subscribe(fn) {
       listeners.add(fn);
@@ -93,6 +95,15 @@ export function createFakeSyncApi(initial: Partial<SyncStatus> = {}): FakeSyncAp
     async getSettings() {
       record('getSettings', []);
       return { ...fake.settings, hasToken: token !== '' };
+    },
+    async listConflicts() {
+      record('listConflicts', []);
+      return fake.conflicts;
+    },
+    async resolveConflict(path: string, keep: ConflictKeep) {
+      record('resolveConflict', [path, keep]);
+      fake.conflicts = fake.conflicts.filter((c) => c.path !== path);
+      fake.setStatus({});
     },
     async updateSettings(patch: SettingsPatch) {
       record('updateSettings', [patch]);

@@ -144,6 +144,8 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
     syncNow: () => running().syncNow(),
     confirmDeletes: () => running().confirmDeletes(),
     cancelDeletes: () => running().cancelDeletes(),
+    listConflicts: () => running().listConflicts(),
+    resolveConflict: (path, keep) => running().resolveConflict(path, keep),
     async getSettings() {
       return publicSettings(readSettings(deps.settings), currentUrl, embeddedToken);
     },

@@ -5,6 +5,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { listConflicts, resolveConflict } from '../engine/conflicts.js';
 import { SyncEngine } from '../engine/engine.js';
 import { HttpRemote } from '../remote/http-remote.js';
 import { applyLimits, ThrottledRemote, transferLimits } from '../remote/throttled-remote.js';
@@ -46,6 +47,8 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
     syncNow: () => engine.syncNow(),
     confirmDeletes: () => engine.confirmDeletes(),
     cancelDeletes: () => engine.cancelDeletes(),
+    listConflicts: async () => listConflicts(engine.index.base),
+    resolveConflict: (path, keep) => engine.betweenCycles(() => resolveConflict(root, engine.index.base, path, keep)),
     async stop() {
       clearInterval(tierTimer);
       await engine.stop();

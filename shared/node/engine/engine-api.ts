@@ -3,7 +3,8 @@
 // start; the device name applies at once (it names conflict copies and commits).
 
 import Conf from 'conf';
-import type { Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
+import type { ConflictCopy, ConflictKeep, Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
+import { listConflicts, resolveConflict } from './conflicts.js';
 import { applyLimits, type TransferLimits } from '../remote/throttled-remote.js';
 import type { SyncEngine } from './engine.js';
 
@@ -64,6 +65,14 @@ export class EngineApi implements SyncApi {
 
   async syncNow(): Promise<void> {
     await this.engine.syncNow();
+  }
+
+  async listConflicts(): Promise<ConflictCopy[]> {
+    return listConflicts(this.engine.index.base);
+  }
+
+  async resolveConflict(path: string, keep: ConflictKeep): Promise<void> {
+    await this.engine.betweenCycles(() => resolveConflict(this.engine.root, this.engine.index.base, path, keep));
   }
 
   async confirmDeletes(): Promise<void> {

@@ -110,6 +110,11 @@ export class SyncEngine {
     this.status.background = () => this.prefetcher.progress();
   }
 
+  /** The synced folder. */
+  get root(): string {
+    return this.options.root;
+  }
+
   get remote(): RemoteStore {
     return this.options.remote;
   }
@@ -213,6 +218,18 @@ export class SyncEngine {
       this.status.setState('idle');
     });
     await this.running;
+    this.wantFull = true;
+    await this.enqueue();
+  }
+
+  /**
+   * Runs a change the user asked for in the UI (a conflict resolution) between cycles, never
+   * during one, then syncs it at once.
+   */
+  async betweenCycles(work: () => Promise<void>): Promise<void> {
+    let failure: unknown = null;
+    await this.run(() => work().catch((error: unknown) => void (failure = error)));
+    if (failure) throw failure;
     this.wantFull = true;
     await this.enqueue();
   }
