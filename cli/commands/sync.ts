@@ -35,7 +35,7 @@ Options:
   --ui-port PORT      also serve the status window on 127.0.0.1:PORT (0 = any); prints "ui <url>"
   --min-free-mb N     keep N MB free on the folder's disk: downloads that would cross it wait,
                       reported as "disk full", and resume once space is freed
-                      (default: 1 % of the disk, as Syncthing's minDiskFree)
+                      (default: 1 GB, or 5 % of a disk smaller than 20 GB)
 
 Without --once the client runs until SIGINT/SIGTERM, finishes the operation in flight and
 exits 0; "hsync status", "hsync pause" and "hsync resume" talk to it.`;

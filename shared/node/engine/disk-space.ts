@@ -6,8 +6,14 @@
 
 import { statfs } from 'node:fs/promises';
 
-/** Syncthing's default for its minDiskFree: keep 1 % of the file system free. */
-export const DEFAULT_FREE_FRACTION = 0.01;
+/** The default floor: 1 GB kept free, or 5 % of a disk smaller than 20 GB (a full disk breaks the OS, not only us). */
+export const DEFAULT_FREE_BYTES = 1e9;
+export const DEFAULT_FREE_FRACTION = 0.05;
+
+/** The floor kept free on a file system of `totalBytes` when the user set none. */
+export function defaultFloor(totalBytes: number): number {
+  return Math.round(Math.min(DEFAULT_FREE_BYTES, totalBytes * DEFAULT_FREE_FRACTION));
+}
 
 export interface SpaceBudget {
   /** Reserves `bytes` for one file; false (nothing reserved) when that would cross the floor. */
@@ -17,11 +23,11 @@ export interface SpaceBudget {
   readonly floor: number;
 }
 
-/** The free space under `root` less `floorBytes` (default: 1 % of the file system). */
+/** The free space under `root` less `floorBytes` (default: defaultFloor of the file system). */
 export async function spaceBudget(root: string, floorBytes?: number): Promise<SpaceBudget> {
   const fs = await statfs(root);
   const free = fs.bavail * fs.bsize;
-  const floor = floorBytes ?? Math.round(fs.blocks * fs.bsize * DEFAULT_FREE_FRACTION);
+  const floor = floorBytes ?? defaultFloor(fs.blocks * fs.bsize);
   let left = free - floor;
   return {
     free,
