@@ -1,12 +1,14 @@
 // Short-lived signed URLs for the in-house block service. The metadata role, which knows
 // users and ownership, grants one method on one block until an expiry; the block role,
 // which knows neither, checks the grant with the shared key (HMAC-SHA256) and nothing else.
-// The optional namespace rides along so the block service can log who a grant was for.
+// The namespace rides along signed: the block service records which namespace uploaded a
+// block through a PUT grant, and answers a CONFIRM grant only for that same namespace.
 
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { isBlockHash, type BlockHash } from '../../shared/common/blocks.js';
 
-export type GrantMethod = 'GET' | 'PUT' | 'HEAD' | 'DELETE';
+/** CONFIRM (sent as POST) asks whether the grant's namespace uploaded the block itself. */
+export type GrantMethod = 'GET' | 'PUT' | 'HEAD' | 'DELETE' | 'CONFIRM';
 
 export interface BlockGrant {
   method: GrantMethod;
@@ -62,7 +64,7 @@ export function checkGrant(
   if (!/^[0-9a-f]{64}$/.test(sig)) return { ok: false, reason: 'malformed signature' };
   const namespace = query.get('ns') ?? undefined;
   const given = Buffer.from(sig, 'hex');
-  const methods: GrantMethod[] = method === 'HEAD' ? ['HEAD', 'GET'] : [method as GrantMethod];
+  const methods: GrantMethod[] = method === 'HEAD' ? ['HEAD', 'GET'] : method === 'POST' ? ['CONFIRM'] : [method as GrantMethod];
   for (const m of methods) {
     const grant: BlockGrant = { method: m, hash, expiresAt, namespace };
     if (timingSafeEqual(signature(key, grant), given)) return { ok: true, grant };

@@ -2,13 +2,18 @@
 // content-addressed store that knows nothing of users. Every request carries a grant
 // signed by the metadata service with the shared key (server/signing/block-grant.ts);
 // the grant names the method, the block and an expiry, and nothing else is trusted.
+// A PUT granted to a namespace leaves a mark under <data>/uploads/<ns>/<hash> once the
+// bytes hashed right; POST (a CONFIRM grant for that namespace) answers from the mark, so
+// the metadata side records ownership only for a namespace that sent the bytes itself
+// (docs/hybrid-storage.md, "Ownership").
 //
 // Blocks are loose files under <data>/blocks/<aa>/<hash>, written as in the single
 // process: temp file, hash while streaming, fsync, rename, fsync the directory.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFile, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SyncError } from '../../shared/common/errors.js';
 import { BlockFiles } from '../blocks/block-files.js';
 import { receiveBlock } from '../blocks/put-block.js';
@@ -37,15 +42,19 @@ export async function startBlockService(opts: BlockServiceOptions): Promise<Runn
   const nowSec = opts.nowSec ?? (() => Math.floor(Date.now() / 1000));
   const host = opts.host ?? '127.0.0.1';
 
-  const granted = (ctx: Context): string => {
+  const grantOf = (ctx: Context): { hash: string; namespace?: string } => {
     const hash = ctx.params[0];
     const check = checkGrant(opts.key, ctx.req.method ?? '', hash, ctx.url.searchParams, nowSec());
     if (!check.ok) {
       // Closing the connection keeps a refused upload from being read to its end.
       throw new SyncError('forbidden', `${ctx.req.method} block ${hash.slice(0, 64)}: ${check.reason}`);
     }
-    return hash;
+    return { hash, namespace: check.grant.namespace };
   };
+  const granted = (ctx: Context): string => grantOf(ctx).hash;
+  // The namespace is signed, but it still names a directory: digits only.
+  const uploadMark = (namespace: string | undefined, hash: string): string | null =>
+    namespace !== undefined && /^\d{1,15}$/.test(namespace) ? join(opts.dataDir, 'uploads', namespace, hash) : null;
   const existing = async (hash: string): Promise<{ size: number; good: boolean } | null> => {
     try {
       const bytes = await readFile(files.loosePath(hash));
@@ -73,10 +82,15 @@ export async function startBlockService(opts: BlockServiceOptions): Promise<Runn
       path: block,
       auth: false,
       async handle(ctx) {
-        const hash = granted(ctx);
+        const { hash, namespace } = grantOf(ctx);
         const before = await existing(hash);
         // A good copy is kept (the body is still hashed, to answer honestly); a corrupt one is replaced.
         const received = await receiveBlock(ctx.req, files, hash, before?.good === true);
+        const mark = uploadMark(namespace, hash);
+        if (mark) {
+          await mkdir(join(mark, '..'), { recursive: true, mode: 0o700 });
+          await writeFile(mark, '', { mode: 0o600 });
+        }
         sendJson(ctx.res, received.written ? 201 : 200, { hash, size: received.size });
       },
     },
@@ -96,6 +110,22 @@ export async function startBlockService(opts: BlockServiceOptions): Promise<Runn
         checkBytes(hash, bytes, 'the block service');
         ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
         ctx.res.end(bytes);
+      },
+    },
+    {
+      // Did the grant's namespace upload this block itself? The mark is used up; a block
+      // nobody uploaded and one another namespace uploaded get the same 404.
+      method: 'POST',
+      path: block,
+      auth: false,
+      async handle(ctx) {
+        const { hash, namespace } = grantOf(ctx);
+        const mark = uploadMark(namespace, hash);
+        const found = mark ? await stat(mark).then(() => true, () => false) : false;
+        const held = found ? await existing(hash) : null;
+        if (mark && found) await unlink(mark).catch(() => undefined);
+        if (!held?.good) throw new SyncError('not_found', `confirm block ${hash}: no upload of it from this namespace`);
+        sendJson(ctx.res, 200, { hash, size: held.size });
       },
     },
     {

@@ -75,6 +75,14 @@ export class RemoteInhouse implements InhouseStore {
     return Number(res.headers['content-length'] ?? 0);
   }
 
+  /** The block's size when namespace `namespace` uploaded it itself through a signed PUT, else null (the mark is used up). */
+  async uploadedBy(hash: string, namespace: string): Promise<number | null> {
+    const res = await this.request('POST', new URL(this.url('CONFIRM', hash, SELF_GRANT_SEC, namespace).url));
+    if (res.status === 404) return null;
+    this.check(res, `confirm block ${hash}`);
+    return Number((JSON.parse(res.body.toString()) as { size?: unknown }).size);
+  }
+
   async healthy(): Promise<boolean> {
     try {
       const res = await this.request('GET', new URL('/v1/health', this.location));

@@ -1,6 +1,8 @@
 // The S3 block tier: blocks stored as objects at `<prefix>blocks/<sha256>`, small blocks
 // packed many to an object at `<prefix>packs/<id>` (their ranges are in the tier index),
 // plus presigned URLs so clients move bytes to and from S3 without holding credentials.
+// A presigned PUT lands at `<prefix>staging/<namespace>/<sha256>`, never at the block's own
+// key: confirm re-hashes the staged bytes and only then copies them into place.
 //
 // What reaches S3 must be the plain block bytes: the SDK is told to add checksums only
 // when an operation requires them, and bodies are Buffers with a Content-Length, so it
@@ -32,6 +34,7 @@ export class S3Tier {
   readonly client: S3Client;
   private readonly keyPrefix: string;
   private readonly packPrefix: string;
+  private readonly stagingPrefix: string;
 
   constructor(readonly config: S3TierConfig, options: { maxSockets?: number } = {}) {
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 32 };
@@ -45,6 +48,33 @@ export class S3Tier {
     });
     this.keyPrefix = `${config.prefix}blocks/`;
     this.packPrefix = `${config.prefix}packs/`;
+    this.stagingPrefix = `${config.prefix}staging/`;
+  }
+
+  /** Where namespace `namespace`'s upload of `hash` waits for confirm. */
+  stagingKey(namespace: string, hash: BlockHash): string {
+    if (!/^\d{1,15}$/.test(namespace)) throw new SyncError('internal', `staging key for block ${hash}: bad namespace`);
+    return `${this.stagingPrefix}${namespace}/${hash}`;
+  }
+
+  /** The staged upload's bytes, unchecked (the caller hashes them); null when there is none. */
+  async getStaged(namespace: string, hash: BlockHash): Promise<Buffer | null> {
+    try {
+      return await this.send(`read staged block ${hash} from S3`, async () => {
+        const out = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: this.stagingKey(namespace, hash) }));
+        if (!out.Body) return Buffer.alloc(0);
+        return Buffer.from(await out.Body.transformToByteArray());
+      });
+    } catch (error) {
+      if ((error as SyncError).code === 'not_found') return null;
+      throw error;
+    }
+  }
+
+  async deleteStaged(namespace: string, hash: BlockHash): Promise<void> {
+    await this.send(`delete staged block ${hash} from S3`, () =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.config.bucket, Key: this.stagingKey(namespace, hash) })),
+    );
   }
 
   /** Where pack `id` lives in the bucket. */
@@ -191,9 +221,9 @@ export class S3Tier {
     return getSignedUrl(this.client, command, { expiresIn: expiresSec });
   }
 
-  /** A URL a client may PUT the block's plain bytes to, for `expiresSec` seconds. */
-  async presignPut(hash: BlockHash, expiresSec: number): Promise<string> {
-    const command = new PutObjectCommand({ Bucket: this.config.bucket, Key: this.key(hash) });
+  /** A URL namespace `namespace` may PUT the block's plain bytes to (its staging key), for `expiresSec` seconds. */
+  async presignPut(hash: BlockHash, expiresSec: number, namespace: string): Promise<string> {
+    const command = new PutObjectCommand({ Bucket: this.config.bucket, Key: this.stagingKey(namespace, hash) });
     return getSignedUrl(this.client, command, { expiresIn: expiresSec });
   }
 

@@ -2,7 +2,7 @@
 // handing on a corrupt copy), hands out signed and presigned URLs to namespaces that may
 // have them, and records uploads made through those URLs once the bytes are really there.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { BLOCK_SIZE, isBlockHash, type BlockHash } from '../../shared/common/blocks.js';
 import { SyncError, hasCode } from '../../shared/common/errors.js';
 import type { BlockUrl, BlockUrlsResponse, ConfirmBlocksResponse } from '../../shared/common/tier-protocol.js';
@@ -16,8 +16,6 @@ import type { TierIndex } from './tier-index.js';
 export const URL_TTL_SEC = 300;
 /** Most hashes per URL or confirm request. */
 export const MAX_URL_HASHES = 1000;
-/** Blocks up to this size are re-read and re-hashed on confirm; larger ones are size-checked. */
-const REHASH_ON_CONFIRM = 256 * 1024;
 /** How long an S3 copy stays after the in-house copy took over (mark, then sweep). */
 export const DEFAULT_GRACE_MS = 24 * 3600 * 1000;
 /**
@@ -186,7 +184,7 @@ export class TierService {
       for (const hash of hashes) {
         if (target === 's3') {
           const s3tier = this.requireS3('upload URL');
-          urls.push({ hash, tier: 's3', method: 'PUT', url: await s3tier.presignPut(hash, URL_TTL_SEC), expiresAt: nowSec() + URL_TTL_SEC });
+          urls.push({ hash, tier: 's3', method: 'PUT', url: await s3tier.presignPut(hash, URL_TTL_SEC, ns), expiresAt: nowSec() + URL_TTL_SEC });
         } else {
           if (!remote) throw new SyncError('bad_request', 'upload URL: in-house uploads go to PUT /v1/blocks/<hash> on this server');
           urls.push({ hash, tier: 'inhouse', method: 'PUT', ...remote.url('PUT', hash, URL_TTL_SEC, ns) });
@@ -217,37 +215,49 @@ export class TierService {
     return { urls, denied };
   }
 
-  /** POST /v1/blocks/confirm: checks each object is there (size; small ones re-hashed), then records it. */
+  /**
+   * POST /v1/blocks/confirm: records a block only when this namespace uploaded its bytes
+   * itself through a URL issued to it (docs/hybrid-storage.md, "Ownership"). Knowing a hash
+   * and its size grants nothing: such a block is `missing`, as a hash nobody has is.
+   */
   async confirm(namespaceId: number, body: Record<string, unknown>): Promise<ConfirmBlocksResponse> {
     const { tier, blocks } = parseConfirmRequest(body);
     const confirmed: { hash: BlockHash; size: number }[] = [];
     const missing: BlockHash[] = [];
     await pool(blocks, 8, async ({ hash, size }) => {
-      if (await this.present(tier, hash, size)) confirmed.push({ hash, size });
+      if (await this.uploaded(namespaceId, tier, hash, size)) confirmed.push({ hash, size });
       else missing.push(hash);
     });
     this.record(namespaceId, tier, confirmed);
     return { confirmed: confirmed.map((b) => b.hash), missing };
   }
 
-  private async present(tier: BlockTier, hash: BlockHash, size: number): Promise<boolean> {
+  private async uploaded(namespaceId: number, tier: BlockTier, hash: BlockHash, size: number): Promise<boolean> {
+    const ns = String(namespaceId);
     if (tier === 's3') {
       const s3 = this.requireS3(`confirm block ${hash}`);
-      if ((await s3.head(hash)) !== size) return false;
-      if (size > REHASH_ON_CONFIRM) return true;
-      try {
-        await s3.get(hash);
-        return true;
-      } catch (error) {
-        if (hasCode(error, 'hash_mismatch')) {
-          await s3.delete(hash); // wrong bytes under a hash's name: never keep them
-          return false;
-        }
-        throw error;
+      const staged = await s3.getStaged(ns, hash);
+      if (!staged) return false;
+      // Bytes that are not the block are dropped; the right bytes with a wrong size claimed stay staged.
+      if (sha256(staged) !== hash) {
+        await s3.deleteStaged(ns, hash);
+        return false;
       }
+      if (staged.length !== size) return false;
+      // A good copy at the block's key stays; a missing or wrong one gets the verified bytes.
+      const good = await s3.get(hash).then(
+        () => true,
+        (error: unknown) => (hasCode(error, 'not_found') || hasCode(error, 'hash_mismatch') ? false : Promise.reject(error)),
+      );
+      if (!good) {
+        await this.deleting.get(hash);
+        await s3.put(hash, staged);
+      }
+      await s3.deleteStaged(ns, hash);
+      return true;
     }
     if (!this.deps.remote) throw new SyncError('bad_request', 'confirm: in-house uploads go to PUT /v1/blocks/<hash> on this server');
-    return (await this.deps.inhouse.head(hash)) === size;
+    return (await this.deps.remote.uploadedBy(hash, ns)) === size;
   }
 
   /**
@@ -301,6 +311,7 @@ export class TierService {
 }
 
 const nowSec = () => Math.floor(Date.now() / 1000);
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 interface PackPlan {
   id: string;

@@ -74,11 +74,19 @@ test('S3 answering with other bytes is rejected as hash_mismatch', async () => {
 test('presigned PUT and GET move plain bytes without credentials', async () => {
   const bytes = randomBytes(300_000);
   const hash = sha(bytes);
-  const putUrl = await tier.presignPut(hash, 60);
+  const putUrl = await tier.presignPut(hash, 60, '7');
   assert.match(putUrl, /X-Amz-Signature=/);
   assert.doesNotMatch(putUrl, /x-amz-checksum|x-amz-sdk-checksum/i, 'no checksum the client would have to send');
   const put = await rawRequest('PUT', putUrl, bytes);
   assert.equal(put.status, 200);
+  assert.equal(tier.stagingKey('7', hash), `team/staging/7/${hash}`, 'an upload lands staged, not at the block key');
+  assert.equal(await tier.head(hash), null);
+  const staged = await tier.getStaged('7', hash);
+  assert.ok(staged);
+  assert.equal(sha(staged), hash);
+  await tier.put(hash, staged);
+  await tier.deleteStaged('7', hash);
+  assert.equal(await tier.getStaged('7', hash), null);
   assert.equal(sha(await peer.storedObject(tier.key(hash), bytes.length)), hash);
   const get = await rawRequest('GET', await tier.presignGet(hash, 60));
   assert.equal(get.status, 200);

@@ -65,7 +65,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       return json(res, 200, { urls, denied: [] });
     }
     if (r.op === 'put') {
-      const urls = await Promise.all(r.hashes.map(async (hash) => ({ hash, tier: 's3', method: 'PUT', url: await s3.presignPut(hash, 300), expiresAt })));
+      const urls = await Promise.all(r.hashes.map(async (hash) => ({ hash, tier: 's3', method: 'PUT', url: await s3.presignPut(hash, 300, '1'), expiresAt })));
       return json(res, 200, { urls, denied: [] });
     }
     const owned = r.hashes.filter((h) => stand.s3Owned.has(h) || stand.packed.has(h));
@@ -88,7 +88,8 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
         (stand.inhouse.get(hash)?.length === size ? confirmed : missing).push(hash);
         continue;
       }
-      if ((await s3.head(hash)) === size) {
+      const staged = await s3.getStaged('1', hash);
+      if (staged?.length === size && (await s3.put(hash, staged).then(() => true, () => false))) {
         stand.s3Owned.add(hash);
         confirmed.push(hash);
       } else missing.push(hash);
