@@ -21,15 +21,28 @@ export function conflictDate(at: number): string {
  * the name stays within MAX_NAME_BYTES.
  */
 export function conflictCopyPath(path: string, device: string, at: number, taken: (candidate: string) => boolean): string {
+  const who = cutToBytes(device.replace(/[\u0000-\u001f\u007f/\\]/g, '_'), MAX_DEVICE_BYTES) || 'device';
+  return taggedPath(path, (n) => ` (${who}'s conflicted copy ${conflictDate(at)}${n > 1 ? ` ${n}` : ''})`, taken);
+}
+
+/**
+ * The name a file gets on a case-insensitive disk when another differing only in letter case
+ * holds its name, as Dropbox does: `a (Case Conflict).txt`, then `a (Case Conflict 2).txt`.
+ */
+export function caseConflictPath(path: string, taken: (candidate: string) => boolean): string {
+  return taggedPath(path, (n) => ` (Case Conflict${n > 1 ? ` ${n}` : ''})`, taken);
+}
+
+/** `path` with the n-th tag before its extension, first one free, within MAX_NAME_BYTES. */
+function taggedPath(path: string, tagFor: (n: number) => string, taken: (candidate: string) => boolean): string {
   const slash = path.lastIndexOf('/');
   const dir = slash < 0 ? '' : path.slice(0, slash + 1);
   const name = path.slice(slash + 1);
   const split = splitExtension(name);
   // A long "extension" is no extension: keeping it whole could leave no room for the tag.
   const { stem, ext } = utf8Length(split.ext) > MAX_EXT_BYTES ? { stem: name, ext: '' } : split;
-  const who = cutToBytes(device.replace(/[\u0000-\u001f\u007f/\\]/g, '_'), MAX_DEVICE_BYTES) || 'device';
   for (let n = 1; ; n++) {
-    const tag = ` (${who}'s conflicted copy ${conflictDate(at)}${n > 1 ? ` ${n}` : ''})`;
+    const tag = tagFor(n);
     const candidate = dir + cutToBytes(stem, MAX_NAME_BYTES - utf8Length(tag + ext)) + tag + ext;
     if (!taken(candidate)) return candidate;
   }
@@ -52,5 +65,5 @@ function cutToBytes(text: string, max: number): string {
 
 /** True for a name this module produced: such files are never conflicted into new copies. */
 export function isConflictCopy(path: string): boolean {
-  return /'s conflicted copy \d{4}-\d{2}-\d{2}( \d+)?\)/.test(path);
+  return /'s conflicted copy \d{4}-\d{2}-\d{2}( \d+)?\)| \(Case Conflict( \d+)?\)/.test(path);
 }

@@ -12,6 +12,7 @@ import { checkFolder } from './folder-guard.js';
 import { IGNORE_FILE, loadIgnoreRules, type IgnoreRules } from './ignore-rules.js';
 import { releaseMemory } from './idle-memory.js';
 import { IndexStore } from './index-store.js';
+import { probeCaseInsensitive } from './local-names.js';
 import { pullPages } from './pull-pages.js';
 import { DEFAULT_PLAN_OPTIONS, plan, type Plan, type PlanOptions } from './planner.js';
 import { Prefetcher } from './prefetch.js';
@@ -37,6 +38,10 @@ export interface EngineOptions {
   plan?: Partial<PlanOptions>;
   /** Bytes to keep free on the folder's disk; downloads stop short of it (default: 1 % of the disk). */
   minFreeBytes?: number;
+  /** Whose name rules apply (default process.platform); tests pass 'win32' (docs/engine.md "Names"). */
+  platform?: string;
+  /** Whether the root's disk ignores letter case (default: probed once in the root). */
+  caseInsensitive?: boolean;
   /** The folder watcher; tests swap in one that fails like an exhausted inotify. */
   watchFolder?: typeof watchFolder;
 }
@@ -76,6 +81,8 @@ export class SyncEngine {
   private stopping = false;
   private stopped = false;
   private tempCleaned = false;
+  /** Probed at the first cycle, once the root is known to be there. */
+  private caseInsensitive: boolean | null = null;
   /** Old partial downloads are gone: from now on only the downloader and prefetches touch tmp/. */
   private tempReady = false;
   private watcher: HintWatcher | null = null;
@@ -259,6 +266,7 @@ export class SyncEngine {
     if (this.paused || this.stopping) return;
     try {
       await checkFolder(this.options.root, this.index.base.size === 0);
+      this.caseInsensitive ??= this.options.caseInsensitive ?? probeCaseInsensitive(this.options.root);
       if (!this.tempCleaned) {
         this.tempCleaned = true;
         await removeStaleTemp(this.options.root, TEMP_MAX_AGE_MS, this.now());
@@ -426,6 +434,8 @@ export class SyncEngine {
       },
       rescan: (path) => this.hints.add(path),
       minFreeBytes: this.options.minFreeBytes,
+      platform: this.options.platform ?? process.platform,
+      caseInsensitive: this.caseInsensitive ?? false,
     };
   }
 

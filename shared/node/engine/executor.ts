@@ -11,11 +11,12 @@ import { pathProblem } from '../../common/paths.js';
 import type { CommitChange, JournalEntry } from '../../common/protocol.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { BlockPrefetch } from './block-prefetch.js';
-import { conflictCopyPath } from './conflict-name.js';
+import { caseConflictPath, conflictCopyPath } from './conflict-name.js';
 import { spaceBudget } from './disk-space.js';
 import { fetchToTemp, type Fetched } from './downloader.js';
 import { hashSnapshot } from './hash-snapshot.js';
 import { linkOnPath, refuseLinkedPath } from './inside-root.js';
+import { caseClashes, localNameProblem } from './local-names.js';
 import type { IndexStore } from './index-store.js';
 import { ensureDir, existsOnDisk, forgetDirs, lstatOrNull, pruneEmptyDirs, stillMatches } from './local-files.js';
 import { writeSmallTemp } from './small-temp.js';
@@ -39,6 +40,10 @@ export interface ExecutorContext {
   rescan(path: string): void;
   /** Bytes to keep free on the folder's disk (default: 1 % of it); downloads stop short of it. */
   minFreeBytes?: number;
+  /** The platform whose name rules apply (process.platform values; local-names.ts). */
+  platform: string;
+  /** The root's disk finds a name under another letter case. */
+  caseInsensitive: boolean;
 }
 
 export interface ExecuteResult {
@@ -76,8 +81,13 @@ export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteR
   const small: DownloadOp[] = [];
   const other: DownloadOp[] = [];
   const space = downloads.length > 0 ? await spaceBudget(ctx.root, ctx.minFreeBytes) : null;
-  for (const op of downloads as DownloadOp[]) {
+  for (const op of ctx.caseInsensitive ? settleCaseClashes(downloads as DownloadOp[], ctx) : (downloads as DownloadOp[])) {
     const size = op.kind === 'restore' ? op.base.size : op.entry.size;
+    const unfit = unfitName(op.path, ctx);
+    if (unfit) {
+      ctx.problem(op.path, toErrorData(unfit)); // before any block of it is fetched
+      continue;
+    }
     if (space && !space.take(size)) {
       // Not started, so nothing is written for it; the next cycle tries again.
       ctx.problem(op.path, {
@@ -141,6 +151,31 @@ async function guarded(ctx: ExecutorContext, path: string, work: () => Promise<v
     if (data.code === 'unavailable' || data.code === 'unauthorized') throw error;
     ctx.problem(path, data);
   }
+}
+
+/**
+ * On a case-insensitive disk a new file whose name differs only in letter case from one held
+ * or arriving goes aside as a "(Case Conflict)" copy (so both are kept, on every device); one
+ * under a folder that clashes so is reported and not written (docs/engine.md "Names").
+ */
+function settleCaseClashes(downloads: DownloadOp[], ctx: ExecutorContext): DownloadOp[] {
+  const fresh = downloads.filter((op) => op.kind === 'download' && op.expect === null).map((op) => op.path);
+  const clashes = caseClashes(fresh, new Set([...ctx.local.keys(), ...ctx.index.base.keys()]));
+  if (clashes.size === 0) return downloads;
+  const out: DownloadOp[] = [];
+  for (const op of downloads) {
+    const clash = clashes.get(op.path);
+    if (!clash || op.kind !== 'download') out.push(op);
+    else if (clash.kind === 'file') out.push({ kind: 'download_aside', path: op.path, entry: op.entry, naming: 'case' });
+    else ctx.problem(op.path, { code: 'invalid_path', message: `download "${op.path}": refused, "${clash.with}" differs from a folder on its path only in letter case, and this disk does not tell them apart` });
+  }
+  return out;
+}
+
+/** The error for a name this device cannot hold (local-names.ts), or null. */
+function unfitName(path: string, ctx: ExecutorContext): Error | null {
+  const problem = localNameProblem(path, ctx.platform);
+  return problem ? Object.assign(new Error(`download "${path}": refused, ${problem}`), { code: 'invalid_path' }) : null;
 }
 
 function baseFrom(entry: JournalEntry, local: { size: number; mtime: number; ino: number }): BaseEntry {
@@ -224,7 +259,10 @@ async function download(op: DownloadOp, ctx: ExecutorContext, prefetch: BlockPre
       : op.entry;
   // Beside a local folder of the same name, the remote file lands under a conflict name
   // of the device that wrote it.
-  const path = op.kind === 'download_aside' ? freeCopyPath(checkedPath(op.path), entry.device, ctx) : checkedPath(op.path);
+  const path =
+    op.kind !== 'download_aside' ? checkedPath(op.path) : op.naming === 'case' ? freeCaseCopyPath(checkedPath(op.path), ctx) : freeCopyPath(checkedPath(op.path), entry.device, ctx);
+  const unfit = unfitName(path, ctx);
+  if (unfit) throw unfit;
   const abs = join(ctx.root, path);
   refuseLinkedPath(ctx.root, path, 'download');
   const prefetched = prefetch && entry.blocks.length === 1 ? await prefetch.take(entry.blocks[0]) : null;
@@ -340,6 +378,12 @@ async function renameIntoPlace(temp: string, abs: string): Promise<void> {
 function freeCopyPath(path: string, device: string, ctx: ExecutorContext): string {
   const { index } = ctx;
   return conflictCopyPath(path, device, ctx.now(), (candidate) => ctx.local.has(candidate) || index.base.has(candidate) || index.remote.has(candidate) || existsOnDisk(ctx.root, candidate));
+}
+
+/** A "(Case Conflict)" name for `path` that nothing holds in any letter case. */
+function freeCaseCopyPath(path: string, ctx: ExecutorContext): string {
+  const held = new Set([...ctx.local.keys(), ...ctx.index.base.keys(), ...ctx.index.remote.keys()].map((p) => p.toLowerCase()));
+  return caseConflictPath(path, (candidate) => held.has(candidate.toLowerCase()) || existsOnDisk(ctx.root, candidate));
 }
 
 /** Renames the local file at `path` to a free conflict-copy name; it uploads as a new file. */

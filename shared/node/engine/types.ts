@@ -64,7 +64,7 @@ export type Op =
    * bytes land beside it as a conflict copy that goes up, and the server's file at the
    * folder's name is deleted (docs/engine.md "Type changes").
    */
-  | { kind: 'download_aside'; path: string; entry: JournalEntry }
+  | { kind: 'download_aside'; path: string; entry: JournalEntry; /** 'case': a "(Case Conflict)" copy (docs/engine.md "Names"). */ naming?: 'case' }
   /**
    * A local file whose name a remote folder holds: the local file becomes a conflict copy
    * and goes up, the folder takes the name. `parentRev`: the server's file at the name, to

@@ -1,0 +1,83 @@
+// Names the server accepts but a device cannot hold as they are (EDGE_CASES 9, 11, 12):
+// a case-only clash on a case-insensitive disk keeps both files (a "(Case Conflict)" copy),
+// Windows-invalid names are reported on a Windows device and not written, the rest syncs.
+// The device's rules are passed in (platform, caseInsensitive), so they run on this disk.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { syncFixture, type TestClient } from '../../helpers/sync-client.js';
+
+const fx = syncFixture();
+
+async function livePaths(client: TestClient): Promise<string[]> {
+  const live = new Map<string, boolean>();
+  for (let cursor = 0; ; ) {
+    const page = await client.remote.list(cursor, 1000);
+    for (const e of page.entries) live.set(e.path, !e.deleted);
+    cursor = page.cursor;
+    if (!page.hasMore) break;
+  }
+  return [...live].filter(([, on]) => on).map(([p]) => p).sort();
+}
+
+test('EDGE 9: A.txt and a.txt reach a case-insensitive device: the second is kept as a "(Case Conflict)" copy on every device, nothing merged or lost', async () => {
+  const token = await fx.newUser();
+  const linux = await fx.client(token, 'linux');
+  const mac = await fx.client(token, 'mac', { caseInsensitive: true });
+  await linux.write('A.txt', 'upper');
+  await linux.write('a.txt', 'lower');
+  await linux.write('X/one.txt', 'in upper X');
+  await linux.write('x/two.txt', 'in lower x');
+  await linux.write('plain.txt', 'plain');
+  await linux.sync();
+
+  await mac.sync(true);
+  const expected = ['A.txt', 'X/one.txt', 'a (Case Conflict).txt', 'plain.txt', 'x/two.txt'];
+  assert.deepEqual(await livePaths(mac), expected, 'the server holds both files under names that differ beyond case');
+  const onMac = await mac.tree();
+  assert.deepEqual(Object.keys(onMac), ['A.txt', 'X/one.txt', 'a (Case Conflict).txt', 'plain.txt']);
+  assert.equal(await mac.read('A.txt'), 'upper');
+  assert.equal(await mac.read('a (Case Conflict).txt'), 'lower');
+  const problem = mac.engine.getStatus().problems.find((p) => p.path === 'x/two.txt');
+  assert.equal(problem?.code, 'invalid_path', 'a file under a folder clashing in case is reported');
+  assert.match(problem!.message, /"X" differs from a folder on its path only in letter case/);
+
+  await linux.sync();
+  assert.deepEqual(await linux.files(), expected, 'the other device converges: no a.txt, both contents kept');
+  assert.equal(await linux.read('a (Case Conflict).txt'), 'lower');
+  const again = await mac.sync(true);
+  assert.match(again.reason ?? '', /1 file could not sync/, 'no ping-pong: only the folder clash is left');
+  assert.deepEqual(await livePaths(mac), expected);
+});
+
+test('EDGE 11: names Windows cannot hold are reported with the reason on a Windows device, not written; the rest syncs, nothing is deleted at the origin', async () => {
+  const token = await fx.newUser();
+  const linux = await fx.client(token, 'linux');
+  const windows = await fx.client(token, 'windows', { platform: 'win32' });
+  const bad: Record<string, RegExp> = {
+    'note:b.txt': /character ":" at position 4 of "note:b.txt" is not allowed in a Windows name/, // ("a:b" reads as a drive everywhere: the server refuses it)
+    'what?.pdf': /character "\?" at position 4/,
+    'CON.txt': /"CON.txt" is a reserved device name on Windows/,
+    'logs/nul.log': /"nul.log" is a reserved device name/,
+    'trailing ': /"trailing " ends with a space, which Windows drops/,
+    'trailing.': /"trailing." ends with a dot/,
+    'dir./inside.txt': /"dir." ends with a dot/,
+  };
+  for (const path of Object.keys(bad)) await linux.write(path, `content of ${path}`);
+  await linux.write('emoji 🎉.txt', 'party');
+  await linux.write('fine.txt', 'fine');
+  await linux.sync();
+
+  const outcome = await windows.sync(true);
+  assert.equal(outcome.agreed, false);
+  assert.deepEqual(await windows.files(), ['emoji 🎉.txt', 'fine.txt']);
+  const problems = new Map(windows.engine.getStatus().problems.map((p) => [p.path, p]));
+  for (const [path, reason] of Object.entries(bad)) {
+    assert.equal(problems.get(path)?.code, 'invalid_path', `${path} reported`);
+    assert.match(problems.get(path)!.message, reason);
+  }
+  assert.equal(windows.blocks.down, 2, 'nothing fetched for the refused names, and no retry storm');
+  await windows.sync(true);
+  assert.equal(windows.blocks.down, 2);
+  await linux.sync();
+  assert.deepEqual(await linux.files(), [...Object.keys(bad), 'emoji 🎉.txt', 'fine.txt'].sort(), 'nothing deleted at the origin');
+});
