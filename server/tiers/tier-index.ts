@@ -311,7 +311,45 @@ export class TierIndex {
     return out;
   }
 
-  /** The figures `hsync server stats` and GET /v1/stats report. */
+  /**
+   * One namespace's share, what GET /v1/stats tells its user: only blocks it owns, its own
+   * files. Server-wide figures would tell a user when another user stores a block
+   * (docs/hybrid-storage.md, "Ownership"), so they stay with `hsync server stats`.
+   */
+  namespaceCounts(namespaceId: number): TierCounts {
+    const one = <T>(sql: string) => this.q(sql).get(namespaceId) as T;
+    const owned = 'JOIN block_owners o ON o.hash = b.hash AND o.namespace_id = ?';
+    const inhouse = one<{ blocks: number; bytes: number }>(`SELECT COUNT(*) AS blocks, COALESCE(SUM(b.size), 0) AS bytes FROM blocks b ${owned} WHERE b.tier = 'inhouse'`);
+    // Its S3 bytes are its blocks' own sizes: a pack shared with others is not its to count.
+    const s3own = one<{ blocks: number; bytes: number; packed: number; packedBytes: number; packs: number }>(
+      `SELECT COUNT(*) AS blocks, COALESCE(SUM(s.size), 0) AS bytes,
+              COALESCE(SUM(s.pack IS NOT NULL), 0) AS packed,
+              COALESCE(SUM(CASE WHEN s.pack IS NOT NULL THEN s.size ELSE 0 END), 0) AS packedBytes,
+              COUNT(DISTINCT s.pack) AS packs
+         FROM s3_objects s JOIN block_owners o ON o.hash = s.hash AND o.namespace_id = ?`,
+    );
+    const unique = one<{ bytes: number }>(`SELECT COALESCE(SUM(b.size), 0) AS bytes FROM blocks b ${owned}`);
+    const logical = one<{ bytes: number }>(
+      `SELECT COALESCE(SUM(j.size), 0) AS bytes FROM journal j WHERE j.namespace_id = ? AND j.deleted = 0
+         AND j.id = (SELECT MAX(id) FROM journal k WHERE k.namespace_id = j.namespace_id AND k.path = j.path)`,
+    );
+    const pending = one<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM blocks b ${owned} JOIN namespaces n ON n.id = o.namespace_id WHERE b.tier = 's3' AND n.placement = 'inhouse'`,
+    );
+    const corrupt = one<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM corrupt_blocks c JOIN block_owners o ON o.hash = c.hash AND o.namespace_id = ? WHERE c.healed_at IS NULL`,
+    );
+    return {
+      tiers: { inhouse, s3: { blocks: s3own.blocks, bytes: s3own.bytes } },
+      s3Packs: { packs: s3own.packs, blocks: s3own.packed, bytes: s3own.packedBytes },
+      logicalBytes: logical.bytes,
+      uniqueBytes: unique.bytes,
+      pendingRepatriation: pending.n,
+      corruptBlocks: corrupt.n,
+    };
+  }
+
+  /** The server-wide figures `hsync server stats` reports (the operator's view). */
   counts(): TierCounts {
     const one = <T>(sql: string) => this.q(sql).get() as T;
     const inhouse = one<{ blocks: number; bytes: number }>("SELECT COUNT(*) AS blocks, COALESCE(SUM(size), 0) AS bytes FROM blocks WHERE tier = 'inhouse'");

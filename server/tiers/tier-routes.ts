@@ -54,8 +54,10 @@ export function tierRoutes(service: TierService, options: TierRouteOptions): Rou
       path: '/v1/stats',
       auth: true,
       handle(ctx) {
-        const stats = tierStats(service.index.counts(), options.prices ?? DEFAULT_PRICES);
-        const answer: StatsResponse = { ...stats, placement: service.index.placementOf(callerOf(ctx).namespaceId) };
+        // The caller's own share only (docs/hybrid-storage.md, "GET /v1/stats").
+        const { namespaceId } = callerOf(ctx);
+        const stats = tierStats(service.index.namespaceCounts(namespaceId), options.prices ?? DEFAULT_PRICES);
+        const answer: StatsResponse = { ...stats, placement: service.index.placementOf(namespaceId) };
         sendJson(ctx.res, 200, answer);
       },
     },

@@ -227,7 +227,7 @@ for (const [mode, start] of [
       assert.ok(hers.body.equals(secret.bytes));
     });
 
-    it("GET /v1/stats shows bob his own namespace's figures, none of alice's", { todo: 'per-namespace figures for users (issue 10, stats)' }, async () => {
+    it("GET /v1/stats shows bob his own namespace's figures, none of alice's", async () => {
       const stats = await call(d.url, 'GET', '/v1/stats', bob);
       assert.equal(stats.status, 200);
       const body = stats.json();
