@@ -8,6 +8,7 @@ import fg from 'fast-glob';
 import { pathProblem, RESERVED_DIR } from '../../common/paths.js';
 import { hashSnapshot } from './hash-snapshot.js';
 import { linkOnPath } from './inside-root.js';
+import { renameToNfc } from './nfc-names.js';
 import { dropKeptBytes } from './kept-bytes.js';
 import type { IgnoreRules } from './ignore-rules.js';
 import type { BaseTree, LocalEntry } from './types.js';
@@ -86,7 +87,13 @@ export class Scanner {
     };
     const files: [string, Stat][] = [];
     let count = 0;
-    for (const path of hints) {
+    for (const hint of hints) {
+      let path = hint;
+      if (path !== path.normalize('NFC')) {
+        const nfc = this.toNfc(path, total.skipped);
+        if (nfc === null) continue;
+        path = nfc.path;
+      }
       // Let the event loop (status requests, long-poll) in between every thousand stats.
       if (++count % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
       let stat: Stat | null = null;
@@ -151,8 +158,18 @@ export class Scanner {
     const generation = this.rulesGeneration();
     const skipped: Skipped[] = [];
     const todo: [string, Stat][] = [];
+    const renamedDirs = new Set<string>();
     for await (const name of stream) {
-      const path = under ? `${under}/${name as string}` : (name as string);
+      let path = under ? `${under}/${name as string}` : (name as string);
+      if (path !== path.normalize('NFC')) {
+        const nfc = this.toNfc(path.replace(/\/$/, ''), skipped);
+        if (nfc === null) continue;
+        if (nfc.dir || path.endsWith('/')) {
+          renamedDirs.add(nfc.path); // its files are walked under the new name below
+          continue;
+        }
+        path = nfc.path;
+      }
       if (path.endsWith('/')) continue;
       let stat: Stat;
       try {
@@ -183,7 +200,25 @@ export class Scanner {
       if (!this.knownUnchanged(path, { size, mtimeMs, ino }, tree)) todo.push([path, compactStat(size, mtimeMs, ino)]);
     }
     const { hashed, unstable } = await this.hashChanged(todo, tree);
-    return { skipped, hashed, unstable };
+    const result = { skipped, hashed, unstable };
+    for (const dir of renamedDirs) {
+      const more = await this.walk(dir, tree, seen);
+      result.skipped.push(...more.skipped);
+      result.hashed += more.hashed;
+      result.unstable.push(...more.unstable);
+    }
+    return result;
+  }
+
+  /**
+   * Gives the first non-NFC segment of `path` its NFC form on disk (nfc-names.ts): the new
+   * path, and whether a folder was renamed; null when skipped (an NFC twin, reported, or gone).
+   */
+  private toNfc(path: string, skipped: Skipped[]): { path: string; dir: boolean } | null {
+    if (this.rules().ignores(path)) return { path, dir: false }; // ignored: left as it is
+    const outcome = renameToNfc(this.root, path);
+    if (outcome.kind === 'twin') skipped.push({ path, reason: outcome.reason });
+    return outcome.kind === 'renamed' ? { path: outcome.to, dir: !outcome.whole } : null;
   }
 
   /** Stat-only check: true when the tree or the base already knows this exact file. */

@@ -81,3 +81,30 @@ test('EDGE 11: names Windows cannot hold are reported with the reason on a Windo
   await linux.sync();
   assert.deepEqual(await linux.files(), [...Object.keys(bad), 'emoji 🎉.txt', 'fine.txt'].sort(), 'nothing deleted at the origin');
 });
+
+test('EDGE 10: NFD names written on this disk sync under their NFC form and round-trip without a duplicate; a true NFC/NFD twin is reported, not merged', async () => {
+  const [a, b] = await fx.pair();
+  const nfdFile = 'cafe\u0301.txt';
+  const nfdDir = 'Re\u0301sume\u0301';
+  await a.write(nfdFile, 'coffee');
+  await a.write(`${nfdDir}/notes.txt`, 'notes');
+  await a.write('twin-nai\u0308ve.txt', 'nfd twin');
+  await a.write('twin-na\u00efve.txt', 'nfc twin');
+  const outcome = await a.sync(true);
+  assert.match(outcome.reason ?? 'agreed', /agreed|could not sync/);
+  const nfc = ['Résumé/notes.txt', 'café.txt', 'twin-naïve.txt'].map((p) => p.normalize('NFC'));
+  assert.deepEqual(await livePaths(a), nfc.sort(), 'one NFC name per file on the server');
+  const twin = a.engine.getStatus().problems.find((p) => p.path === 'twin-nai\u0308ve.txt');
+  assert.match(twin?.message ?? '', /also here in NFC form/, 'the twin is reported');
+  assert.equal(await a.read('twin-nai\u0308ve.txt'), 'nfd twin', 'and left as it is');
+
+  await b.sync();
+  assert.equal(await b.read('café.txt'.normalize('NFC')), 'coffee');
+  await b.write('café.txt'.normalize('NFC'), 'coffee, edited on b');
+  await b.sync();
+  await a.sync(true);
+  await a.sync(true);
+  assert.deepEqual((await a.files()).filter((p) => !p.startsWith('twin')), ['Résumé/notes.txt', 'café.txt'].map((p) => p.normalize('NFC')).sort(), 'no duplicate, no NFD name left');
+  assert.equal(await a.read('café.txt'.normalize('NFC')), 'coffee, edited on b');
+  assert.deepEqual(await livePaths(a), nfc.sort(), 'no rename loop: the server still holds one name per file');
+});
