@@ -349,6 +349,20 @@ export class TierIndex {
     };
   }
 
+  /**
+   * Whether namespace `namespaceId` owns every block ever written into pack `pack`: only
+   * then may it read the whole pack object through a URL (the Range header is advisory).
+   * A block whose row was swept still has its bytes in the pack, so the count of blocks
+   * written is what must match (docs/hybrid-storage.md, "Ownership").
+   */
+  ownsWholePack(pack: string, namespaceId: number): boolean {
+    const row = this.q(
+      `SELECT p.blocks AS written, (SELECT COUNT(*) FROM s3_objects s JOIN block_owners o ON o.hash = s.hash AND o.namespace_id = ? WHERE s.pack = p.id) AS owned
+         FROM s3_packs p WHERE p.id = ?`,
+    ).get(namespaceId, pack) as { written: number; owned: number } | undefined;
+    return row !== undefined && row.owned === row.written;
+  }
+
   /** The server-wide figures `hsync server stats` reports (the operator's view). */
   counts(): TierCounts {
     const one = <T>(sql: string) => this.q(sql).get() as T;

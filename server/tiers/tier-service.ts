@@ -202,9 +202,14 @@ export class TierService {
       if (where && s3) {
         const expiresAt = nowSec() + URL_TTL_SEC;
         if (where.pack && where.offset !== null) {
-          // The whole pack's URL plus the block's range: the client sends the Range header and hash-checks what comes back.
-          const url = await s3.presignGetPack(where.pack, URL_TTL_SEC);
-          urls.push({ hash, tier: 's3', method: 'GET', url, expiresAt, range: { offset: where.offset, length: where.size } });
+          // The whole pack's URL plus the block's range: the client sends the Range header and
+          // hash-checks what comes back. A pack that also holds blocks this namespace does not
+          // own gets no URL (the range is advisory); the client reads the block through
+          // GET /v1/blocks/<hash>, which the server cuts from the pack itself.
+          if (index.ownsWholePack(where.pack, namespaceId)) {
+            const url = await s3.presignGetPack(where.pack, URL_TTL_SEC);
+            urls.push({ hash, tier: 's3', method: 'GET', url, expiresAt, range: { offset: where.offset, length: where.size } });
+          }
         } else {
           urls.push({ hash, tier: 's3', method: 'GET', url: await s3.presignGet(hash, URL_TTL_SEC), expiresAt });
         }

@@ -311,6 +311,14 @@ export class TieredRemote implements RemoteStore {
       // Held only in S3 (or not ours): not a sign the block service is down.
       throw new SyncError('not_found', `download block ${hash}: no in-house copy`);
     }
+    if (sources.length === 0) {
+      // No URL for it (a block in an S3 pack shared with other namespaces is read through the
+      // metadata service, which cuts it from the pack): ask the metadata service itself.
+      const bytes = await this.inner.getBlock(hash);
+      const actual = createHash('sha256').update(bytes).digest('hex');
+      if (actual !== hash) throw new SyncError('hash_mismatch', `download block ${hash}: ${bytes.length} bytes hash to ${actual}`);
+      return bytes;
+    }
     let last: unknown = cause ?? new SyncError('unavailable', `download block ${hash}: in-house store skipped (circuit open) and no other source`);
     for (const source of sources) {
       try {

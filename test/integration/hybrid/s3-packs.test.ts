@@ -108,6 +108,21 @@ test('a presigned pack URL with the block range gives the client exactly the blo
   assert.deepEqual(other, { urls: [], denied: [set[7].hash] });
 });
 
+test('a pack shared through deduplication gets no URL: the other namespace reads its one block through the server', async () => {
+  const service = tiers.service;
+  const set = blocks(20, () => 3000);
+  await service.storeMany(eu, 's3', set);
+  // Alice really has one of those blocks and uploads it: she owns it, not the pack's 19 others.
+  await service.storeMany(alice, 's3', [set[7]]);
+  assert.equal(packOf(set[7].hash), packOf(set[8].hash), 'the block stays in eu\'s pack');
+  const theirs = await service.urls(alice, { op: 'get', hashes: [set[7].hash], tier: 's3' });
+  assert.equal(theirs.urls.some((u) => u.range !== undefined || /\/packs\//.test(u.url)), false, 'no URL that reads the whole pack');
+  assert.deepEqual(await service.read(set[7].hash), set[7].bytes, 'the server still reads it for her');
+  // eu, which owns every block of the pack, still gets the ranged pack URL.
+  const own = await service.urls(eu, { op: 'get', hashes: [set[8].hash], tier: 's3' });
+  assert.deepEqual(own.urls[0].range, { offset: 8 * 3000, length: 3000 });
+});
+
 test('a corrupt packed block is refused on read and reported by the scrubber with its files; its neighbours are fine', async () => {
   const service = tiers.service;
   const set = blocks(10, () => 5000);
