@@ -33,6 +33,11 @@ export class BlockIndex {
     for (const b of blocks) this.insertStmt.run(b.hash, b.size, b.pack, b.offset, now);
   }
 
+  /** Points a block at its loose file again (a re-upload replaced a bad packed copy). */
+  relocateLoose(hash: string, size: number): void {
+    this.db.prepare('UPDATE blocks SET size = ?, pack = NULL, pack_offset = NULL WHERE hash = ?').run(size, hash);
+  }
+
   /** Sizes of the given hashes that are stored (absent ones are left out). */
   sizes(hashes: Iterable<string>): Map<string, number> {
     const out = new Map<string, number>();

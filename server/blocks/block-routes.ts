@@ -2,6 +2,7 @@
 // POST /v1/blocks/batch and POST /v1/blocks/get. It stores bytes and asks `ownership` who may use them; it keeps
 // no other state about users, so it can later run as its own process.
 
+import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { isBlockHash } from '../../shared/common/blocks.js';
 import { SyncError } from '../../shared/common/errors.js';
@@ -11,11 +12,26 @@ import { sendJson } from '../http/respond.js';
 import { callerOf, type Context, type Route } from '../http/router.js';
 import type { Ownership } from '../meta/ownership.js';
 import type { Db } from '../store/database.js';
-import type { BlockFiles } from './block-files.js';
 import type { BlockIndex, NewBlock } from './block-index.js';
 import { parseBatch } from './batch-upload.js';
 import { sendAnswer, checkAnswerSize, parseGetRequest, readStored, type StoredBlock } from './get-blocks.js';
+import type { BlockFiles, BlockLocation } from './block-files.js';
 import { receiveBlock } from './put-block.js';
+
+/** Whether the stored copy of `hash` is there and hashes to its name (read in full: a block is ≤ 4 MiB). */
+async function storedCopyIsGood(files: BlockFiles, hash: string, where: BlockLocation): Promise<boolean> {
+  const hasher = createHash('sha256');
+  let size = 0;
+  try {
+    for await (const chunk of files.read(hash, where)) {
+      hasher.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+  } catch {
+    return false; // gone, or unreadable: store the upload
+  }
+  return size === where.size && hasher.digest('hex') === hash;
+}
 
 /** Largest batch body: the client sends 8 MiB batches; this leaves room and bounds memory. */
 export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
@@ -123,10 +139,15 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
       async handle(ctx) {
         const hash = hashParam(ctx);
         const namespaceId = callerOf(ctx).namespaceId;
-        const received = await receiveBlock(ctx.req, files, hash, index.find(hash) !== null);
+        // A stored copy counts only when its bytes still hash right: a re-upload is how a
+        // client repairs a block that went missing or bad on disk (docs/protocol.md).
+        const where = index.find(hash);
+        const good = where !== null && (await storedCopyIsGood(files, hash, where));
+        const received = await receiveBlock(ctx.req, files, hash, good);
         let added = 0;
         db.transaction(() => {
-          if (received.written) index.add([{ hash, size: received.size, pack: null, offset: null }]);
+          if (received.written && where) index.relocateLoose(hash, received.size);
+          else if (received.written) index.add([{ hash, size: received.size, pack: null, offset: null }]);
           added = ownership.add(namespaceId, [hash]);
         })();
         sendJson(ctx.res, added > 0 ? 201 : 200, { hash, size: received.size });
