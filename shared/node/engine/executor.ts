@@ -16,7 +16,7 @@ import { spaceBudget } from './disk-space.js';
 import { fetchToTemp, type Fetched } from './downloader.js';
 import { hashSnapshot } from './hash-snapshot.js';
 import { linkOnPath, refuseLinkedPath } from './inside-root.js';
-import { caseClashes, localNameProblem } from './local-names.js';
+import { caseClashes, localNameProblem, localPathProblem } from './local-names.js';
 import type { IndexStore } from './index-store.js';
 import { ensureDir, existsOnDisk, forgetDirs, lstatOrNull, pruneEmptyDirs, stillMatches } from './local-files.js';
 import { writeSmallTemp } from './small-temp.js';
@@ -174,7 +174,7 @@ function settleCaseClashes(downloads: DownloadOp[], ctx: ExecutorContext): Downl
 
 /** The error for a name this device cannot hold (local-names.ts), or null. */
 function unfitName(path: string, ctx: ExecutorContext): Error | null {
-  const problem = localNameProblem(path, ctx.platform);
+  const problem = localNameProblem(path, ctx.platform) ?? localPathProblem(join(ctx.root, path), ctx.platform);
   return problem ? Object.assign(new Error(`download "${path}": refused, ${problem}`), { code: 'invalid_path' }) : null;
 }
 
@@ -209,7 +209,10 @@ async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_loc
   refuseLinkedPath(ctx.root, op.from, 'move');
   refuseLinkedPath(ctx.root, op.path, 'move');
   const now = await lstatOrNull(fromAbs);
-  if (!now || !(await stillMatches(fromAbs, op.expect, now)) || (await lstatOrNull(toAbs))) {
+  // The target found under the source's own inode is the source, under another letter case
+  // on a case-insensitive disk: a case-only rename, which rename() does in place.
+  const target = await lstatOrNull(toAbs);
+  if (!now || !(await stillMatches(fromAbs, op.expect, now)) || (target && target.ino !== now.ino)) {
     // Not the file we think it is: fetch the new path normally; the old path is replanned.
     await download({ kind: 'download', path: op.path, entry: op.entry, expect: null }, ctx, null);
     return;

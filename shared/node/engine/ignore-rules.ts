@@ -16,6 +16,7 @@ export const DEFAULT_IGNORES = [
   `/${IGNORE_FILE}`,
   '~$*',
   '.~lock.*#',
+  '*.tmp', // Office saves through ~WRL0001.tmp, ppt1234.tmp and the like (EDGE 14)
   '*.swp',
   '*.swx',
   '*~',

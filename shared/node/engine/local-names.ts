@@ -25,6 +25,17 @@ export function localNameProblem(path: string, platform: string): string | null 
   return null;
 }
 
+/**
+ * Linux and macOS refuse a path of PATH_MAX (4,096) bytes or more; Node opens Windows paths
+ * through the \\?\ prefix, good for 32,767 characters. Our own temp names are short and
+ * sit near the root, so only the file's own full path can pass the limit.
+ */
+export function localPathProblem(absolute: string, platform: string): string | null {
+  const limit = platform === 'win32' ? 32_767 : 4_095;
+  const length = platform === 'win32' ? absolute.length : Buffer.byteLength(absolute);
+  return length > limit ? `its full path here is ${length} ${platform === 'win32' ? 'characters' : 'bytes'}, over this system's limit of ${limit}` : null;
+}
+
 /** True when the root's disk finds a file under another letter case (NTFS, APFS, FAT by default). */
 export function probeCaseInsensitive(root: string): boolean {
   const probe = join(reservedDir(root), 'case-probe');

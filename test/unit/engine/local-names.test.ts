@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { caseConflictPath, isConflictCopy } from '../../../shared/node/engine/conflict-name.js';
-import { caseClashes, localNameProblem, probeCaseInsensitive } from '../../../shared/node/engine/local-names.js';
+import { caseClashes, localNameProblem, localPathProblem, probeCaseInsensitive } from '../../../shared/node/engine/local-names.js';
 
 test('Windows rules apply on win32 only, naming the character and its position', () => {
   for (const path of ['a:b.txt', 'x/what?.pdf', 'CON', 'con.txt', 'Nul.tar.gz', 'COM1', 'lpt9.log', 'CON .txt', 'com¹', 'trailing.', 'trailing ', 'dir./x', 'q"uote', 'p|ipe', 'st*r', '<a>']) {
@@ -40,4 +40,11 @@ test('the probe finds this temp disk case-sensitive and leaves nothing behind', 
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+});
+
+test('a full path over the system limit: 4,095 bytes here, 32,767 characters on Windows', () => {
+  assert.equal(localPathProblem(`/${'é'.repeat(2047)}`, 'linux'), null);
+  assert.equal(localPathProblem(`/${'é'.repeat(2048)}`, 'linux'), "its full path here is 4097 bytes, over this system's limit of 4095");
+  assert.equal(localPathProblem(`C:\\${'é'.repeat(5000)}`, 'win32'), null);
+  assert.match(localPathProblem(`C:\\${'a'.repeat(32_765)}`, 'win32') ?? '', /32768 characters/);
 });
