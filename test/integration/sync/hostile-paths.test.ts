@@ -12,7 +12,9 @@ const fx = syncFixture();
 
 const HOSTILE = ['../escape.txt', 'a/../../escape.txt', '/tmp/absolute.txt', '.hsync/folder-id', 'sub/.hsync/x', 'ctrl\u0001.txt', 'C:/windows.txt', '',
   // The reserved folder in any case or with trailing dots/spaces, a backslash, a lone surrogate.
-  '.HSYNC/folder-id', 'sub/.Hsync./x', '.hsync /x', 'back\\slash.txt', 'dir\\..\\..\\escape.txt', 'half\uD800.txt'];
+  '.HSYNC/folder-id', 'sub/.Hsync./x', '.hsync /x', 'back\\slash.txt', 'dir\\..\\..\\escape.txt', 'half\uD800.txt',
+  // Names over 255 bytes no file system here can hold (EDGE 12): 256 ASCII bytes, 86 three-byte characters.
+  `${'n'.repeat(252)}.txt`, `${'語'.repeat(86)}`];
 
 test('the server refuses hostile paths at commit time', async () => {
   const token = await fx.server.addUser('mallory');
