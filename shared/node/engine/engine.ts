@@ -12,6 +12,7 @@ import { checkFolder } from './folder-guard.js';
 import { IGNORE_FILE, loadIgnoreRules, type IgnoreRules } from './ignore-rules.js';
 import { releaseMemory } from './idle-memory.js';
 import { IndexStore } from './index-store.js';
+import { LinkedFolders } from './linked-folders.js';
 import { probeCaseInsensitive } from './local-names.js';
 import { pullPages } from './pull-pages.js';
 import { DEFAULT_PLAN_OPTIONS, plan, type Plan, type PlanOptions } from './planner.js';
@@ -81,6 +82,8 @@ export class SyncEngine {
   private stopping = false;
   private stopped = false;
   private tempCleaned = false;
+  /** Folders that are links: out of scope, their remote files reported (docs/engine.md "Symlinks"). */
+  private readonly linked = new LinkedFolders();
   /** Probed at the first cycle, once the root is known to be there. */
   private caseInsensitive: boolean | null = null;
   /** Old partial downloads are gone: from now on only the downloader and prefetches touch tmp/. */
@@ -281,9 +284,11 @@ export class SyncEngine {
         const next = plan(this.index.base, this.local, this.index.remote, {
           ...this.planOptions,
           deletesConfirmed: this.deletesConfirmed,
-          ignored: (path) => this.rules.ignores(path),
+          ignored: (path) => this.rules.ignores(path) || this.linked.above(path) !== null,
         });
         this.lastPlan = next;
+        this.linked.reportUnder(this.index.remote, (path, link) =>
+          this.status.setProblem(path, 'fail', { code: 'invalid_path', message: `download "${path}": refused, "${link}" is a symbolic link and is not followed` }));
         this.showPlan(next);
         if (next.ops.length === 0) {
           if (next.waiting.length > 0 && waits++ < ONCE_WAITS && this.options.watch === false) {
@@ -360,6 +365,7 @@ export class SyncEngine {
     if (full || hints.includes(IGNORE_FILE)) this.rules = loadIgnoreRules(this.options.root);
     const result = full ? await this.scanner.fullScan(this.local) : await this.scanner.scanPaths(hints, this.local);
     if (full) this.scannedAll = true;
+    this.linked.update(result.skipped, full);
     // The rules cache a verdict for every path they were asked about (the ignore package
     // without bound): after a full scan that is every file. Fresh rules with the same
     // patterns let that go; the scanner does not ask again about unchanged files.

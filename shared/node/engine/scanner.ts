@@ -13,6 +13,9 @@ import { dropKeptBytes } from './kept-bytes.js';
 import type { IgnoreRules } from './ignore-rules.js';
 import type { BaseTree, LocalEntry } from './types.js';
 
+/** The reason given for a symbolic link, which is never followed (linked-folders.ts reads it). */
+export const SYMLINK_SKIP = 'symbolic link, not followed';
+
 /** A path the scan did not take, and why (shown as a per-file problem). */
 export interface Skipped {
   path: string;
@@ -240,7 +243,7 @@ export class Scanner {
   /** 'ignored', a reason to report, or null for a file to sync. */
   private problem(path: string, stat: Stat): string | null {
     if (this.rules().ignores(path)) return 'ignored';
-    if (stat.isSymbolicLink()) return 'symbolic link, not followed';
+    if (stat.isSymbolicLink()) return SYMLINK_SKIP;
     if (!stat.isFile()) return stat.isDirectory() ? 'ignored' : 'not a regular file';
     const bad = pathProblem(path);
     if (bad) return bad;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { cpSync, rmSync, symlinkSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
@@ -116,3 +116,24 @@ function sha(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+
+test('a synced folder replaced by a symlink is not a deletion: the server and the other device keep its files', async () => {
+  const [a, b] = await fx.pair();
+  await a.write('d/f.txt', 'f');
+  await a.write('d/g.txt', 'g');
+  await a.write('keep.txt', 'keep');
+  await a.sync();
+  await b.sync();
+  // On b the folder moves elsewhere and a link to it takes its place.
+  const outside = await outsideDir();
+  await rm(outside, { recursive: true });
+  await rename(join(b.root, 'd'), outside);
+  await symlink(outside, join(b.root, 'd'));
+  const before = await hashTree(outside);
+
+  await b.sync(true);
+  assert.deepEqual(await livePaths(b), ['d/f.txt', 'd/g.txt', 'keep.txt'], 'nothing deleted on the server');
+  await a.sync();
+  assert.deepEqual(await a.files(), ['d/f.txt', 'd/g.txt', 'keep.txt'], 'nor on the other device');
+  assert.deepEqual(await hashTree(outside), before, 'nothing outside the root changed');
+});
