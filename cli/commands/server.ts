@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { addUser, startServer } from '../../server/index.js';
-import { loadOrCreateSecret } from '../../server/signing/secret-file.js';
+import { loadOrCreateKeys } from '../../server/signing/secret-file.js';
 import { startBlockService } from '../../server/tiers/block-service.js';
 import { intOption, parse, stringOption, UsageError } from '../args.js';
 import { TIER_HELP, TIER_OPTIONS, runNamespace, runRepatriate, runScrub, runStats, tierFlags } from './server-hybrid.js';
@@ -64,7 +64,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     server =
       tiers.role === 'blocks'
-        ? await startBlockService({ dataDir, host, port, key: loadOrCreateSecret(tiers.secretFile!) })
+        ? await startBlockService({ dataDir, host, port, key: loadOrCreateKeys(tiers.secretFile!) })
         : await startServer({ dataDir, host, port, tiers });
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;

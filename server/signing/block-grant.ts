@@ -4,11 +4,11 @@
 // The namespace rides along signed: the block service records which namespace uploaded a
 // block through a PUT grant, and answers a CONFIRM grant only for that same namespace.
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { isBlockHash, type BlockHash } from '../../shared/common/blocks.js';
 
 /** CONFIRM (sent as POST) asks whether the grant's namespace uploaded the block itself. */
-export type GrantMethod = 'GET' | 'PUT' | 'HEAD' | 'DELETE' | 'CONFIRM';
+export type GrantMethod = 'GET' | 'PUT' | 'HEAD' | 'CONFIRM';
 
 export interface BlockGrant {
   method: GrantMethod;
@@ -28,10 +28,16 @@ function signature(key: Buffer, grant: BlockGrant): Buffer {
   return createHmac('sha256', key).update(canonical).digest();
 }
 
-/** The query string (without "?") that carries a grant: `exp`, optional `ns`, `sig`. */
+/** Names a key without revealing it: the first 8 hex digits of its SHA-256. */
+export function keyId(key: Buffer): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 8);
+}
+
+/** The query string (without "?") that carries a grant: `exp`, optional `ns`, `kid`, `sig`. */
 export function grantQuery(key: Buffer, grant: BlockGrant): string {
   const params = new URLSearchParams({ exp: String(grant.expiresAt) });
   if (grant.namespace !== undefined) params.set('ns', grant.namespace);
+  params.set('kid', keyId(key));
   params.set('sig', signature(key, grant).toString('hex'));
   return params.toString();
 }
@@ -47,7 +53,7 @@ export function grantUrl(base: string, key: Buffer, grant: BlockGrant): string {
  * a GET grant (HTTP semantics).
  */
 export function checkGrant(
-  key: Buffer,
+  keys: Buffer | readonly Buffer[],
   method: string,
   hash: string,
   query: URLSearchParams,
@@ -64,10 +70,17 @@ export function checkGrant(
   if (!/^[0-9a-f]{64}$/.test(sig)) return { ok: false, reason: 'malformed signature' };
   const namespace = query.get('ns') ?? undefined;
   const given = Buffer.from(sig, 'hex');
+  // The grant names its key; one without a name (older signer) is tried against each.
+  const kid = query.get('kid');
+  const ring = Array.isArray(keys) ? (keys as readonly Buffer[]) : [keys as Buffer];
+  const candidates = kid === null ? ring : ring.filter((k) => keyId(k) === kid);
+  if (candidates.length === 0) return { ok: false, reason: 'unknown signing key' };
   const methods: GrantMethod[] = method === 'HEAD' ? ['HEAD', 'GET'] : method === 'POST' ? ['CONFIRM'] : [method as GrantMethod];
-  for (const m of methods) {
-    const grant: BlockGrant = { method: m, hash, expiresAt, namespace };
-    if (timingSafeEqual(signature(key, grant), given)) return { ok: true, grant };
+  for (const key of candidates) {
+    for (const m of methods) {
+      const grant: BlockGrant = { method: m, hash, expiresAt, namespace };
+      if (timingSafeEqual(signature(key, grant), given)) return { ok: true, grant };
+    }
   }
   return { ok: false, reason: 'bad signature' };
 }

@@ -24,7 +24,8 @@ import { checkBytes } from './inhouse-store.js';
 
 export interface BlockServiceOptions {
   dataDir: string;
-  key: Buffer;
+  /** The keys grants may be signed with (secret-file.ts: rotation keeps the old one a while). */
+  key: Buffer | readonly Buffer[];
   host?: string;
   port?: number;
   /** Clock in Unix seconds, for grant expiry (tests move it). */
@@ -140,16 +141,6 @@ export async function startBlockService(opts: BlockServiceOptions): Promise<Runn
         } catch {
           ctx.res.writeHead(404).end();
         }
-      },
-    },
-    {
-      method: 'DELETE',
-      path: block,
-      auth: false,
-      async handle(ctx) {
-        const hash = granted(ctx);
-        await unlink(files.loosePath(hash)).catch(() => undefined);
-        sendJson(ctx.res, 200, { hash, deleted: true });
       },
     },
   ];

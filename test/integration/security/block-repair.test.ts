@@ -17,8 +17,8 @@ before(async () => {
 after(async () => server?.dispose());
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const put = (hash: string, body: Uint8Array) =>
-  fetch(`${server.url}/v1/blocks/${hash}`, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body });
+const put = (hash: string, body: Buffer) =>
+  fetch(`${server.url}/v1/blocks/${hash}`, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body: new Uint8Array(body) });
 const get = (hash: string) => fetch(`${server.url}/v1/blocks/${hash}`, { headers: { authorization: `Bearer ${token}` } });
 const stored = (hash: string) => join(server.dataDir, 'blocks', hash.slice(0, 2), hash);
 

@@ -1,13 +1,13 @@
 // Signed block URLs: a grant works for exactly the method, block and time it was made for.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { BlockHash } from '../../../shared/common/blocks.js';
-import { MAX_GRANT_SEC, checkGrant, grantQuery, grantUrl, type BlockGrant } from '../../../server/signing/block-grant.js';
-import { loadOrCreateSecret } from '../../../server/signing/secret-file.js';
+import { MAX_GRANT_SEC, checkGrant, grantQuery, grantUrl, keyId, type BlockGrant } from '../../../server/signing/block-grant.js';
+import { loadOrCreateKeys, loadOrCreateSecret } from '../../../server/signing/secret-file.js';
 
 const key = randomBytes(32);
 const hash = createHash('sha256').update('block one').digest('hex') as BlockHash;
@@ -27,7 +27,8 @@ const refusals: [string, () => ReturnType<typeof checkGrant>, string][] = [
   ['expired', () => checkGrant(key, 'GET', hash, q(grantQuery(key, grant)), now + 61), 'grant expired'],
   ['for another block', () => checkGrant(key, 'GET', other, q(grantQuery(key, grant)), now), 'bad signature'],
   ['for another method', () => checkGrant(key, 'PUT', hash, q(grantQuery(key, grant)), now), 'bad signature'],
-  ['signed with another key', () => checkGrant(key, 'GET', hash, q(grantQuery(randomBytes(32), grant)), now), 'bad signature'],
+  ['signed with another key', () => checkGrant(key, 'GET', hash, q(grantQuery(randomBytes(32), grant)), now), 'unknown signing key'],
+  ['signed with another key under this key\'s name', () => checkGrant(key, 'GET', hash, q(grantQuery(randomBytes(32), grant).replace(/kid=[0-9a-f]+/, `kid=${keyId(key)}`)), now), 'bad signature'],
   ['expiry pushed later', () => {
     const query = q(grantQuery(key, grant));
     query.set('exp', String(now + 3000));
@@ -104,4 +105,29 @@ test('secret file: a world-readable or short key is refused with a clear reason'
   const short = join(dir, 'short.key');
   writeFileSync(short, 'abcd', { mode: 0o600 });
   assert.throws(() => loadOrCreateSecret(short), /at least 64 hex digits/);
+});
+
+test('secret file: a symbolic link is refused, not followed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hsync-secret-'));
+  const real = join(dir, 'real.key');
+  writeFileSync(real, 'ab'.repeat(32), { mode: 0o600 });
+  const link = join(dir, 'link.key');
+  symlinkSync(real, link);
+  assert.throws(() => loadOrCreateSecret(link), /is a symbolic link/);
+});
+
+test('key rotation: the first key signs and names itself; grants signed with an older listed key still pass; a removed key fails', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hsync-secret-'));
+  const path = join(dir, 'block.key');
+  const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
+  writeFileSync(path, `${oldKey.toString('hex')}\n`, { mode: 0o600 });
+  const signedBefore = new URLSearchParams(grantQuery(loadOrCreateSecret(path), grant));
+  assert.equal(signedBefore.get('kid'), keyId(oldKey));
+  // Rotation: the new key goes on the first line; the old one stays a while.
+  writeFileSync(path, `${newKey.toString('hex')}\n${oldKey.toString('hex')}\n`, { mode: 0o600 });
+  const keys = loadOrCreateKeys(path);
+  assert.deepEqual(keys[0], newKey);
+  assert.equal(new URLSearchParams(grantQuery(loadOrCreateSecret(path), grant)).get('kid'), keyId(newKey));
+  assert.equal(checkGrant(keys, 'GET', hash, signedBefore, now).ok, true, 'an old URL still works during rotation');
+  assert.deepEqual(checkGrant([newKey], 'GET', hash, signedBefore, now), { ok: false, reason: 'unknown signing key' });
 });
