@@ -79,10 +79,10 @@ CREATE INDEX IF NOT EXISTS journal_by_path ON journal (namespace_id, path, id);
 export function openDatabase(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(join(dataDir, 'server.db'));
+  db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA);
   db.prepare('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)').run('server_id', randomUUID());
   return db;
@@ -101,7 +101,11 @@ export function serverIdOf(db: Db): string {
 export function durably<T>(db: Db, body: () => T): T {
   db.pragma('synchronous = FULL');
   try {
-    return db.transaction(body)();
+    // IMMEDIATE takes the write lock at BEGIN, waiting out busy_timeout for another process
+    // (`hsync server user add` beside a running server). A deferred transaction that reads
+    // first and then writes fails at once with "database is locked" when another connection
+    // wrote in between: SQLite cannot wait for that one.
+    return db.transaction(body).immediate();
   } finally {
     db.pragma('synchronous = NORMAL');
   }

@@ -56,6 +56,18 @@ describe('hsync server CLI', () => {
     assert.match(bad.stderr, /names are 1-64 letters/);
   });
 
+  it('adds users from several processes at once beside a running server, none "database is locked"', async () => {
+    const server = await startServerProcess({ dataDir: join(dir, 'busy') });
+    try {
+      const names = Array.from({ length: 8 }, (_, i) => `racer${i}`);
+      const results = await Promise.all(names.map((name) => runHsync(['server', 'user', 'add', name, '--data', join(dir, 'busy')])));
+      for (const r of results) assert.equal(r.code, 0, r.stderr);
+      assert.equal(new Set(results.map((r) => r.stdout)).size, names.length, 'a token each');
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('uses $XDG_DATA_HOME/hybrid-sync/server when --data is not given', async () => {
     const xdg = join(dir, 'xdg');
     const result = await runHsync(['server', 'user', 'add', 'ivan'], { XDG_DATA_HOME: xdg });
