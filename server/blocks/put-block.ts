@@ -43,6 +43,10 @@ export async function receiveBlock(req: IncomingMessage, files: BlockFiles, hash
       if (pendingBytes >= WRITE_CHUNK) {
         await writing;
         writing = temp.write(pending);
+        // Awaited at the next step or after the loop; a write that fails (a full disk)
+        // while the next bytes are still on the network must not count as unhandled
+        // meanwhile: that would end the whole server.
+        writing.catch(() => undefined);
         pending = [];
         pendingBytes = 0;
       }

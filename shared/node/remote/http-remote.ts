@@ -223,6 +223,8 @@ export class HttpRemote implements RemoteStore {
     } catch {
       // A non-JSON error body (a proxy's HTML page, say): the status alone decides.
     }
+    // A full disk on this device has the same code: the words say whose disk it is.
+    if (code === 'disk_full') reason = `server full (${reason})`;
     throw new SyncError(code, `${operation}: ${reason}`);
   }
 

@@ -2,14 +2,15 @@
 // upload, clients that disconnect mid-body, and a disk that fills up.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readdir, statfs } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { BlockHash } from '../../../shared/common/blocks.js';
+import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
 import { startServerProcess } from '../../helpers/server-process.js';
+import { smallDisk, unmount } from '../../helpers/small-disk.js';
 import { batchBody, block, call, sha256 } from './http.js';
 
 const MiB = 1024 * 1024;
@@ -28,6 +29,22 @@ function hangingUpload(url: string, path: string, token: string, length: number,
   req.on('error', () => undefined); // the cut (or the server's death) is the point
   req.write(first);
   return { cut: () => req.destroy() };
+}
+
+/** Sends `bytes` as one request: the first `first` bytes, then (after `pause`) the rest; resolves with the answer. */
+function pausedUpload(url: string, path: string, token: string, bytes: Buffer, first: number, pause: () => Promise<void>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url + path, { method: 'PUT', agent: false, headers: { authorization: `Bearer ${token}`, 'content-length': bytes.length } });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.write(bytes.subarray(0, first));
+    pause().then(() => req.end(bytes.subarray(first)), reject);
+  });
 }
 
 describe('durability', () => {
@@ -100,15 +117,27 @@ describe('durability', () => {
     }
   });
 
-  it('answers 507 disk_full when the disk fills, leaving nothing half-written', async (t) => {
-    const mount = await mkdtemp(join(tmpdir(), 'hsync-full-'));
+  it('refusals sent before the body is read reach the client: 401 and 413, each five times over one connection pool', async () => {
+    const server = await startServerProcess();
+    const wrong = new HttpRemote(server.url, 'not-a-token');
+    const right = new HttpRemote(server.url, await server.addUser('ivan'));
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mount], { stdio: 'ignore' });
-    } catch {
-      await rm(mount, { recursive: true, force: true });
-      t.skip('needs permission to mount a small tmpfs (run as root) to make a full disk');
-      return;
+      const big = block(4 * MiB);
+      const over = block(4 * MiB + 1);
+      for (let i = 0; i < 5; i++) {
+        await assert.rejects(wrong.putBlock(big.hash as BlockHash, big.bytes), { code: 'unauthorized' });
+        await assert.rejects(right.putBlock(over.hash as BlockHash, over.bytes), { code: 'too_large' });
+      }
+    } finally {
+      wrong.close();
+      right.close();
+      await server.dispose();
     }
+  });
+
+  it('answers 507 disk_full when the disk fills, leaving nothing half-written', async (t) => {
+    const mount = await smallDisk(t);
+    if (!mount) return;
     const server = await startServerProcess({ dataDir: mount });
     try {
       const token = await server.addUser('gina');
@@ -128,8 +157,31 @@ describe('durability', () => {
       assert.deepEqual(await readdir(join(mount, 'blocks', 'packs')), []);
     } finally {
       await server.dispose();
-      execFileSync('umount', [mount]);
-      await rm(mount, { recursive: true, force: true });
+      await unmount(mount);
+    }
+  });
+
+  it('answers 507 and keeps running when the disk fills while the rest of the body is still on its way', async (t) => {
+    const mount = await smallDisk(t);
+    if (!mount) return;
+    const server = await startServerProcess({ dataDir: mount });
+    try {
+      const token = await server.addUser('hugo');
+      const big = block(4 * MiB);
+      // Most of the block, then a pause until the disk is full (the server's write has
+      // failed), then the rest: the failure is seen while the server waits on the network.
+      const answer = await pausedUpload(server.url, `/v1/blocks/${big.hash}`, token, big.bytes, 3.5 * MiB, async () => {
+        await until(async () => (await statfs(mount)).bavail === 0, 'the disk is full');
+        await new Promise((r) => setTimeout(r, 200)); // lets the failed write reach the server's code first
+      });
+      assert.equal(answer.status, 507, server.stderr());
+      assert.equal(JSON.parse(answer.body).error.code, 'disk_full');
+      assert.equal((await call(server.url, 'GET', '/v1/health')).status, 200, 'the server is still up');
+      assert.deepEqual(await readdir(join(mount, 'tmp')), []);
+      assert.equal((await call(server.url, 'GET', `/v1/blocks/${big.hash}`, token)).status, 404);
+    } finally {
+      await server.dispose();
+      await unmount(mount);
     }
   });
 });

@@ -5,10 +5,12 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { statfs } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { listFiles, syncFixture } from '../../helpers/sync-client.js';
+import { startServerProcess } from '../../helpers/server-process.js';
+import { smallDisk, unmount } from '../../helpers/small-disk.js';
+import { listFiles, makeClient, randomish, removeDirs, syncFixture } from '../../helpers/sync-client.js';
 
 const HSYNC = join(import.meta.dirname, '..', '..', '..', 'bin', 'hsync.js');
 const fx = syncFixture();
@@ -68,4 +70,30 @@ test('hsync sync --once --min-free-mb exits 1 with the disk-space reason', async
   assert.equal(code, 1);
   assert.match(stderr, /^hsync sync: 1 file could not sync, first: download "a.txt": .* free on the disk/m);
   assert.deepEqual(await listFiles(b.root), []);
+});
+
+test("a full server disk shows as 'server full', not offline, and the file stays on the device", async (t) => {
+  const mount = await smallDisk(t);
+  if (!mount) return;
+  const server = await startServerProcess({ dataDir: mount });
+  const token = await server.addUser('full');
+  const a = await makeClient(server.url, token, 'laptop');
+  try {
+    const big = randomish(4 * 1024 * 1024, 19); // more than the server's 3 MiB disk holds
+    await a.write('big.bin', big);
+    const outcome = await a.sync(true);
+    assert.equal(outcome.agreed, false);
+    const status = a.engine.getStatus();
+    assert.equal(status.state, 'error', `state ${status.state}: ${status.error?.message}`);
+    assert.equal(status.error?.code, 'disk_full');
+    assert.match(status.summary, /^Error: upload block [0-9a-f]{64}: server full \(/);
+    assert.ok((await readFile(join(a.root, 'big.bin'))).equals(big), 'the local file is untouched');
+    assert.deepEqual((await a.remote.list(0)).entries, [], 'nothing committed on the server');
+    assert.equal((await a.remote.account()).serverId.length > 0, true, 'the server is still up');
+  } finally {
+    await a.close();
+    await removeDirs(a.root, a.stateDir);
+    await server.dispose();
+    await unmount(mount);
+  }
 });
