@@ -47,7 +47,9 @@ function formatStatus(s: SyncStatus): string {
   ];
   const { up, down } = s.pending;
   if (up.files || down.files) lines.push(`  pending  ${up.files} up (${up.bytes} B), ${down.files} down (${down.bytes} B)`);
-  if (s.pendingDeletes) lines.push(`  waiting  delete ${s.pendingDeletes.count} files on all devices? (confirm in the status window)`);
+  if (s.pendingDeletes?.side === 'remote') {
+    lines.push(`  waiting  remove ${s.pendingDeletes.count} files deleted on the server from this device? (confirm in the status window)`);
+  } else if (s.pendingDeletes) lines.push(`  waiting  delete ${s.pendingDeletes.count} files on all devices? (confirm in the status window)`);
   for (const p of s.problems) lines.push(`  problem  ${p.path}: ${p.message}`);
   for (const w of s.warnings) lines.push(`  warning  ${w}`);
   return lines.join('\n');

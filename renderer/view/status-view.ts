@@ -96,11 +96,19 @@ function renderMassDelete(s: SyncStatus): void {
   const pd = s.pendingDeletes;
   box.hidden = pd === null;
   if (!pd) return;
-  setText('mass-delete-title', `Delete ${pd.count} ${plural(pd.count, 'file')} on all devices?`);
-  setText(
-    'mass-delete-text',
-    `${pd.count} of ${pd.total} files were removed from this folder at once. Confirm to delete them everywhere, or Cancel to bring them back from the server.`,
-  );
+  if (pd.side === 'remote') {
+    setText('mass-delete-title', `Remove ${pd.count} ${plural(pd.count, 'file')} from this device?`);
+    setText(
+      'mass-delete-text',
+      `${pd.count} of the ${pd.total} files here were deleted on the server at once. Confirm to remove them here too, or Cancel to keep them and put them back on the server.`,
+    );
+  } else {
+    setText('mass-delete-title', `Delete ${pd.count} ${plural(pd.count, 'file')} on all devices?`);
+    setText(
+      'mass-delete-text',
+      `${pd.count} of ${pd.total} files were removed from this folder at once. Confirm to delete them everywhere, or Cancel to bring them back from the server.`,
+    );
+  }
   replaceRows(byId('mass-delete-sample'), JSON.stringify(pd.sample), () => {
     const rows = pd.sample.slice(0, 8).map((path) => el('li', '', path));
     if (pd.count > rows.length) rows.push(el('li', 'muted', `and ${pd.count - rows.length} more`));

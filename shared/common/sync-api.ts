@@ -51,11 +51,16 @@ export interface ConflictCopy {
 export type ConflictKeep = 'original' | 'copy' | 'both';
 export const CONFLICT_KEEPS: readonly ConflictKeep[] = ['original', 'copy', 'both'];
 
-/** A scan that would delete many files waits here for confirmEdits/cancel. */
+/** A scan that would delete many files waits here for confirmDeletes/cancelDeletes. */
 export interface PendingDeletes {
   count: number;
   total: number;
   sample: string[];
+  /**
+   * 'local' (or absent): files removed here, to be deleted on all devices; 'remote': files
+   * deleted on the server (another device), to be removed from this disk.
+   */
+  side?: 'local' | 'remote';
 }
 
 export interface SyncStatus {

@@ -15,6 +15,7 @@ import { IndexStore } from './index-store.js';
 import { LinkedFolders } from './linked-folders.js';
 import { probeCaseInsensitive } from './local-names.js';
 import { pullPages } from './pull-pages.js';
+import { heldDeletesStatus, keepLocalCopies } from './held-deletes.js';
 import { DEFAULT_PLAN_OPTIONS, plan, type Plan, type PlanOptions } from './planner.js';
 import { Prefetcher } from './prefetch.js';
 import { Scanner } from './scanner.js';
@@ -72,6 +73,8 @@ export class SyncEngine {
   private readonly planOptions: PlanOptions;
   private deletesConfirmed = false;
   private heldDeletes: string[] = [];
+  private remoteDeletesConfirmed = false;
+  private heldRemoteDeletes: string[] = [];
   private lastPlan: Plan | null = null;
   private paused = false;
   private accountChecked = false;
@@ -149,7 +152,8 @@ export class SyncEngine {
     if (s.state === 'error' || s.state === 'offline') return { agreed: false, reason: s.error?.message ?? s.state };
     if (s.state === 'paused') return { agreed: false, reason: 'paused' };
     if (s.pendingDeletes) {
-      return { agreed: false, reason: `${s.pendingDeletes.count} of ${s.pendingDeletes.total} files deleted locally; held until confirmed (--confirm-deletes)` };
+      const where = s.pendingDeletes.side === 'remote' ? 'local files deleted on the server' : 'files deleted locally';
+      return { agreed: false, reason: `${s.pendingDeletes.count} of ${s.pendingDeletes.total} ${where}; held until confirmed (--confirm-deletes)` };
     }
     const failed = [...s.problems.values()].filter((p) => p.kind === 'fail');
     if (failed.length > 0) return { agreed: false, reason: `${failed.length} file${failed.length === 1 ? '' : 's'} could not sync, first: ${failed[0].message}` };
@@ -206,16 +210,25 @@ export class SyncEngine {
     await this.enqueue();
   }
 
+  /** Lets the held deletions shown in the status through (both kinds when none is shown yet). */
   async confirmDeletes(): Promise<void> {
-    this.deletesConfirmed = true;
+    const side = this.status.pendingDeletes?.side;
+    if (side !== 'remote') this.deletesConfirmed = true;
+    if (side !== 'local') this.remoteDeletesConfirmed = true;
     this.wantFull = true;
     await this.enqueue();
   }
 
-  /** Brings the held-back deleted files back from the server. */
+  /**
+   * Brings the held-back deleted files back: local deletions from the server; deletions from
+   * the server by keeping the local files, which go up again as new files.
+   */
   async cancelDeletes(): Promise<void> {
     const held = this.heldDeletes;
+    const heldRemote = this.heldRemoteDeletes;
     this.run(async () => {
+      keepLocalCopies(this.index, heldRemote);
+      this.heldRemoteDeletes = [];
       const ops: Op[] = [];
       for (const path of held) {
         const base = this.index.base.get(path);
@@ -284,6 +297,7 @@ export class SyncEngine {
         const next = plan(this.index.base, this.local, this.index.remote, {
           ...this.planOptions,
           deletesConfirmed: this.deletesConfirmed,
+          remoteDeletesConfirmed: this.remoteDeletesConfirmed,
           ignored: (path) => this.rules.ignores(path) || this.linked.above(path) !== null,
         });
         this.lastPlan = next;
@@ -302,6 +316,7 @@ export class SyncEngine {
         this.status.setState('syncing');
         const result = await this.index.batch(() => execute(next.ops, this.executorContext()));
         if (next.heldDeletes.length === 0) this.deletesConfirmed = false;
+        if (next.heldRemoteDeletes.length === 0) this.remoteDeletesConfirmed = false;
         if (result.done === 0 && !result.needPull && this.hints.size === 0) break;
       }
       this.offlineDelay = 1000;
@@ -414,8 +429,8 @@ export class SyncEngine {
     }
     this.status.pending = pending;
     this.heldDeletes = next.heldDeletes;
-    this.status.pendingDeletes =
-      next.heldDeletes.length > 0 ? { count: next.heldDeletes.length, total: this.index.base.size, sample: next.heldDeletes.slice(0, 10) } : null;
+    this.heldRemoteDeletes = next.heldRemoteDeletes;
+    this.status.pendingDeletes = heldDeletesStatus(next, this.index.base.size, this.local.size);
     for (const path of next.waiting) {
       this.status.setProblem(path, 'skip', { code: 'io', message: `upload "${path}": waiting for the file to stop changing` });
     }

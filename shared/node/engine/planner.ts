@@ -7,6 +7,8 @@ import type { BaseEntry, BaseTree, LocalEntry, LocalTree, Op, RemoteTree } from 
 export interface PlanOptions {
   /** Local deletions may be sent even above the mass-delete threshold (user confirmed). */
   deletesConfirmed: boolean;
+  /** Deletions from the server may be applied here even above the threshold (user confirmed). */
+  remoteDeletesConfirmed?: boolean;
   /** Hold deletions when more than this many files … */
   massDeleteCount: number;
   /** … and more than this share of the synced files would be deleted. */
@@ -26,6 +28,8 @@ export interface Plan {
   ops: Op[];
   /** Local deletions held back by the mass-delete guard (sorted), empty when none. */
   heldDeletes: string[];
+  /** Deletions from the server held back from this disk by the same guard (sorted). */
+  heldRemoteDeletes: string[];
   /** Files that changed while being hashed: retried later, never published half-read. */
   waiting: string[];
 }
@@ -60,9 +64,10 @@ export function plan(base: BaseTree, local: LocalTree, remote: RemoteTree, optio
     else if (op) ops.push(op);
   }
   const paired = settleTypeClashes(pairMoves(ops, base, remote), base, local, remote);
-  const guarded = holdMassDeletes(paired, base.size, options);
-  guarded.ops.sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { ops: guarded.ops, heldDeletes: guarded.held, waiting };
+  const guarded = holdMassDeletes(paired, 'delete_remote', base.size, options.deletesConfirmed, options);
+  const guardedHere = holdMassDeletes(guarded.ops, 'delete_local', local.size, options.remoteDeletesConfirmed === true, options);
+  guardedHere.ops.sort((a, b) => ORDER[a.kind] - ORDER[b.kind] || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { ops: guardedHere.ops, heldDeletes: guarded.held, heldRemoteDeletes: guardedHere.held, waiting };
 }
 
 /** The decision for one path; see DESIGN.md "Engine" for the rules. */
@@ -195,11 +200,15 @@ function folders(paths: Iterable<string>): Set<string> {
   return dirs;
 }
 
-/** The mass-delete guard: many local deletions at once wait for a person to confirm. */
-function holdMassDeletes(ops: Op[], baseCount: number, options: PlanOptions): { ops: Op[]; held: string[] } {
-  const deletes = ops.filter((op) => op.kind === 'delete_remote');
-  if (options.deletesConfirmed || !isMassDelete(deletes.length, baseCount, options)) return { ops, held: [] };
-  return { ops: ops.filter((op) => op.kind !== 'delete_remote'), held: deletes.map((op) => op.path).sort() };
+/**
+ * The mass-delete guard, both ways: many deletions at once, to send to the server
+ * (`delete_remote`, out of the synced files) or to apply to this disk (`delete_local`, out of
+ * the local files), wait for a person to confirm.
+ */
+function holdMassDeletes(ops: Op[], kind: 'delete_remote' | 'delete_local', total: number, confirmed: boolean, options: PlanOptions): { ops: Op[]; held: string[] } {
+  const deletes = ops.filter((op) => op.kind === kind);
+  if (confirmed || !isMassDelete(deletes.length, total, options)) return { ops, held: [] };
+  return { ops: ops.filter((op) => op.kind !== kind), held: deletes.map((op) => op.path).sort() };
 }
 
 /** True when deleting `count` of `total` synced files needs confirmation. */

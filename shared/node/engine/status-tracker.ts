@@ -144,6 +144,7 @@ export class StatusTracker {
         return `Syncing ${files} file${files === 1 ? '' : 's'}, ${formatBytes(bytes)} left`;
       }
       default:
+        if (this.pendingDeletes?.side === 'remote') return `Waiting: remove ${this.pendingDeletes.count} files deleted on the server from this device?`;
         if (this.pendingDeletes) return `Waiting: delete ${this.pendingDeletes.count} files on all devices?`;
         {
           const failed = [...this.problems.values()].filter((p) => p.kind === 'fail').length;

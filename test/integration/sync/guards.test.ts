@@ -84,7 +84,10 @@ test('EDGE 2: deleting 60 % of 200 files is held; cancel restores them, confirm 
   await a.engine.confirmDeletes();
   assert.equal(a.engine.outcome().agreed, true, a.engine.outcome().reason ?? '');
   assert.equal((await serverFiles(token)).length, 80);
-  await b.sync();
+  // On the other device the same guard holds the deletions from the server (remote-deletes.test.ts).
+  await b.sync(true);
+  assert.equal(b.engine.getStatus().pendingDeletes?.side, 'remote');
+  await b.engine.confirmDeletes();
   assert.equal((await b.files()).length, 80);
 
   // The server keeps the deleted revisions: one can be restored.

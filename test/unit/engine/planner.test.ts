@@ -108,6 +108,28 @@ test('mass deletion is held: more than 100 files and more than half', () => {
   assert.equal(confirmed.ops.filter((o) => o.kind === 'delete_remote').length, 150);
 });
 
+test('mass deletion from the server is held the same way: more than 100 and more than half of the local files', () => {
+  const b = new Map<string, BaseEntry>();
+  const l = new Map<string, LocalEntry>();
+  const r = new Map<string, JournalEntry>();
+  for (let i = 0; i < 200; i++) {
+    b.set(`f${i}`, base(`f${i}`, '1'));
+    l.set(`f${i}`, { ...local(`f${i}`, '1'), mtime: 1000 });
+    if (i < 150) r.set(`f${i}`, remote(`f${i}`, null));
+  }
+  r.set('new', remote('new', '2'));
+  const held = plan(b, l, r);
+  assert.equal(held.heldRemoteDeletes.length, 150);
+  assert.equal(held.heldDeletes.length, 0);
+  assert.deepEqual(held.ops.map((o) => o.kind), ['download'], 'other work goes on');
+  const confirmed = plan(b, l, r, { ...DEFAULT_PLAN_OPTIONS, remoteDeletesConfirmed: true });
+  assert.equal(confirmed.heldRemoteDeletes.length, 0);
+  assert.equal(confirmed.ops.filter((o) => o.kind === 'delete_local').length, 150);
+  for (let i = 150; i < 200; i++) r.delete(`f${i}`);
+  for (let i = 100; i < 150; i++) r.delete(`f${i}`);
+  assert.equal(plan(b, l, r).heldRemoteDeletes.length, 0, '100 deletions are under the threshold');
+});
+
 test('isMassDelete needs both the count and the ratio', () => {
   const o = DEFAULT_PLAN_OPTIONS;
   assert.equal(isMassDelete(101, 150, o), true);
