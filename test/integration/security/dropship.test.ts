@@ -1,5 +1,5 @@
 // The Dropship probe against a split server (--role meta + --role blocks) with s3rver as
-// the S3 tier: bob, who knows only the hash and size of one of alice's 4 MiB blocks, must
+// the S3 tier, and for namespaces with `s3` placement: bob, who knows only the hash and size of one of alice's 4 MiB blocks, must
 // get from confirm, block reads and read URLs exactly what he gets for a hash nobody has.
 // Alice's own flow (URL, upload, confirm, commit, another device downloads) still works.
 import assert from 'node:assert/strict';
@@ -8,6 +8,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startHybridCluster, type HybridCluster } from '../../helpers/hybrid-cluster.js';
+import { runHsync } from '../../helpers/server-process.js';
 import { device, syncInProcess, writeFiles, type Device } from '../../helpers/hybrid-devices.js';
 
 const BLOCK = 4 * 1024 * 1024;
@@ -114,4 +115,21 @@ test('S3 tier: knowing a block\'s hash and size grants bob nothing, and his garb
   assert.deepEqual(refused.missing, [hash]);
   assert.ok((await cluster.s3Hashes()).has(hash), 'alice\'s copy is still the block\'s bytes');
   await assertNothingFor(bob, 's3', hash);
+});
+
+test('s3 placement: knowing a block\'s hash and size grants bob nothing', async () => {
+  const alice = await cluster.meta.addUser('alice-eu');
+  const bob = await cluster.meta.addUser('bob-eu');
+  for (const user of ['alice-eu', 'bob-eu']) {
+    const set = await runHsync(['server', 'namespace', 'set-placement', user, 's3', '--data', cluster.meta.dataDir]);
+    assert.equal(set.code, 0, set.stderr);
+  }
+  const a = await newDevice('alice-eu-a', alice);
+  await writeFiles(a.root, '', [BLOCK]);
+  assert.equal((await syncInProcess(cluster.meta.url, a)).code, 0);
+  const hash = sha(await readFile(join(a.root, 'file-0.bin')));
+  assert.ok((await cluster.s3Hashes()).has(hash), 'alice\'s block went to S3');
+
+  await assertNothingFor(bob, 's3', hash);
+  await assertNothingFor(bob, 'inhouse', hash);
 });
