@@ -3,7 +3,7 @@
 // and long-poll) with a local control endpoint, until SIGINT/SIGTERM.
 
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { startControl } from '../../shared/node/api-bridge/control-server.js';
 import { accountKey, adoptLegacyState, defaultStateDir, folderStateDir, legacyCliFolderState } from '../../shared/node/api-bridge/state-dir.js';
 import { EngineApi } from '../../shared/node/engine/engine-api.js';
@@ -20,7 +20,8 @@ export const help = `Usage: hsync sync --folder DIR --server URL --token-file FI
 
 Keeps DIR in sync with the account whose token is in FILE (its first line; the file must
 be readable by its owner only, chmod 600) on the server at URL. The token may also come from
-the HSYNC_TOKEN environment variable. --token TOKEN still works but warns: a token on the
+the HSYNC_TOKEN environment variable or, when none is given with --state DIR, from
+DIR/settings.json (owner-only; each run stores its token there). --token TOKEN still works but warns: a token on the
 command line is visible to every local user in ps. A token that starts with "-" must be
 written --token=TOKEN.
 
@@ -60,14 +61,16 @@ export async function run(argv: string[]): Promise<number> {
   const root = resolve(stringOption(args, 'folder'));
   const serverUrl = stringOption(args, 'server');
   if (!/^https?:\/\/[^\s/]+/.test(serverUrl)) throw new UsageError(`--server must be an http(s) URL, got "${serverUrl}"`);
+  const explicitState = typeof args.values.state === 'string' ? resolve(args.values.state) : null;
   const { token, warning } = resolveToken({
     file: optionalString(args.values['token-file']),
     flag: optionalString(args.values.token),
     env: process.env,
+    // The default state folder is named after the account, so only a given --state can hold it.
+    settingsFile: explicitState ? join(explicitState, 'settings.json') : undefined,
   });
   if (warning) console.error(`hsync sync: warning: ${warning}`);
   const device = stringOption(args, 'device', hostname() || 'device');
-  const explicitState = typeof args.values.state === 'string' ? resolve(args.values.state) : null;
   const stateDir = explicitState ?? folderStateDir(defaultStateDir(), root, accountKey(serverUrl, token));
   if (!explicitState && (await adoptLegacyState(legacyCliFolderState(root), stateDir))) {
     console.error(`hsync sync: moved this folder's state from ${legacyCliFolderState(root)} to ${stateDir}`);

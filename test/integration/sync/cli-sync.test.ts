@@ -100,6 +100,29 @@ test('hsync sync takes the token from an owner-only --token-file or HSYNC_TOKEN,
   assert.match(none.stderr, /the token is empty/);
 });
 
+test('hsync sync --state DIR takes the token a previous run stored in DIR/settings.json; a readable one is refused', async () => {
+  const [folder, state, other] = await Promise.all(['sa', 'ss', 'so'].map(tempDir));
+  const own = await server.addUser('settings');
+  await writeFile(join(folder, 'stored.txt'), 'token from the settings file');
+  const common = ['sync', '--once', '--server', server.url, '--folder', folder, '--state', state];
+  const first = await runHsync(common, { HSYNC_TOKEN: own });
+  assert.equal(first.code, 0, first.stderr);
+
+  const again = await runHsync(common);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stderr, '');
+  assert.match(again.stdout, /^in sync: 1 files/m);
+  const peer = await makeClient(server.url, own, 'settings-peer', { root: other });
+  clients.push(peer);
+  await peer.sync();
+  assert.equal(await peer.read('stored.txt'), 'token from the settings file');
+
+  await chmod(join(state, 'settings.json'), 0o644);
+  const open = await runHsync(common);
+  assert.equal(open.code, 2);
+  assert.match(open.stderr, /settings file .*settings\.json: readable by others \(mode 644\)/);
+});
+
 test('hsync sync keeps syncing both ways until SIGTERM, then exits 0', async () => {
   const folder = await tempDir('daemon');
   const state = await tempDir('daemon-state');
