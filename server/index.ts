@@ -8,6 +8,8 @@ import type { HealthResponse } from '../shared/common/protocol.js';
 import { BlockFiles } from './blocks/block-files.js';
 import { BlockIndex } from './blocks/block-index.js';
 import { blockRoutes } from './blocks/block-routes.js';
+import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_MS, REQUEST_TIMEOUT_MS, TIMEOUT_CHECK_MS } from '../shared/common/limits.js';
+import { Admission } from './http/admission.js';
 import { sendJson } from './http/respond.js';
 import { createRouter, type Route } from './http/router.js';
 import { Committer } from './meta/commit.js';
@@ -82,14 +84,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   ];
   const authenticator = (token: string) => authenticate(db, token);
   let closing = false;
-  const listener = createRouter(routes, authenticator);
-  const server: Server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-    if (closing) res.setHeader('connection', 'close');
-    listener(req, res);
-  });
-  // A long-poll may legitimately take up to its timeout; the default 300 s request limit is fine,
-  // but headers must not dribble in forever.
-  server.headersTimeout = 60_000;
+  const listener = createRouter(routes, authenticator, { admission: new Admission(), hidePaths: [opts.dataDir] });
+  // Headers that dribble in are cut at HEADERS_TIMEOUT_MS (checked every TIMEOUT_CHECK_MS,
+  // not Node's default 30 s), a whole request at REQUEST_TIMEOUT_MS, a stalled body at
+  // BODY_IDLE_MS (http/body.ts). A long-poll's wait is not limited by these: its request
+  // has arrived whole.
+  const server: Server = createServer(
+    { keepAliveTimeout: KEEP_ALIVE_MS, headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: TIMEOUT_CHECK_MS },
+    (req, res) => {
+      if (closing) res.setHeader('connection', 'close');
+      listener(req, res);
+    },
+  );
 
   try {
     await new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { isBlockHash } from '../../shared/common/blocks.js';
+import { MAX_BATCH_BYTES, MAX_GET_REQUEST_BYTES, MAX_MISSING_BYTES } from '../../shared/common/limits.js';
 import { SyncError } from '../../shared/common/errors.js';
 import type { BatchUploadResponse, MissingResponse } from '../../shared/common/protocol.js';
 import { readBody, readJson } from '../http/body.js';
@@ -32,13 +33,6 @@ async function storedCopyIsGood(files: BlockFiles, hash: string, where: BlockLoc
   }
   return size === where.size && hasher.digest('hex') === hash;
 }
-
-/** Largest batch body: the client sends 8 MiB batches; this leaves room and bounds memory. */
-export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
-/** Largest JSON body of the missing route (about 240,000 hashes). */
-const MAX_MISSING_BYTES = 16 * 1024 * 1024;
-/** Largest JSON body of the multi-block read (4,096 hashes need about 280 KB). */
-const MAX_GET_REQUEST_BYTES = 1024 * 1024;
 
 export interface BlockServiceDeps {
   db: Db;

@@ -11,7 +11,8 @@ import type { ServerResponse } from 'node:http';
 import { open, readFile } from 'node:fs/promises';
 import { isBlockHash } from '../../shared/common/blocks.js';
 import { SyncError } from '../../shared/common/errors.js';
-import { BLOCKS_GET_ABSENT, MAX_GET_BYTES, MAX_GET_HASHES } from '../../shared/common/protocol.js';
+import { MAX_GET_BYTES, MAX_GET_HASHES } from '../../shared/common/limits.js';
+import { BLOCKS_GET_ABSENT } from '../../shared/common/protocol.js';
 import type { BlockFiles } from './block-files.js';
 
 const what = 'get blocks';
@@ -130,8 +131,17 @@ export function answerParts(hashes: readonly string[], bytes: ReadonlyMap<string
   return parts;
 }
 
-/** Sends the answer for `hashes` in one response with its Content-Length. */
+/**
+ * Sends the answer for `hashes` in one response with its Content-Length. Each block is read
+ * once however often it is asked for, but every repeat is sent, so the answer's size counts
+ * repeats: 4,096 asks for one 4 MiB block would be 16 GiB, and are refused (413).
+ */
 export function sendAnswer(res: ServerResponse, hashes: readonly string[], bytes: ReadonlyMap<string, Buffer>): void {
+  let blockBytes = 0;
+  for (const hash of hashes) blockBytes += bytes.get(hash)?.length ?? 0;
+  if (blockBytes > MAX_GET_BYTES) {
+    throw new SyncError('too_large', `${what}: the answer would carry ${blockBytes} bytes of blocks (repeats counted), over the limit of ${MAX_GET_BYTES}; ask in smaller requests`);
+  }
   const parts = answerParts(hashes, bytes);
   let length = 0;
   for (const part of parts) length += part.length;

@@ -1,15 +1,42 @@
 // Reading request bodies with a size limit: a declared Content-Length over the limit is
-// refused before any byte is read; a chunked body is cut at limit + 1 bytes.
+// refused before any byte is read; a chunked body is cut at limit + 1 bytes. A body that
+// stalls (no byte for BODY_IDLE_MS) is answered 408, so a client trickling nothing cannot
+// hold its slot and buffers for long.
 
 import type { IncomingMessage } from 'node:http';
 import { SyncError } from '../../shared/common/errors.js';
+import { BODY_IDLE_MS } from '../../shared/common/limits.js';
+import { HttpError } from './respond.js';
 
 /**
  * The body's chunks. Unlike `for await (… of req)`, leaving the loop early (a limit, a bad
  * hash) does not destroy the socket, so the error answer can still be sent on it.
  */
-export function chunksOf(req: IncomingMessage): AsyncIterable<Buffer> {
-  return req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+export async function* chunksOf(req: IncomingMessage, idleMs = BODY_IDLE_MS): AsyncGenerator<Buffer> {
+  const chunks = (req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new HttpError(408, 'bad_request', `${req.method} ${req.url?.split('?')[0]}: no body bytes for ${idleMs / 1000} s`)), idleMs);
+      });
+      let step: IteratorResult<Buffer>;
+      try {
+        step = await Promise.race([chunks.next(), stalled]);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (step.done) {
+        finished = true;
+        return;
+      }
+      yield step.value;
+    }
+  } finally {
+    // Leaving early (a limit, a bad hash) ends the iteration without destroying the socket.
+    if (!finished) void chunks.return?.();
+  }
 }
 
 /** Content-Length when given; throws 'too_large' at once when it exceeds `limit`. */

@@ -12,6 +12,8 @@ export class HttpError extends SyncError {
     readonly status: number,
     code: ErrorCode,
     message: string,
+    /** Extra answer headers (Retry-After of a 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(code, message);
   }
@@ -23,8 +25,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(payload);
 }
 
-/** Sends `error` as an error body; unexpected errors are logged and answered 500. */
-export function sendError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+/**
+ * Sends `error` as an error body; unexpected errors are logged and answered 500 with no
+ * detail. `hide` are server paths (the data dir) that no message may show a client: they
+ * are replaced by "<data>".
+ */
+export function sendError(req: IncomingMessage, res: ServerResponse, error: unknown, hide: readonly string[] = []): void {
   if (res.headersSent) {
     // Part of a body is out already (or the client left mid-download): the only honest
     // signal left is a cut connection.
@@ -33,7 +39,12 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
   }
   const data = toErrorData(isDiskFull(error) ? new SyncError('disk_full', `${req.method} ${req.url?.split('?')[0]}: disk full`) : error);
   const status = error instanceof HttpError ? error.status : httpStatusOf(data.code);
-  if (status === 500) console.error(`server: ${req.method} ${req.url}:`, error);
+  if (status === 500) {
+    console.error(`server: ${req.method} ${req.url}:`, error);
+    data.message = `${req.method} ${req.url?.split('?')[0]}: internal error (the server logged the details)`;
+  }
+  for (const path of hide) if (path) data.message = data.message.split(path).join('<data>');
+  if (error instanceof HttpError) for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   const body: ErrorBody = { error: data };
   if (!req.complete && data.code !== 'too_large' && declaredUpTo(req, LINGER_BYTES)) {
     // A body of known, modest size (a block, a batch) is read to its end before answering:

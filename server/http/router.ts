@@ -1,9 +1,10 @@
-// Method + path dispatch, bearer-token authentication, and one place where every thrown
-// error becomes an error answer.
+// Method + path dispatch, bearer-token authentication, the per-user limit on requests in
+// flight, and one place where every thrown error becomes an error answer.
 
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { SyncError } from '../../shared/common/errors.js';
 import type { Caller } from '../store/accounts.js';
+import type { Admission } from './admission.js';
 import { HttpError, sendError } from './respond.js';
 
 export interface Context {
@@ -21,7 +22,16 @@ export interface Route {
   /** An exact path or a pattern whose groups become `params`. */
   path: string | RegExp;
   auth: boolean;
+  /** A long-poll: counted against the user's long-polls, not their other requests. */
+  longpoll?: boolean;
   handle(ctx: Context): Promise<void> | void;
+}
+
+export interface RouterOptions {
+  /** Requests in flight per user (authenticated routes only); none: no limit. */
+  admission?: Admission;
+  /** Server paths no error message may show (see sendError). */
+  hidePaths?: readonly string[];
 }
 
 export type Authenticator = (token: string) => Caller | null;
@@ -32,13 +42,13 @@ export function callerOf(ctx: Context): Caller {
   return ctx.caller;
 }
 
-export function createRouter(routes: Route[], authenticate: Authenticator): RequestListener {
+export function createRouter(routes: Route[], authenticate: Authenticator, options: RouterOptions = {}): RequestListener {
   return (req: IncomingMessage, res: ServerResponse) => {
-    void dispatch(routes, authenticate, req, res).catch((error: unknown) => sendError(req, res, error));
+    void dispatch(routes, authenticate, options, req, res).catch((error: unknown) => sendError(req, res, error, options.hidePaths));
   };
 }
 
-async function dispatch(routes: Route[], authenticate: Authenticator, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function dispatch(routes: Route[], authenticate: Authenticator, options: RouterOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://server');
   let pathMatched = false;
   for (const route of routes) {
@@ -47,6 +57,11 @@ async function dispatch(routes: Route[], authenticate: Authenticator, req: Incom
     pathMatched = true;
     if (route.method !== req.method) continue;
     const caller = route.auth ? requireCaller(req, authenticate) : null;
+    if (caller && options.admission) {
+      const release = options.admission.enter(caller.userId, route.longpoll ? 'longpoll' : 'request', `${req.method} ${url.pathname}`);
+      // 'close' comes once the answer is out or the client left, whichever is first.
+      res.once('close', release);
+    }
     await route.handle({ req, res, url, params, caller });
     return;
   }

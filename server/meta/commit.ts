@@ -77,6 +77,10 @@ export class Committer {
     if (typeof c.mtime !== 'number' || !Number.isFinite(c.mtime)) return reject(`${what}: mtime must be a number`);
     if (!Array.isArray(c.blocks) || !c.blocks.every(isBlockHash)) return reject(`${what}: blocks must be an array of lowercase hex SHA-256`);
     const blocks = c.blocks as BlockHash[];
+    // Before any lookup: a file of `size` bytes has ceil(size / 4 MiB) blocks, so a short
+    // entry cannot make the server check, answer or hold a huge block list.
+    const most = Math.ceil(c.size / BLOCK_SIZE);
+    if (blocks.length > most) return reject(`${what}: ${blocks.length} blocks for ${c.size} bytes; a file of that size has ${most}`);
 
     const latest = journal.latest(namespaceId, path);
     if (!parentMatches(latest, c.parentRev)) return { status: 'conflict', current: latest?.deleted ? null : latest };

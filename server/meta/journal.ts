@@ -42,7 +42,7 @@ function toEntry(row: Row): JournalEntry {
 // the namespace's whole journal backwards for every lookup of a path, so each commit cost
 // grew with the journal (10,000 files: 0.5 ms per lookup, 5.5 s of one upload's server CPU).
 export const LATEST_SQL = 'SELECT * FROM journal INDEXED BY journal_by_path WHERE namespace_id = ? AND path = ? ORDER BY id DESC LIMIT 1';
-export const REVISIONS_SQL = 'SELECT * FROM journal INDEXED BY journal_by_path WHERE namespace_id = ? AND path = ? ORDER BY id DESC';
+export const REVISIONS_SQL = 'SELECT * FROM journal INDEXED BY journal_by_path WHERE namespace_id = ? AND path = ? AND id < ? ORDER BY id DESC LIMIT ?';
 
 export class Journal {
   private readonly headStmt;
@@ -108,9 +108,9 @@ export class Journal {
     return (this.listStmt.all(namespaceId, cursor, limit) as Row[]).map(toEntry);
   }
 
-  /** Every entry of `path`, newest first. */
-  revisions(namespaceId: number, path: string): JournalEntry[] {
-    return (this.revisionsStmt.all(namespaceId, path) as Row[]).map(toEntry);
+  /** Entries of `path` older than revision `before` (default: all), newest first, at most `limit`. */
+  revisions(namespaceId: number, path: string, before = Number.MAX_SAFE_INTEGER, limit = -1): JournalEntry[] {
+    return (this.revisionsStmt.all(namespaceId, path, before, limit) as Row[]).map(toEntry);
   }
 
   /** The entry with journal id `rev`, or null. */

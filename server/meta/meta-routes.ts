@@ -5,12 +5,24 @@ import { pathProblem } from '../../shared/common/paths.js';
 import type {
   AccountResponse,
   CommitResponse,
+  JournalEntry,
   ListResponse,
   LongpollResponse,
   PendingResponse,
   RestoreResponse,
   RevisionsResponse,
 } from '../../shared/common/protocol.js';
+import {
+  DEFAULT_LIST_LIMIT,
+  DEFAULT_REVISIONS_LIMIT,
+  MAX_COMMIT_BYTES,
+  MAX_COMMIT_CHANGES,
+  MAX_LIST_LIMIT,
+  MAX_LONGPOLL_SECONDS,
+  MAX_PAGE_BLOCKS,
+  MAX_REVISIONS_LIMIT,
+  MAX_SMALL_JSON_BYTES,
+} from '../../shared/common/limits.js';
 import { readJson } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
 import { callerOf, type Route } from '../http/router.js';
@@ -19,11 +31,6 @@ import type { Journal } from './journal.js';
 import type { Longpolls } from './longpoll.js';
 import { PendingUploads } from './pending-uploads.js';
 
-/** A commit body of 10,000 changes with 100-block files fits easily. */
-const MAX_COMMIT_BYTES = 32 * 1024 * 1024;
-const MAX_CHANGES = 10_000;
-export const MAX_LONGPOLL_SECONDS = 600;
-const MAX_LIST_LIMIT = 10_000;
 
 export interface MetaServiceDeps {
   serverId: string;
@@ -46,6 +53,22 @@ function intParam(url: URL, name: string, fallback: number | undefined, min: num
     throw new SyncError('bad_request', `${url.pathname}: "${name}" must be a whole number from ${min} to ${max}, got "${raw.slice(0, 40)}"`);
   }
   return value;
+}
+
+/**
+ * Cuts a page fetched with one entry beyond `limit` to at most `limit` entries and
+ * MAX_PAGE_BLOCKS block hashes (always keeping one entry); true when more entries follow.
+ */
+function cutPage(entries: JournalEntry[], limit: number): boolean {
+  let keep = Math.min(entries.length, limit);
+  let blocks = 0;
+  for (let i = 0; i < keep; i++) {
+    blocks += entries[i].blocks.length;
+    if (i > 0 && blocks > MAX_PAGE_BLOCKS) keep = i;
+  }
+  const hasMore = entries.length > keep;
+  entries.length = keep;
+  return hasMore;
 }
 
 function deviceOf(body: Record<string, unknown>, what: string): string {
@@ -79,7 +102,7 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         const body = await readJson(ctx.req, MAX_COMMIT_BYTES, 'commit');
         const device = deviceOf(body, 'commit');
         if (!Array.isArray(body.changes)) throw new SyncError('bad_request', 'commit: "changes" must be an array');
-        if (body.changes.length > MAX_CHANGES) throw new SyncError('too_large', `commit: ${body.changes.length} changes, at most ${MAX_CHANGES} per request`);
+        if (body.changes.length > MAX_COMMIT_CHANGES) throw new SyncError('too_large', `commit: ${body.changes.length} changes, at most ${MAX_COMMIT_CHANGES} per request`);
         const before = journal.head(namespaceId);
         const answer: CommitResponse = committer.commit(namespaceId, device, body.changes);
         const announced = pending.record(namespaceId, device, body.changes, answer.results);
@@ -94,10 +117,9 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
       handle(ctx) {
         const namespaceId = callerOf(ctx).namespaceId;
         const cursor = intParam(ctx.url, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
-        const limit = intParam(ctx.url, 'limit', 1000, 1, MAX_LIST_LIMIT);
+        const limit = intParam(ctx.url, 'limit', DEFAULT_LIST_LIMIT, 1, MAX_LIST_LIMIT);
         const entries = journal.list(namespaceId, cursor, limit + 1);
-        const hasMore = entries.length > limit;
-        if (hasMore) entries.length = limit;
+        const hasMore = cutPage(entries, limit);
         const answer: ListResponse = { entries, cursor: entries.at(-1)?.id ?? cursor, hasMore };
         sendJson(ctx.res, 200, answer);
       },
@@ -106,6 +128,7 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
       method: 'GET',
       path: '/v1/longpoll',
       auth: true,
+      longpoll: true,
       async handle(ctx) {
         const namespaceId = callerOf(ctx).namespaceId;
         const cursor = intParam(ctx.url, 'cursor', undefined, 0, Number.MAX_SAFE_INTEGER);
@@ -150,7 +173,10 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         const raw = ctx.url.searchParams.get('path');
         const problem = pathProblem(raw);
         if (problem) throw new SyncError('invalid_path', `revisions ${JSON.stringify(raw)}: ${problem}`);
-        const answer: RevisionsResponse = { revisions: journal.revisions(callerOf(ctx).namespaceId, raw!.normalize('NFC')) };
+        const limit = intParam(ctx.url, 'limit', DEFAULT_REVISIONS_LIMIT, 1, MAX_REVISIONS_LIMIT);
+        const before = intParam(ctx.url, 'before', Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);
+        const revisions = journal.revisions(callerOf(ctx).namespaceId, raw!.normalize('NFC'), before, limit + 1);
+        const answer: RevisionsResponse = { revisions, hasMore: cutPage(revisions, limit) };
         sendJson(ctx.res, 200, answer);
       },
     },
@@ -160,7 +186,7 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
       auth: true,
       async handle(ctx) {
         const namespaceId = callerOf(ctx).namespaceId;
-        const body = await readJson(ctx.req, 1024 * 1024, 'restore');
+        const body = await readJson(ctx.req, MAX_SMALL_JSON_BYTES, 'restore');
         const device = deviceOf(body, 'restore');
         const entry = committer.restore(namespaceId, device, body.path, body.rev);
         longpolls.notify(namespaceId);

@@ -5,12 +5,11 @@
 
 import { BLOCK_SIZE, type BlockHash } from '../../shared/common/blocks.js';
 import type { CommitResult, PendingUpload } from '../../shared/common/protocol.js';
+import { MAX_PENDING_BLOCKS_PER_NAMESPACE, MAX_PENDING_PER_NAMESPACE } from '../../shared/common/limits.js';
 import { contentHashOf } from '../../shared/node/blocks/content-hash.js';
 
 /** An upload not finished in this time is forgotten (its device may be gone). */
 export const PENDING_TTL_MS = 10 * 60_000;
-/** Most pending uploads kept per namespace; the oldest goes first. */
-export const MAX_PENDING_PER_NAMESPACE = 256;
 
 interface Namespace {
   byPath: Map<string, PendingUpload>;
@@ -90,8 +89,17 @@ export class PendingUploads {
     // The same content announced again (the uploader's retry) keeps its place and age.
     if (old && old.contentHash === upload.contentHash && old.device === upload.device) return;
     ns.byPath.delete(upload.path);
+    // A file too big to hint at is only committed, like a one-block file.
+    if (upload.blocks.length > MAX_PENDING_BLOCKS_PER_NAMESPACE) return;
     ns.byPath.set(upload.path, upload);
-    while (ns.byPath.size > MAX_PENDING_PER_NAMESPACE) ns.byPath.delete(ns.byPath.keys().next().value!);
+    // Bounded in count and in the hashes held (memory), the oldest going first.
+    let blocks = 0;
+    for (const held of ns.byPath.values()) blocks += held.blocks.length;
+    while (ns.byPath.size > MAX_PENDING_PER_NAMESPACE || blocks > MAX_PENDING_BLOCKS_PER_NAMESPACE) {
+      const oldest = ns.byPath.keys().next().value!;
+      blocks -= ns.byPath.get(oldest)!.blocks.length;
+      ns.byPath.delete(oldest);
+    }
     ns.seq = ++this.seq;
   }
 

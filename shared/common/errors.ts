@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'too_large', // block over 4 MiB, path over its limit
   'need_blocks', // commit references blocks the namespace has not uploaded
   'unavailable', // a service is down, refused, or timed out
+  'too_many_requests', // this user has too many requests in flight; retry after Retry-After
   'disk_full', // ENOSPC anywhere
   'folder_missing', // sync root or its .hsync marker is gone
   'mass_delete', // a scan would delete too much; waits for confirmation
@@ -73,6 +74,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   need_blocks: 409,
   too_large: 413,
   hash_mismatch: 422,
+  too_many_requests: 429,
   unavailable: 503,
   disk_full: 507,
 };

@@ -47,10 +47,8 @@ export interface GetBlocksRequest {
 }
 /** Record length meaning "this block is not in this answer". */
 export const BLOCKS_GET_ABSENT = 0xffff_ffff;
-/** Most hashes in one POST /v1/blocks/get. */
-export const MAX_GET_HASHES = 4096;
-/** Most block bytes one POST /v1/blocks/get answers with; a request for more is refused (413). */
-export const MAX_GET_BYTES = 64 * 1024 * 1024;
+/** The multi-block read's limits (their owner is limits.ts). */
+export { MAX_GET_BYTES, MAX_GET_HASHES } from './limits.js';
 
 /**
  * One version of one path in the namespace journal. `rev` is the journal id of the commit
@@ -153,6 +151,8 @@ export interface PendingResponse {
 /** GET /v1/revisions?path=P: every entry of one path, newest first. */
 export interface RevisionsResponse {
   revisions: JournalEntry[];
+  /** More, older revisions exist: ask again with `before` = the last `rev` returned. */
+  hasMore?: boolean;
 }
 
 /** POST /v1/restore: makes revision `rev` of `path` the live version again (a new entry). */

@@ -25,6 +25,8 @@ export interface ExchangeOptions {
 export interface Exchanged {
   status: number;
   body: Buffer;
+  /** The Retry-After header, when the answer has one (429, 503). */
+  retryAfter?: string;
 }
 
 export function exchange(target: URL, options: ExchangeOptions): Promise<Exchanged> {
@@ -60,7 +62,8 @@ export function exchange(target: URL, options: ExchangeOptions): Promise<Exchang
           chunks.push(chunk);
           counters.receivedBytes += chunk.length;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        const retryAfter = res.headers['retry-after'];
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), ...(retryAfter === undefined ? {} : { retryAfter }) }));
         res.on('error', reject);
         res.on('aborted', () => reject(new Error('response truncated')));
       },

@@ -28,6 +28,7 @@ import type {
   ConfirmBlocksRequest,
   ConfirmBlocksResponse,
 } from '../../common/tier-protocol.js';
+import { MAX_CLIENT_RETRY_AFTER_SEC, MAX_CLIENT_RETRY_WAIT_SEC } from '../../common/limits.js';
 import { BLOCKS_GET_ABSENT } from '../../common/protocol.js';
 import type { StatsResponse } from '../../common/tier-stats.js';
 import { DirectGets, NotDirect } from './direct-get.js';
@@ -44,6 +45,7 @@ export interface HttpRemoteOptions {
 interface Response {
   status: number;
   body: Buffer;
+  retryAfter?: string;
 }
 
 /** Most bytes one batch upload request carries; more blocks go in further requests. */
@@ -134,7 +136,9 @@ export class HttpRemote implements RemoteStore {
 
   async getBlock(hash: BlockHash, into?: Buffer): Promise<Buffer> {
     const path = `/v1/blocks/${hash}`;
-    const response = (into && (await this.directGet(path, into))) ?? (await this.request('GET', path, undefined, { bodyInto: into }));
+    const direct = into ? await this.directGet(path, into) : null;
+    // A busy server's 429 is retried after its Retry-After by request(), which reads headers.
+    const response = direct && direct.status !== 429 ? direct : await this.request('GET', path, undefined, { bodyInto: into });
     this.check(response, `download block ${hash}`);
     const actual = createHash('sha256').update(response.body).digest('hex');
     if (actual !== hash) {
@@ -155,9 +159,17 @@ export class HttpRemote implements RemoteStore {
     return out;
   }
 
+  /** Every revision of `path`, newest first, page by page. */
   async revisions(path: string): Promise<JournalEntry[]> {
-    const { revisions } = await this.json<RevisionsResponse>('GET', `/v1/revisions?path=${encodeURIComponent(path)}`);
-    return revisions;
+    const all: JournalEntry[] = [];
+    let before = '';
+    for (;;) {
+      const page = await this.json<RevisionsResponse>('GET', `/v1/revisions?path=${encodeURIComponent(path)}${before}`);
+      all.push(...page.revisions);
+      const last = page.revisions.at(-1);
+      if (!page.hasMore || !last) return all;
+      before = `&before=${last.rev}`;
+    }
   }
 
   async restore(device: string, path: string, rev: number): Promise<JournalEntry> {
@@ -214,6 +226,8 @@ export class HttpRemote implements RemoteStore {
   /** Returns a 2xx response, or throws the SyncError its error body (or status) describes. */
   private check(response: Response, operation: string): Response {
     if (response.status >= 200 && response.status < 300) return response;
+    // Still refused as busy after MAX_CLIENT_RETRY_WAIT_SEC of waiting: a transient state, like a server that is down.
+    if (response.status === 429) throw new SyncError('unavailable', `${operation}: server ${this.url} busy (HTTP 429) after ${MAX_CLIENT_RETRY_WAIT_SEC} s of retries`);
     let code: ErrorCode = statusCode(response.status);
     let reason = `HTTP ${response.status}`;
     try {
@@ -242,7 +256,25 @@ export class HttpRemote implements RemoteStore {
     }
   }
 
+  /**
+   * One request; a 429 (this user has too many requests in flight) is asked again after its
+   * Retry-After (at most MAX_CLIENT_RETRY_AFTER_SEC a time), for up to MAX_CLIENT_RETRY_WAIT_SEC
+   * in all, and only then returned.
+   */
   private async request(method: string, path: string, body?: Buffer, options: RequestOptions = {}): Promise<Response> {
+    let waited = 0;
+    for (;;) {
+      const response = await this.requestOnce(method, path, body, options);
+      if (response.status !== 429) return response;
+      const pause = retryAfterSec(response.retryAfter);
+      if (waited + pause > MAX_CLIENT_RETRY_WAIT_SEC) return response;
+      await sleep(pause * 1000, options.signal);
+      if (options.signal?.aborted) throw this.unreachable(method, path, new Error('aborted'));
+      waited += pause;
+    }
+  }
+
+  private async requestOnce(method: string, path: string, body?: Buffer, options: RequestOptions = {}): Promise<Response> {
     const target = new URL(path, this.base);
     try {
       return await exchange(target, {
@@ -302,6 +334,28 @@ export function readBlockRecords(body: Buffer, asked: readonly BlockHash[], out:
   }
   if (offset !== body.length) throw malformed(`${body.length - offset} bytes after the last record`);
   for (const [hash, bytes] of found) out.set(hash, bytes);
+}
+
+/** Seconds to wait from a Retry-After header (seconds or an HTTP date), within 0.1..MAX_CLIENT_RETRY_AFTER_SEC; 1 when absent or unreadable. */
+export function retryAfterSec(header: string | undefined, now = Date.now()): number {
+  let seconds = 1;
+  if (header !== undefined && /^\d+$/.test(header.trim())) seconds = Number(header.trim());
+  else if (header !== undefined && Number.isFinite(Date.parse(header))) seconds = (Date.parse(header) - now) / 1000;
+  return Math.min(MAX_CLIENT_RETRY_AFTER_SEC, Math.max(0.1, seconds));
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function statusCode(status: number): ErrorCode {

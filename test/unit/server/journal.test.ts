@@ -24,8 +24,11 @@ describe('journal', () => {
   });
 
   it('looks a path up through the by-path index', () => {
-    for (const sql of [LATEST_SQL, REVISIONS_SQL]) {
-      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(1, 'a.txt') as { detail: string }[];
+    for (const [sql, params] of [
+      [LATEST_SQL, [1, 'a.txt']],
+      [REVISIONS_SQL, [1, 'a.txt', 10, 5]],
+    ] as const) {
+      const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
       assert.match(plan.map((p) => p.detail).join('; '), /USING (COVERING )?INDEX journal_by_path/, sql);
     }
   });

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { CommitResult } from '../../../shared/common/protocol.js';
-import { MAX_PENDING_PER_NAMESPACE, PendingUploads } from '../../../server/meta/pending-uploads.js';
+import { MAX_PENDING_BLOCKS_PER_NAMESPACE, MAX_PENDING_PER_NAMESPACE } from '../../../shared/common/limits.js';
+import { PendingUploads } from '../../../server/meta/pending-uploads.js';
 
 const MiB = 1024 * 1024;
 const hash = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -89,5 +90,19 @@ describe('PendingUploads', () => {
     const paths = pending.list(1).map((u) => u.path);
     assert.equal(paths.length, MAX_PENDING_PER_NAMESPACE);
     assert.equal(paths[0], 'f1.bin');
+  });
+
+  it('holds at most a bounded number of block hashes per namespace, and does not hint at a file bigger than that', () => {
+    const pending = new PendingUploads();
+    const quarter = MAX_PENDING_BLOCKS_PER_NAMESPACE / 4;
+    for (let i = 0; i < 5; i++) {
+      const list = Array.from({ length: quarter }, (_, j) => `${i}`.padStart(8, '0') + String(j).padStart(56, '0'));
+      pending.record(1, 'laptop', [put(`q${i}.bin`, list)], [needBlocks(list)]);
+    }
+    const held = pending.list(1);
+    assert.deepEqual(held.map((u) => u.path), ['q1.bin', 'q2.bin', 'q3.bin', 'q4.bin']);
+    const huge = Array.from({ length: MAX_PENDING_BLOCKS_PER_NAMESPACE + 1 }, (_, j) => String(j).padStart(64, 'f'));
+    pending.record(2, 'laptop', [put('huge.bin', huge)], [needBlocks(huge)]);
+    assert.deepEqual(pending.list(2), []);
   });
 });
