@@ -53,8 +53,10 @@ export async function makeClient(url: string, token: string, device: string, opt
     blocks.up += list.length;
     for (const b of list) blocks.upBytes += b.bytes.length;
   };
-  remote.getBlock = async (hash) => {
-    const bytes = await getBlock.call(remote, hash);
+  remote.getBlock = async (hash, into) => {
+    // `into` passed on: with it the remote reads the answer straight into the buffer
+    // (direct-get.ts), the path the engine takes in production.
+    const bytes = await getBlock.call(remote, hash, into);
     blocks.down++;
     blocks.downBytes += bytes.length;
     return bytes;
