@@ -1,6 +1,6 @@
 // `npm test`: lint, typecheck, then every test — unit and integration under node:test,
 // end-to-end under Playwright — and one closing line "tests: N passed, N failed, N skipped".
-// `node scripts/test.js unit|integration|e2e|static` runs one part; extra args filter files.
+// `node scripts/test.js unit|integration|e2e|static|sim` runs one part; extra args filter files.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,6 +60,15 @@ function e2eTests() {
   totals.skipped += stats.skipped ?? 0;
 }
 
+// The seeded simulation (docs/testing.md): a fixed range of seeds plus the seed of the day.
+// The day's seed varies the run by date; a failure prints the seed to replay.
+function simulation() {
+  const status = run(`simulation (${SIM_SEEDS} seeds + the seed of the day)`, process.execPath, ['--import', 'tsx', 'sim/main.ts', '--runs', String(SIM_SEEDS), '--daily']);
+  if (status === 0) totals.passed += 1;
+  else totals.failed += 1;
+}
+const SIM_SEEDS = 500;
+
 // Tests run `hsync` the way users do: from the build in dist/cli/ (bin/hsync.js runs it
 // while it is fresh). Rebuilt here when a source changed, so no test meets a stale build.
 if (part === 'all' || part === 'unit' || part === 'integration' || part === 'e2e') {
@@ -72,6 +81,7 @@ if (part === 'all' || part === 'static') {
 if (part === 'all' || part === 'unit') nodeTests('unit');
 if (part === 'all' || part === 'integration') nodeTests('integration');
 if (part === 'all' || part === 'e2e') e2eTests();
+if (part === 'all' || part === 'sim') simulation();
 
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(broken || totals.failed > 0 ? 1 : 0);

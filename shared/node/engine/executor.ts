@@ -18,7 +18,7 @@ import { hashSnapshot } from './hash-snapshot.js';
 import { linkOnPath, refuseLinkedPath } from './inside-root.js';
 import { caseClashes, localNameProblem, localPathProblem } from './local-names.js';
 import type { IndexStore } from './index-store.js';
-import { ensureDir, existsOnDisk, forgetDirs, lstatOrNull, pruneEmptyDirs, stillMatches } from './local-files.js';
+import { ensureDir, existsOnDisk, forgetDirs, lstatOrNull, pruneEmptyDirs, removeEmptyFolder, stillMatches } from './local-files.js';
 import { writeSmallTemp } from './small-temp.js';
 import { pushChanges, type OutgoingChange } from './uploader.js';
 import type { BaseEntry, LocalEntry, Op } from './types.js';
@@ -304,13 +304,18 @@ async function download(op: DownloadOp, ctx: ExecutorContext, prefetch: BlockPre
         ctx.local.set(path, local);
         return [];
       }
-      if (!now.isFile()) {
+      // A folder left empty (its files deleted or moved) gives way to the file; one that
+      // still holds files keeps the name and the file goes aside on the next plan.
+      const emptyFolderGone = now.isDirectory() && (await removeEmptyFolder(abs));
+      if (emptyFolderGone) forgetDirs();
+      else if (!now.isFile()) {
         // A small file's temp has a name nobody resumes: do not leave it behind.
         if (prefetched) await unlink(fetched.temp).catch(() => undefined);
         throw Object.assign(new Error(`download "${path}": a folder or special file is in the way`), { code: 'io' });
+      } else {
+        // A local edit the plan did not know about: it is kept under a conflict name.
+        conflictCopy = await keepAsConflictCopy(path, ctx);
       }
-      // A local edit the plan did not know about: it is kept under a conflict name.
-      conflictCopy = await keepAsConflictCopy(path, ctx);
     }
   }
   await ensureDir(dirname(abs));

@@ -37,6 +37,23 @@ export async function stillMatches(abs: string, expect: BaseEntry, now: Stats): 
   return snapshot !== null && snapshot.contentHash === expect.contentHash;
 }
 
+/**
+ * Removes the folder `abs` if it and every folder under it hold no file (folders are not
+ * synced, so an empty one is nothing to keep); true when it is gone. rmdir never removes a
+ * file, so a file written meanwhile stops it. The caller checked that no link is on the way.
+ */
+export async function removeEmptyFolder(abs: string): Promise<boolean> {
+  try {
+    for (const entry of await readdir(abs, { withFileTypes: true })) {
+      if (!entry.isDirectory() || !(await removeEmptyFolder(join(abs, entry.name)))) return false;
+    }
+    await rmdir(abs);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Removes now-empty folders from `relDir` upwards, never the root itself. */
 export async function pruneEmptyDirs(root: string, relDir: string): Promise<void> {
   let dir = relDir;

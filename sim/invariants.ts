@@ -1,0 +1,33 @@
+// What must hold once a simulated run has settled (docs/testing.md "Simulation"): every
+// device holds exactly the server's live tree, no version any device held is lost, and no
+// temporary file is visible.
+
+import type { World } from './world.js';
+import { readTree } from './tree.js';
+
+/** The violations, one line each; empty when the run is good. */
+export function checkInvariants(world: World): string[] {
+  const problems: string[] = [];
+  const live = world.server.live(world.namespaceId);
+  const everywhere = new Set<string>();
+  for (const entry of world.server.history(world.namespaceId)) {
+    if (entry.contentHash) everywhere.add(entry.contentHash);
+    if (!entry.deleted && world.server.bytesOf(entry) === undefined) problems.push(`server: "${entry.path}" rev ${entry.rev} names a block the store does not hold`);
+  }
+  for (const device of world.devices) {
+    const { files, odd } = readTree(device.root);
+    for (const path of odd) problems.push(`${device.name}: "${path}" is neither file nor folder`);
+    for (const [path, file] of files) {
+      everywhere.add(file.contentHash);
+      if (/\.part$/.test(file.onDisk)) problems.push(`${device.name}: temporary file "${file.onDisk}" is visible`);
+      const entry = live.get(path);
+      if (!entry) problems.push(`${device.name}: "${path}" is not on the server`);
+      else if (entry.contentHash !== file.contentHash) problems.push(`${device.name}: "${path}" differs from the server's rev ${entry.rev}`);
+    }
+    for (const path of live.keys()) if (!files.has(path)) problems.push(`${device.name}: "${path}" (on the server) is missing`);
+  }
+  for (const hash of world.saved) {
+    if (!everywhere.has(hash) && !world.userDestroyed.has(hash)) problems.push(`lost: a version (content ${hash.slice(0, 12)}) a device held is on no device and not in the server's revisions`);
+  }
+  return problems;
+}

@@ -1,0 +1,52 @@
+// npm run sim -- [--seed N] [--runs K] [--steps S]: seeded simulation runs of three devices
+// against the server's real metadata logic (docs/testing.md "Simulation"). A failing seed is
+// printed with its shrunk step list; --seed N replays it exactly. Exit 1 on any failure.
+
+import { parseArgs } from 'node:util';
+import { DEVICES, runSteps } from './run-seed.js';
+import { shrink } from './shrink.js';
+import { generateSteps } from './steps.js';
+
+const USAGE = `usage: npm run sim -- [--seed N] [--runs K] [--steps S] [--daily]
+  --seed N   first seed (default 1); with --runs 1 it replays that seed exactly
+  --runs K   how many seeds, N, N+1, ... (default 100)
+  --steps S  steps per seed (default 60)
+  --daily    also run the seed of the day (the UTC date as YYYYMMDD)`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { seed: { type: 'string' }, runs: { type: 'string' }, steps: { type: 'string' }, daily: { type: 'boolean' }, help: { type: 'boolean' } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const number = (raw: string | undefined, fallback: number, what: string) => {
+    const n = raw === undefined ? fallback : Number(raw);
+    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`sim: ${what} must be a whole number, got "${raw}"`);
+    return n;
+  };
+  const first = number(values.seed, 1, '--seed');
+  const runs = number(values.runs, 100, '--runs');
+  const stepCount = number(values.steps, 60, '--steps');
+  const seeds = Array.from({ length: runs }, (_, i) => first + i);
+  if (values.daily) seeds.push(Number(new Date().toISOString().slice(0, 10).replaceAll('-', '')));
+  const started = performance.now();
+  for (const seed of seeds) {
+    const steps = generateSteps(seed, DEVICES, stepCount);
+    const result = await runSteps(steps);
+    if (result.problems.length === 0) continue;
+    console.log(`sim: seed ${seed} FAILED:\n  ${result.problems.join('\n  ')}`);
+    const small = await shrink(steps, async (candidate) => (await runSteps(candidate)).problems.length > 0);
+    const again = await runSteps(small);
+    console.log(`shrunk to ${small.length} of ${steps.length} steps:\n${small.map((s) => `  ${JSON.stringify(s)}`).join('\n')}`);
+    console.log(`which fails with:\n  ${again.problems.join('\n  ')}\nsync outcomes:\n  ${again.log.join('\n  ')}`);
+    console.log(`replay: npm run sim -- --seed ${seed} --runs 1 --steps ${stepCount}`);
+    return 1;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`sim: ${seeds.length} seeds of ${stepCount} steps passed in ${seconds.toFixed(1)} s (${(seeds.length / seconds).toFixed(1)} seeds/s)`);
+  return 0;
+}
+
+process.exitCode = await main();

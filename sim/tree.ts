@@ -1,0 +1,40 @@
+// What a folder holds, as the invariants compare it: NFC path -> content hash, files only
+// (folders are implicit in the journal), the reserved folder left out.
+
+import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BLOCK_SIZE } from '../shared/common/blocks.js';
+import { RESERVED_DIR } from '../shared/common/paths.js';
+import { blockHashOf, contentHashOf } from '../shared/node/blocks/content-hash.js';
+
+/** The content hash the engine and server use (over 4 MiB blocks) for `bytes`. */
+export function contentHashOfBytes(bytes: Buffer): string {
+  const hashes: string[] = [];
+  for (let offset = 0; offset < bytes.length; offset += BLOCK_SIZE) hashes.push(blockHashOf(bytes.subarray(offset, offset + BLOCK_SIZE)));
+  return contentHashOf(hashes);
+}
+
+export interface TreeFile {
+  /** The name on disk, relative, '/'-separated (maybe NFD). */
+  onDisk: string;
+  contentHash: string;
+}
+
+/** path (NFC) -> file, for every regular file under `root`; other kinds are listed in `odd`. */
+export function readTree(root: string): { files: Map<string, TreeFile>; odd: string[] } {
+  const files = new Map<string, TreeFile>();
+  const odd: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = rel ? `${rel}/${name}` : name;
+      if (path === RESERVED_DIR) continue;
+      const full = join(dir, name);
+      const stat = lstatSync(full);
+      if (stat.isDirectory()) walk(full, path);
+      else if (stat.isFile()) files.set(path.normalize('NFC'), { onDisk: path, contentHash: contentHashOfBytes(readFileSync(full)) });
+      else odd.push(path);
+    }
+  };
+  walk(root, '');
+  return { files, odd };
+}

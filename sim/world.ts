@@ -1,0 +1,144 @@
+// One simulated account: the server model and N devices, each a real SyncEngine over its
+// own folder, driven step by step. Folders live on tmpfs (/dev/shm) when it exists.
+
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SyncEngine, type SyncOutcome } from '../shared/node/engine/engine.js';
+import { HookedRemote } from './hooked-remote.js';
+import { applyLocalOp } from './local-ops.js';
+import { ServerModel } from './server-model.js';
+import type { Step, SyncStep } from './steps.js';
+import { readTree } from './tree.js';
+
+/** Simulated time starts here and moves 1.5 s per step (conflict names, mtimes). */
+const EPOCH_MS = Date.UTC(2026, 0, 15, 9, 0, 0);
+const STEP_MS = 1500;
+
+interface Device {
+  name: string;
+  root: string;
+  stateDir: string;
+  remote: HookedRemote;
+  engine: SyncEngine | null;
+  /** State dirs of earlier lives (crashes), removed with the world. */
+  lives: number;
+}
+
+export class World {
+  readonly server: ServerModel;
+  readonly devices: Device[] = [];
+  readonly namespaceId: number;
+  /** Content hashes a device held when one of its syncs began: what must never be lost. */
+  readonly saved = new Set<string>();
+  /** Content hashes the simulated user overwrote or deleted: gone by the user's choice. */
+  readonly userDestroyed = new Set<string>();
+  readonly log: string[] = [];
+  private clockMs = EPOCH_MS;
+  private readonly dir: string;
+
+  constructor(deviceCount: number) {
+    const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+    this.dir = mkdtempSync(join(base, 'hsync-sim-'));
+    this.server = new ServerModel(join(this.dir, 'server'));
+    const user = this.server.addUser('sim');
+    this.namespaceId = user.namespaceId;
+    for (let i = 0; i < deviceCount; i++) {
+      const root = join(this.dir, `dev${i}`);
+      mkdirSync(root);
+      this.devices.push({ name: `dev${i}`, root, stateDir: join(this.dir, `state${i}-0`), remote: new HookedRemote(user.remote), engine: null, lives: 0 });
+    }
+  }
+
+  now = (): number => this.clockMs;
+
+  async run(steps: readonly Step[]): Promise<void> {
+    for (const step of steps) await this.apply(step);
+  }
+
+  private async apply(step: Step): Promise<void> {
+    this.clockMs += STEP_MS;
+    if (step.op === 'restartServer') {
+      this.server.restart();
+      return;
+    }
+    if (step.op === 'sync') {
+      await this.sync(step);
+      return;
+    }
+    for (const hash of applyLocalOp(this.devices[step.dev].root, step, this.clockMs)) this.userDestroyed.add(hash);
+  }
+
+  private engineOf(device: Device): SyncEngine {
+    device.engine ??= new SyncEngine({
+      root: device.root,
+      stateDir: device.stateDir,
+      remote: device.remote.store,
+      device: device.name,
+      now: this.now,
+      watch: false,
+      platform: 'linux',
+      caseInsensitive: false,
+      minFreeBytes: 0,
+    });
+    return device.engine;
+  }
+
+  /** One `--once` sync of a device, with the step's faults and nested steps. */
+  async sync(step: SyncStep): Promise<SyncOutcome> {
+    const device = this.devices[step.dev];
+    if (device.remote.busy) return { agreed: false, reason: 'already syncing' };
+    for (const file of readTree(device.root).files.values()) this.saved.add(file.contentHash);
+    const engine = this.engineOf(device);
+    let crashedState: string | null = null;
+    device.remote.arm({
+      step,
+      runNested: async (steps) => {
+        for (const nested of steps) await this.apply(nested);
+      },
+      onCrash: () => {
+        // What was on disk at this instant is all a restarted client has.
+        crashedState = join(this.dir, `state${step.dev}-${++device.lives}`);
+        cpSync(device.stateDir, crashedState, { recursive: true, filter: (src) => !src.endsWith('index.owner') });
+      },
+    });
+    const outcome = await engine.syncOnce();
+    device.remote.arm(null);
+    if (crashedState) {
+      await engine.stop();
+      device.engine = null;
+      device.stateDir = crashedState;
+    }
+    this.log.push(`${device.name}: ${outcome.agreed ? 'agreed' : outcome.reason}`);
+    return outcome;
+  }
+
+  /** Syncs every device in turn, faults off, until a whole round changes nothing. */
+  async settle(maxRounds: number): Promise<string | null> {
+    let last: string[] = [];
+    for (let round = 0; round < maxRounds; round++) {
+      const head = this.server.journal.head(this.namespaceId);
+      const before = this.devices.map((d) => JSON.stringify([...readTree(d.root).files]));
+      last = [];
+      for (let dev = 0; dev < this.devices.length; dev++) {
+        const outcome = await this.sync({ op: 'sync', dev });
+        if (!outcome.agreed) last.push(`${this.devices[dev].name}: ${outcome.reason}`);
+      }
+      const quiet = head === this.server.journal.head(this.namespaceId) && this.devices.every((d, i) => JSON.stringify([...readTree(d.root).files]) === before[i]);
+      if (quiet && last.length === 0) return null;
+    }
+    return `did not settle in ${maxRounds} rounds${last.length > 0 ? `: ${last.join('; ')}` : ''}`;
+  }
+
+  async close(): Promise<void> {
+    for (const device of this.devices) await device.engine?.stop();
+    this.server.close();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Every folder this world made, for a leak check. */
+  static leftovers(): string[] {
+    const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+    return readdirSync(base).filter((name) => name.startsWith('hsync-sim-'));
+  }
+}

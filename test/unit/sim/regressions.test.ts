@@ -1,0 +1,29 @@
+// Runs found by `npm run sim`, shrunk, kept so the bug they found stays fixed. Each runs the
+// real engine on three devices against the server's real metadata logic (sim/).
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runSteps } from '../../../sim/run-seed.js';
+import type { Step } from '../../../sim/steps.js';
+
+const cases: { name: string; steps: Step[] }[] = [
+  {
+    // seed 100: dev0 deletes the file inside b/ (b/ stays, empty) while dev2 turns b into a
+    // file; dev0 then refused the file forever ("a folder or special file is in the way").
+    name: 'a file arriving where a local folder was emptied replaces the empty folder',
+    steps: [
+      { op: 'write', dev: 0, path: 'b/caf\u00e9.txt', size: 184, fill: 633168799, atomic: true },
+      { op: 'sync', dev: 0 },
+      { op: 'sync', dev: 2 },
+      { op: 'delete', dev: 0, path: 'b/caf\u00e9.txt' },
+      { op: 'toFile', dev: 2, path: 'b', size: 162, fill: 271135206 },
+    ],
+  },
+];
+
+for (const { name, steps } of cases) {
+  test(name, async () => {
+    const result = await runSteps(steps);
+    assert.deepEqual(result.problems, [], result.log.join('\n'));
+  });
+}
