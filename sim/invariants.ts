@@ -3,7 +3,6 @@
 // temporary file is visible.
 
 import type { World } from './world.js';
-import { readTree } from './tree.js';
 
 /** The violations, one line each; empty when the run is good. */
 export function checkInvariants(world: World): string[] {
@@ -15,7 +14,7 @@ export function checkInvariants(world: World): string[] {
     if (!entry.deleted && world.server.bytesOf(entry) === undefined) problems.push(`server: "${entry.path}" rev ${entry.rev} names a block the store does not hold`);
   }
   for (const device of world.devices) {
-    const { files, odd } = readTree(device.root);
+    const { files, odd } = world.tree(device.root);
     for (const path of odd) problems.push(`${device.name}: "${path}" is neither file nor folder`);
     for (const [path, file] of files) {
       everywhere.add(file.contentHash);

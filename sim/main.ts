@@ -2,24 +2,32 @@
 // against the server's real metadata logic (docs/testing.md "Simulation"). A failing seed is
 // printed with its shrunk step list; --seed N replays it exactly. Exit 1 on any failure.
 
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEVICES, runSteps } from './run-seed.js';
 import { shrink } from './shrink.js';
-import { generateSteps } from './steps.js';
+import { generateSteps, type Step } from './steps.js';
 
-const USAGE = `usage: npm run sim -- [--seed N] [--runs K] [--steps S] [--daily]
+const USAGE = `usage: npm run sim -- [--seed N] [--runs K] [--steps S] [--daily] | --replay FILE
   --seed N   first seed (default 1); with --runs 1 it replays that seed exactly
   --runs K   how many seeds, N, N+1, ... (default 100)
   --steps S  steps per seed (default 60)
-  --daily    also run the seed of the day (the UTC date as YYYYMMDD)`;
+  --daily    also run the seed of the day (the UTC date as YYYYMMDD)
+  --replay F runs the step list in F (JSON, as a failure prints it) and shows what happens`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { seed: { type: 'string' }, runs: { type: 'string' }, steps: { type: 'string' }, daily: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: { replay: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, steps: { type: 'string' }, daily: { type: 'boolean' }, help: { type: 'boolean' } },
   });
   if (values.help) {
     console.log(USAGE);
     return 0;
+  }
+  if (values.replay) {
+    const result = await runSteps(JSON.parse(readFileSync(values.replay, 'utf8')) as Step[]);
+    console.log(`sync outcomes:\n  ${result.log.join('\n  ')}`);
+    console.log(result.problems.length === 0 ? 'sim: the steps pass' : `sim: the steps FAIL:\n  ${result.problems.join('\n  ')}`);
+    return result.problems.length === 0 ? 0 : 1;
   }
   const number = (raw: string | undefined, fallback: number, what: string) => {
     const n = raw === undefined ? fallback : Number(raw);
@@ -39,7 +47,7 @@ async function main(): Promise<number> {
     console.log(`sim: seed ${seed} FAILED:\n  ${result.problems.join('\n  ')}`);
     const small = await shrink(steps, async (candidate) => (await runSteps(candidate)).problems.length > 0);
     const again = await runSteps(small);
-    console.log(`shrunk to ${small.length} of ${steps.length} steps:\n${small.map((s) => `  ${JSON.stringify(s)}`).join('\n')}`);
+    console.log(`shrunk to ${small.length} of ${steps.length} steps (save as a file for --replay):\n[\n${small.map((s) => `  ${JSON.stringify(s)}`).join(',\n')}\n]`);
     console.log(`which fails with:\n  ${again.problems.join('\n  ')}\nsync outcomes:\n  ${again.log.join('\n  ')}`);
     console.log(`replay: npm run sim -- --seed ${seed} --runs 1 --steps ${stepCount}`);
     return 1;

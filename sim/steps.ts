@@ -35,7 +35,7 @@ const NAMES = ['x.txt', 'y.pdf', 'Y.pdf', 'caf\u00e9.txt', 'cafe\u0301.txt', 'n'
 const CALLS: HookedCall[] = ['list', 'commit', 'missingBlocks', 'putBlock', 'getBlock'];
 
 function size(rng: Prng): number {
-  if (rng.chance(0.03)) return BLOCK_SIZE + rng.pick([-1, 0, 1]);
+  if (rng.chance(0.015)) return BLOCK_SIZE + rng.pick([-1, 0, 1]);
   if (rng.chance(0.1)) return 0;
   return 1 + rng.int(300);
 }

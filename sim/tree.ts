@@ -20,8 +20,12 @@ export interface TreeFile {
   contentHash: string;
 }
 
-/** path (NFC) -> file, for every regular file under `root`; other kinds are listed in `odd`. */
-export function readTree(root: string): { files: Map<string, TreeFile>; odd: string[] } {
+/**
+ * path (NFC) -> file, for every regular file under `root`; other kinds are listed in `odd`.
+ * `hashes` remembers content hashes by inode, size and change time (ctime moves on every
+ * write), so unchanged files are not read again.
+ */
+export function readTree(root: string, hashes = new Map<string, string>()): { files: Map<string, TreeFile>; odd: string[] } {
   const files = new Map<string, TreeFile>();
   const odd: string[] = [];
   const walk = (dir: string, rel: string) => {
@@ -31,7 +35,15 @@ export function readTree(root: string): { files: Map<string, TreeFile>; odd: str
       const full = join(dir, name);
       const stat = lstatSync(full);
       if (stat.isDirectory()) walk(full, path);
-      else if (stat.isFile()) files.set(path.normalize('NFC'), { onDisk: path, contentHash: contentHashOfBytes(readFileSync(full)) });
+      else if (stat.isFile()) {
+        const key = `${full}:${stat.ino}:${stat.size}:${stat.ctimeMs}:${stat.mtimeMs}`;
+        let contentHash = hashes.get(key);
+        if (contentHash === undefined) {
+          contentHash = contentHashOfBytes(readFileSync(full));
+          hashes.set(key, contentHash);
+        }
+        files.set(path.normalize('NFC'), { onDisk: path, contentHash });
+      }
       else odd.push(path);
     }
   };

@@ -52,6 +52,13 @@ export class World {
 
   now = (): number => this.clockMs;
 
+  private readonly hashes = new Map<string, string>();
+
+  /** A device folder's files (content hashes cached across calls). */
+  tree(root: string): ReturnType<typeof readTree> {
+    return readTree(root, this.hashes);
+  }
+
   async run(steps: readonly Step[]): Promise<void> {
     for (const step of steps) await this.apply(step);
   }
@@ -88,7 +95,7 @@ export class World {
   async sync(step: SyncStep): Promise<SyncOutcome> {
     const device = this.devices[step.dev];
     if (device.remote.busy) return { agreed: false, reason: 'already syncing' };
-    for (const file of readTree(device.root).files.values()) this.saved.add(file.contentHash);
+    for (const file of this.tree(device.root).files.values()) this.saved.add(file.contentHash);
     const engine = this.engineOf(device);
     let crashedState: string | null = null;
     device.remote.arm({
@@ -118,13 +125,13 @@ export class World {
     let last: string[] = [];
     for (let round = 0; round < maxRounds; round++) {
       const head = this.server.journal.head(this.namespaceId);
-      const before = this.devices.map((d) => JSON.stringify([...readTree(d.root).files]));
+      const before = this.devices.map((d) => JSON.stringify([...this.tree(d.root).files]));
       last = [];
       for (let dev = 0; dev < this.devices.length; dev++) {
         const outcome = await this.sync({ op: 'sync', dev });
         if (!outcome.agreed) last.push(`${this.devices[dev].name}: ${outcome.reason}`);
       }
-      const quiet = head === this.server.journal.head(this.namespaceId) && this.devices.every((d, i) => JSON.stringify([...readTree(d.root).files]) === before[i]);
+      const quiet = head === this.server.journal.head(this.namespaceId) && this.devices.every((d, i) => JSON.stringify([...this.tree(d.root).files]) === before[i]);
       if (quiet && last.length === 0) return null;
     }
     return `did not settle in ${maxRounds} rounds${last.length > 0 ? `: ${last.join('; ')}` : ''}`;

@@ -180,10 +180,25 @@ function settleTypeClashes(ops: Op[], base: BaseTree, local: LocalTree, remote: 
   for (const path of base.keys()) if (!remote.has(path)) remoteFiles.push(path);
   const remoteDirs = folders(remoteFiles.filter((path) => !leavingRemote.has(path)));
   if (localDirs.size === 0 && remoteDirs.size === 0) return ops;
-  return ops.map((op) => {
-    if (op.kind === 'download' && localDirs.has(op.path)) return { kind: 'download_aside', path: op.path, entry: op.entry };
-    if (op.kind === 'upload' && remoteDirs.has(op.path)) return { kind: 'upload_aside', path: op.path, parentRev: op.parentRev, local: op.local };
-    return op;
+  return ops.flatMap((op): Op[] => {
+    if (op.kind === 'download' && localDirs.has(op.path)) return [{ kind: 'download_aside', path: op.path, entry: op.entry }];
+    if (op.kind === 'upload' && remoteDirs.has(op.path)) return [{ kind: 'upload_aside', path: op.path, parentRev: op.parentRev, local: op.local }];
+    // A file the server moved onto a name that is a local folder: it lands beside the folder,
+    // and its old name goes as the move would have taken it.
+    if (op.kind === 'move_local' && localDirs.has(op.path)) {
+      const aside: Op = { kind: 'download_aside', path: op.path, entry: op.entry };
+      const gone = remote.get(op.from);
+      return gone?.deleted ? [aside, { kind: 'delete_local', path: op.from, entry: gone, expect: op.expect }] : [aside];
+    }
+    // A file moved onto a name that is a folder on the server: it goes aside as a new file,
+    // and its old name is deleted as the move would have done.
+    if (op.kind === 'upload_move' && remoteDirs.has(op.path)) {
+      return [
+        { kind: 'upload_aside', path: op.path, parentRev: null, local: op.local },
+        { kind: 'delete_remote', path: op.from, parentRev: op.fromRev },
+      ];
+    }
+    return [op];
   });
 }
 

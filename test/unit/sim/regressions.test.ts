@@ -19,6 +19,33 @@ const cases: { name: string; steps: Step[] }[] = [
       { op: 'toFile', dev: 2, path: 'b', size: 162, fill: 271135206 },
     ],
   },
+  {
+    // seed 48: dev2 moves a/Y.pdf onto the name b while dev0 makes a folder b/ with a file;
+    // the move went up as a file beside the folder and every device stuck on "b" (EEXIST,
+    // "a folder or special file is in the way"). The folder keeps the name; the moved file
+    // lands beside it as dev2's conflicted copy.
+    name: 'a file moved onto a name that is a folder on the other device goes aside, on both sides',
+    steps: [
+      { op: 'write', dev: 0, path: 'a/Y.pdf', size: 37, fill: 923189063, atomic: true },
+      { op: 'sync', dev: 0 },
+      { op: 'sync', dev: 2 },
+      { op: 'sync', dev: 1 },
+      { op: 'move', dev: 2, from: 'a/Y.pdf', to: 'b' },
+      { op: 'write', dev: 0, path: 'b/caf\u00e9.txt', size: 43, fill: 493344124, atomic: true },
+      { op: 'sync', dev: 2 },
+    ],
+  },
+  {
+    // The same with the folder's device syncing first: the move must go aside on dev2.
+    name: 'a local move onto a name that became a folder on the server goes aside',
+    steps: [
+      { op: 'write', dev: 0, path: 'a/Y.pdf', size: 37, fill: 923189063, atomic: true },
+      { op: 'sync', dev: 0 },
+      { op: 'sync', dev: 2 },
+      { op: 'move', dev: 2, from: 'a/Y.pdf', to: 'b' },
+      { op: 'write', dev: 0, path: 'b/caf\u00e9.txt', size: 43, fill: 493344124, atomic: true },
+    ],
+  },
 ];
 
 for (const { name, steps } of cases) {
