@@ -16,6 +16,8 @@ const commands: Record<string, Command> = {
   resume: { summary: 'resume the running client', load: () => import('./commands/resume.js') },
   sync: { summary: 'keep a folder in sync with a server', load: () => import('./commands/sync.js') },
   history: { summary: 'list the revisions the server keeps of a file', load: () => import('./commands/history.js') },
+  restore: { summary: 'bring a file or folder back from the trash or the server', load: () => import('./commands/restore.js') },
+  trash: { summary: 'list what the local trash of a folder keeps', load: () => import('./commands/trash.js') },
   limits: { summary: 'show or set the running client\'s bandwidth caps', load: () => import('./commands/limits.js') },
 };
 

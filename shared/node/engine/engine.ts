@@ -13,6 +13,7 @@ import { IGNORE_FILE, loadIgnoreRules, type IgnoreRules } from './ignore-rules.j
 import { releaseMemory } from './idle-memory.js';
 import { IndexStore } from './index-store.js';
 import { LinkedFolders } from './linked-folders.js';
+import { sweepTrash, trashCapFor } from './local-trash.js';
 import { probeCaseInsensitive } from './local-names.js';
 import { pullPages } from './pull-pages.js';
 import { heldDeletesStatus, keepLocalCopies } from './held-deletes.js';
@@ -44,6 +45,8 @@ export interface EngineOptions {
   platform?: string;
   /** Whether the root's disk ignores letter case (default: probed once in the root). */
   caseInsensitive?: boolean;
+  /** The local trash's size cap (default: trashCap of the root's disk, local-trash.ts). */
+  trashCapBytes?: number;
   /** The folder watcher; tests swap in one that fails like an exhausted inotify. */
   watchFolder?: typeof watchFolder;
 }
@@ -287,6 +290,7 @@ export class SyncEngine {
         this.tempCleaned = true;
         await removeStaleTemp(this.options.root, TEMP_MAX_AGE_MS, this.now());
         this.tempReady = true;
+        await this.sweepTrash();
       }
       if (!this.accountChecked) await this.checkServer();
       let waits = 0;
@@ -319,6 +323,7 @@ export class SyncEngine {
         if (next.heldRemoteDeletes.length === 0) this.remoteDeletesConfirmed = false;
         if (result.done === 0 && !result.needPull && this.hints.size === 0) break;
       }
+      await this.sweepTrash();
       this.offlineDelay = 1000;
       this.status.lastSyncedAt = this.now();
       this.status.setState(this.paused ? 'paused' : 'idle');
@@ -333,6 +338,16 @@ export class SyncEngine {
         if (!this.scheduled && !this.stopping) void this.run(async () => releaseMemory());
       }, 1000);
       timer.unref();
+    }
+  }
+
+  /** Ages and caps the local trash (docs/engine.md "The local trash"); a failure only warns. */
+  private async sweepTrash(): Promise<void> {
+    try {
+      const swept = await sweepTrash(this.options.root, this.now(), this.options.trashCapBytes ?? trashCapFor(this.options.root));
+      if (swept.removed > 0) this.options.log?.(`trash "${this.options.root}": removed ${swept.removed} old file(s), ${swept.bytes} bytes`);
+    } catch (error) {
+      this.options.log?.(`trash "${this.options.root}": ${(error as Error).message}`);
     }
   }
 

@@ -19,6 +19,7 @@ import { linkOnPath, refuseLinkedPath } from './inside-root.js';
 import { caseClashes, localNameProblem, localPathProblem } from './local-names.js';
 import type { IndexStore } from './index-store.js';
 import { ensureDir, existsOnDisk, forgetDirs, lstatOrNull, pruneEmptyDirs, removeEmptyFolder, stillMatches } from './local-files.js';
+import { moveToTrash } from './local-trash.js';
 import { writeSmallTemp } from './small-temp.js';
 import { pushChanges, type OutgoingChange } from './uploader.js';
 import type { BaseEntry, LocalEntry, Op } from './types.js';
@@ -421,7 +422,8 @@ async function deleteLocal(op: Extract<Op, { kind: 'delete_local' }>, ctx: Execu
     ctx.rescan(op.path);
     return;
   }
-  if (now) await unlink(abs);
+  // The server no longer holds this version as live: it goes to the local trash, not away.
+  if (now) await moveToTrash(ctx.root, abs, { path: op.path, trashedAt: ctx.now(), size: now.size, contentHash: op.expect.contentHash, rev: op.expect.rev, reason: 'deleted' });
   index.transaction(() => {
     index.deleteBase(op.path);
     index.clearRemote(op.path);
