@@ -5,6 +5,7 @@ import type { SyncStatus } from '../shared/common/sync-api.js';
 import { createSyncClient, pageTransport } from './api/sync-client.js';
 import { byId } from './view/dom.js';
 import { setupConflicts } from './view/conflicts-view.js';
+import { setupIgnored } from './view/ignored-view.js';
 import { setupPreferences } from './view/preferences.js';
 import { renderConnection, renderStatus } from './view/status-view.js';
 
@@ -54,3 +55,4 @@ action('sync-now', () => api.syncNow());
 action('delete-confirm', () => api.confirmDeletes());
 action('delete-cancel', () => api.cancelDeletes());
 setupPreferences(api);
+setupIgnored(api, showError);

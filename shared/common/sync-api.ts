@@ -47,6 +47,22 @@ export interface ConflictCopy {
   current: { size: number; mtime: number } | null;
 }
 
+/** A path the ignore rules keep out of sync on this device (docs/engine.md "Ignore rules"). */
+export interface IgnoredPath {
+  path: string;
+  /** A folder: everything under it is ignored too, and not listed one by one. */
+  dir: boolean;
+  /** 'default': the built-in rules (OS and editor files); 'user': the folder's .hsyncignore. */
+  by: 'default' | 'user';
+}
+
+export interface IgnoredList {
+  /** Sorted, folders once. */
+  paths: IgnoredPath[];
+  /** More paths are ignored than were listed. */
+  truncated: boolean;
+}
+
 /** How a conflict is resolved: keep the original (the copy goes), the copy (it takes the name), or both. */
 export type ConflictKeep = 'original' | 'copy' | 'both';
 export const CONFLICT_KEEPS: readonly ConflictKeep[] = ['original', 'copy', 'both'];
@@ -122,6 +138,8 @@ export interface SyncApi {
   listConflicts(): Promise<ConflictCopy[]>;
   /** Resolves one conflict (the copy's path); refused when either file has unsynced changes. */
   resolveConflict(path: string, keep: ConflictKeep): Promise<void>;
+  /** The paths in the folder that the ignore rules keep out of sync. */
+  listIgnored(): Promise<IgnoredList>;
 }
 
 export type SyncApiMethod = keyof SyncApi;
@@ -145,6 +163,7 @@ export const SYNC_API_METHODS = {
   updateSettings: { validate: validateSettingsPatch },
   listConflicts: { validate: noArgs },
   resolveConflict: { validate: validateResolve },
+  listIgnored: { validate: noArgs },
 } satisfies Record<SyncApiMethod, { validate: (args: unknown[]) => string | null }>;
 
 export function isSyncApiMethod(name: unknown): name is SyncApiMethod {

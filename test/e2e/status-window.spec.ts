@@ -108,3 +108,16 @@ test('without its token the page says how to get in, and the API stays shut', as
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('No access');
   expect(api.calls.length).toBe(0);
 });
+
+test('the ignored files card lists what the ignore rules keep out of sync, on request', async ({ page }) => {
+  api.ignored = { paths: [{ path: 'build', dir: true, by: 'user' }, { path: 'notes/.DS_Store', dir: false, by: 'default' }], truncated: false };
+  await page.goto(control.uiUrl!);
+  await page.getByRole('button', { name: 'Show ignored files' }).click();
+  const list = page.getByRole('list', { name: 'Ignored files' });
+  await expect(list.getByRole('listitem')).toHaveCount(2);
+  await expect(list.getByRole('listitem').first()).toContainText('build/');
+  await expect(list.getByRole('listitem').first()).toContainText('.hsyncignore');
+  await expect(list.getByRole('listitem').nth(1)).toContainText('built-in rule');
+  await expect(page.getByText('2 ignored paths')).toBeVisible();
+  expect(api.calls.map((c) => c.method)).toContain('listIgnored');
+});

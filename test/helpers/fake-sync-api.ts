@@ -2,12 +2,13 @@
 // notifies subscribers on each change, the way the engine does. Not used by `npm start`
 // or by the end-to-end journeys, which drive the real engine.
 
-import type { ConflictCopy, ConflictKeep, Settings, SettingsPatch, SyncApi, SyncApiMethod, SyncStatus } from '../../shared/common/sync-api.js';
+import type { ConflictCopy, ConflictKeep, IgnoredList, Settings, SettingsPatch, SyncApi, SyncApiMethod, SyncStatus } from '../../shared/common/sync-api.js';
 
 export interface FakeSyncApi extends SyncApi {
   status: SyncStatus;
   settings: Settings;
   conflicts: ConflictCopy[];
+  ignored: IgnoredList;
   calls: { method: SyncApiMethod; args: unknown[] }[];
   subscribe(fn: (status: SyncStatus) => void): () => void;
   /** Merges a patch into the status and notifies subscribers. */
@@ -55,6 +56,7 @@ export function createFakeSyncApi(initial: Partial<SyncStatus> = {}): FakeSyncAp
       hasToken: false,
     },
     conflicts: [],
+    ignored: { paths: [], truncated: false },
     calls: [],
     subscribe(fn) {
       listeners.add(fn);
@@ -99,6 +101,10 @@ export function createFakeSyncApi(initial: Partial<SyncStatus> = {}): FakeSyncAp
     async listConflicts() {
       record('listConflicts', []);
       return fake.conflicts;
+    },
+    async listIgnored() {
+      record('listIgnored', []);
+      return fake.ignored;
     },
     async resolveConflict(path: string, keep: ConflictKeep) {
       record('resolveConflict', [path, keep]);

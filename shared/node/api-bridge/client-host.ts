@@ -146,6 +146,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
     cancelDeletes: () => running().cancelDeletes(),
     listConflicts: () => running().listConflicts(),
     resolveConflict: (path, keep) => running().resolveConflict(path, keep),
+    listIgnored: () => running().listIgnored(),
     async getSettings() {
       return publicSettings(readSettings(deps.settings), currentUrl, embeddedToken);
     },

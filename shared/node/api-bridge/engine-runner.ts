@@ -6,6 +6,8 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { listConflicts, resolveConflict } from '../engine/conflicts.js';
+import { loadIgnoreRules } from '../engine/ignore-rules.js';
+import { listIgnored } from '../engine/ignored-paths.js';
 import { SyncEngine } from '../engine/engine.js';
 import { HttpRemote } from '../remote/http-remote.js';
 import { applyLimits, ThrottledRemote, transferLimits } from '../remote/throttled-remote.js';
@@ -49,6 +51,7 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
     cancelDeletes: () => engine.cancelDeletes(),
     listConflicts: async () => listConflicts(engine.index.base),
     resolveConflict: (path, keep) => engine.betweenCycles(() => resolveConflict(root, engine.index.base, path, keep)),
+    listIgnored: () => listIgnored(root, loadIgnoreRules(root)),
     async stop() {
       clearInterval(tierTimer);
       await engine.stop();

@@ -3,8 +3,10 @@
 // start; the device name applies at once (it names conflict copies and commits).
 
 import Conf from 'conf';
-import type { ConflictCopy, ConflictKeep, Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
+import type { ConflictCopy, ConflictKeep, IgnoredList, Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
 import { listConflicts, resolveConflict } from './conflicts.js';
+import { loadIgnoreRules } from './ignore-rules.js';
+import { listIgnored } from './ignored-paths.js';
 import { applyLimits, type TransferLimits } from '../remote/throttled-remote.js';
 import type { SyncEngine } from './engine.js';
 
@@ -73,6 +75,10 @@ export class EngineApi implements SyncApi {
 
   async resolveConflict(path: string, keep: ConflictKeep): Promise<void> {
     await this.engine.betweenCycles(() => resolveConflict(this.engine.root, this.engine.index.base, path, keep));
+  }
+
+  async listIgnored(): Promise<IgnoredList> {
+    return listIgnored(this.engine.root, loadIgnoreRules(this.engine.root));
   }
 
   async confirmDeletes(): Promise<void> {
