@@ -143,7 +143,22 @@ test('hsync restore --rev brings back a revision of a deleted file and commits i
   await a.sync();
   await b.sync();
   assert.equal(await b.read('report.txt'), 'first draft');
-  assert.deepEqual(await a.files(), ['report.txt'], 'no copy: the file was already that version');
+  assert.deepEqual(await a.files(), ['report.txt'], 'no copy: nothing stood at the name');
+
+  const same = await restore(a, token, 'report.txt', '--rev', String(first.rev));
+  assert.equal(same.code, 0, same.stderr);
+  assert.match(same.stdout, /^report\.txt already holds revision/m);
+
+  // --to: another name, uploaded by the next sync; the file at the old name is untouched.
+  const second = revisions.find((r) => !r.deleted && r.size === 'second draft, longer'.length)!;
+  const aside = await restore(a, token, 'report.txt', '--rev', String(second.rev), '--to', 'old/report v2.txt');
+  assert.equal(aside.code, 0, aside.stderr);
+  assert.match(aside.stdout, /^restored old\/report v2\.txt \(revision \d+ of .*\); it uploads on the next sync$/m);
+  assert.equal(await a.read('old/report v2.txt'), 'second draft, longer');
+  assert.equal(await a.read('report.txt'), 'first draft');
+  await a.sync();
+  await b.sync();
+  assert.equal(await b.read('old/report v2.txt'), 'second draft, longer');
 
   const missing = await restore(a, token, 'report.txt', '--rev', '999999');
   assert.equal(missing.code, 3);
