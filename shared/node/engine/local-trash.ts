@@ -13,7 +13,7 @@ import { isBlockHash } from '../../common/blocks.js';
 import { SyncError } from '../../common/errors.js';
 import { pathProblem } from '../../common/paths.js';
 import { reservedDir } from './folder-guard.js';
-import { ensureDir } from './local-files.js';
+import { ensureDir, forgetDirs } from './local-files.js';
 
 /** Entries older than this are swept. */
 export const TRASH_MAX_AGE_MS = 30 * 24 * 3600_000;
@@ -70,7 +70,14 @@ export async function moveToTrash(root: string, abs: string, entry: Omit<TrashEn
   // the writes (2,000 remote deletions took 3.0-4.2 s with async calls, 1.6-2.0 s so, as
   // with a plain unlink). A note cut short by a crash names no bytes yet (they move after
   // it) and is swept like any note without bytes.
-  writeFileSync(note, JSON.stringify(full), { flag: 'wx' });
+  try {
+    writeFileSync(note, JSON.stringify(full), { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    forgetDirs(); // the trash folder was removed meanwhile
+    await ensureDir(dir);
+    writeFileSync(note, JSON.stringify(full), { flag: 'wx' });
+  }
   try {
     renameSync(abs, join(dir, `${id}.data`));
   } catch (error) {

@@ -29,6 +29,16 @@ test('a trashed file is moved (same inode), listed newest first, and its note na
   assert.deepEqual((await listTrash(r)).map((e) => [e.path, e.size, e.rev]), [['b.txt', 4, 3], ['docs/a.txt', 3, 3]]);
 });
 
+test('a trash folder removed while the engine runs is made again', async () => {
+  const r = await root();
+  await writeFile(join(r, 'one'), '1');
+  await moveToTrash(r, join(r, 'one'), note('one', 1, 1));
+  await rm(trashDir(r), { recursive: true });
+  await writeFile(join(r, 'two'), '2');
+  await moveToTrash(r, join(r, 'two'), note('two', 2, 1));
+  assert.deepEqual((await listTrash(r)).map((e) => e.path), ['two']);
+});
+
 test('notes that fail a check are not listed: a path leaving the root, a bad hash, no bytes', async () => {
   const r = await root();
   await writeFile(join(r, 'x'), 'x');
