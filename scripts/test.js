@@ -1,6 +1,7 @@
 // `npm test`: lint, typecheck, then every test — unit and integration under node:test,
 // end-to-end under Playwright — and one closing line "tests: N passed, N failed, N skipped".
-// `node scripts/test.js unit|integration|e2e|static|sim` runs one part; extra args filter files.
+// `node scripts/test.js unit|integration|e2e|static|sim|fuzz` runs one part; extra args filter files.
+// The fuzz part runs 10 fixed seeds and the kept regression seeds (docs/testing.md).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,9 +70,24 @@ function simulation() {
 }
 const SIM_SEEDS = 500;
 
+function fuzzSeeds() {
+  console.log('\n== fuzz of the real processes (10 seeds and the regression seeds)');
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'test/fuzz/main.ts', '--seed', '1', '--runs', '10', '--regressions'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  process.stdout.write(result.stdout ?? '');
+  if (result.status !== 0) broken = true;
+  const summary = /^fuzz: (\d+) seeds, (\d+) failed/m.exec(result.stdout ?? '');
+  if (!summary) return;
+  totals.passed += Number(summary[1]) - Number(summary[2]);
+  totals.failed += Number(summary[2]);
+}
+
 // Tests run `hsync` the way users do: from the build in dist/cli/ (bin/hsync.js runs it
 // while it is fresh). Rebuilt here when a source changed, so no test meets a stale build.
-if (part === 'all' || part === 'unit' || part === 'integration' || part === 'e2e') {
+if (['all', 'unit', 'integration', 'e2e', 'fuzz'].includes(part)) {
   run('build the hsync command', process.execPath, ['scripts/build-cli.js']);
 }
 if (part === 'all' || part === 'static') {
@@ -82,6 +98,7 @@ if (part === 'all' || part === 'unit') nodeTests('unit');
 if (part === 'all' || part === 'integration') nodeTests('integration');
 if (part === 'all' || part === 'e2e') e2eTests();
 if (part === 'all' || part === 'sim') simulation();
+if (part === 'all' || part === 'fuzz') fuzzSeeds();
 
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(broken || totals.failed > 0 ? 1 : 0);
