@@ -14,6 +14,7 @@ import { BlockPrefetch } from './block-prefetch.js';
 import { caseConflictPath, conflictCopyPath } from './conflict-name.js';
 import { spaceBudget } from './disk-space.js';
 import { fetchToTemp, type Fetched } from './downloader.js';
+import { folderInTheWay } from './folder-in-the-way.js';
 import { hashSnapshot } from './hash-snapshot.js';
 import { linkOnPath, refuseLinkedPath } from './inside-root.js';
 import { caseClashes, localNameProblem, localPathProblem } from './local-names.js';
@@ -243,8 +244,12 @@ function checkedPath(path: string): string {
 }
 
 /** Returns what must go up because of it (a conflict copy written beside a local folder). */
-async function download(op: DownloadOp, ctx: ExecutorContext, prefetch: BlockPrefetch | null): Promise<Op[]> {
+async function download(planned: DownloadOp, ctx: ExecutorContext, prefetch: BlockPrefetch | null): Promise<Op[]> {
   const { index } = ctx;
+  const op: DownloadOp =
+    planned.kind === 'download' && (await folderInTheWay(ctx.root, checkedPath(planned.path), ctx.local)) === 'keeps-name'
+      ? { kind: 'download_aside', path: planned.path, entry: planned.entry }
+      : planned;
   const entry: JournalEntry =
     op.kind === 'restore'
       ? {
