@@ -1,0 +1,97 @@
+// Load: 20 clients at once commit small files to one `hsync server` process for 60 s
+// (HSYNC_BENCH_LOAD_SEC changes the length). Each client is the product's HttpRemote with
+// its own connections; the 20 share 4 accounts (5 devices each), so commits meet in one
+// namespace's journal and across namespaces. One commit = upload the file's one block, then
+// POST /v1/commit, timed together. Afterwards every account's journal is read back: each
+// committed entry must be there with its id, path and content hash; any other answer than
+// "committed" is a failed commit. Both must be 0 (the target).
+
+import { randomBytes } from 'node:crypto';
+import { contentHashOf, blockHashOf } from '../shared/node/blocks/content-hash.js';
+import type { JournalEntry } from '../shared/common/protocol.js';
+import { HttpRemote } from '../shared/node/remote/http-remote.js';
+import { startServerProcess } from '../test/helpers/server-process.js';
+import { now, type BenchModule, type BenchRow } from './bench.js';
+
+const CLIENTS = 20;
+const ACCOUNTS = 4;
+const MAX_FILE = 8192;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function journalOf(remote: HttpRemote): Promise<JournalEntry[]> {
+  const out: JournalEntry[] = [];
+  let cursor = 0;
+  for (;;) {
+    const page = await remote.list(cursor, 10_000);
+    out.push(...page.entries);
+    cursor = page.cursor;
+    if (!page.hasMore) return out;
+  }
+}
+
+export const loadBench: BenchModule = {
+  name: 'load',
+  summary: `${CLIENTS} clients committing small files to one server for 60 s`,
+  async run(): Promise<BenchRow[]> {
+    const seconds = Number(process.env.HSYNC_BENCH_LOAD_SEC ?? 60);
+    const server = await startServerProcess();
+    const tokens: string[] = [];
+    for (let a = 0; a < ACCOUNTS; a++) tokens.push(await server.addUser(`load${a}`));
+    const remotes = Array.from({ length: CLIENTS }, (_, i) => new HttpRemote(server.url, tokens[i % ACCOUNTS], { maxSockets: 2 }));
+    const latencies: number[] = [];
+    const committed: { account: number; entry: JournalEntry }[] = [];
+    const failures: string[] = [];
+    try {
+      const end = now() + seconds * 1000;
+      const start = now();
+      await Promise.all(
+        remotes.map(async (remote, i) => {
+          for (let n = 0; now() < end; n++) {
+            const bytes = randomBytes(1 + (n * 977 + i * 131) % MAX_FILE);
+            const hash = blockHashOf(bytes);
+            const path = `device-${i}/file-${n}.txt`;
+            const t0 = now();
+            try {
+              await remote.putBlock(hash, bytes);
+              const answer = await remote.commit(`device-${i}`, [{ kind: 'put', path, parentRev: null, size: bytes.length, mtime: Date.now(), blocks: [hash] }]);
+              const result = answer.results[0];
+              if (result?.status !== 'committed') {
+                failures.push(`${path}: ${result?.status ?? 'no result'}`);
+                continue;
+              }
+              if (result.entry.contentHash !== contentHashOf([hash])) failures.push(`${path}: committed with another content hash`);
+              committed.push({ account: i % ACCOUNTS, entry: result.entry });
+              latencies.push(now() - t0);
+            } catch (error) {
+              failures.push(`${path}: ${(error as Error).message}`);
+            }
+          }
+        }),
+      );
+      const elapsed = now() - start;
+      const journals = await Promise.all(remotes.slice(0, ACCOUNTS).map(journalOf));
+      const lost = committed.filter(({ account, entry }) => {
+        const found = journals[account].find((e) => e.id === entry.id);
+        return !found || found.path !== entry.path || found.contentHash !== entry.contentHash;
+      });
+      for (const f of failures.slice(0, 5)) console.error(`bench load: failed commit ${f}`);
+      for (const l of lost.slice(0, 5)) console.error(`bench load: lost commit ${l.entry.path} (id ${l.entry.id})`);
+      const sorted = [...latencies].sort((a, b) => a - b);
+      return [
+        { figure: `${CLIENTS} clients × ${seconds} s, small files (1 B-8 KiB): commits`, value: committed.length / (elapsed / 1000), unit: 'commits/s', context: `${committed.length} commits, ${ACCOUNTS} accounts` },
+        { figure: 'commit latency p50 (block upload + commit)', value: percentile(sorted, 50), unit: 'ms', context: '' },
+        { figure: 'commit latency p99 (block upload + commit)', value: percentile(sorted, 99), unit: 'ms', context: '' },
+        { figure: 'failed or lost commits', value: failures.length + lost.length, unit: 'commits', context: 'target 0', ok: failures.length + lost.length === 0 },
+      ];
+    } finally {
+      for (const r of remotes) r.close();
+      const code = await server.stop();
+      await server.dispose();
+      if (code !== 0) throw new Error(`server exited with ${code}: ${server.stderr()}`);
+    }
+  },
+};
