@@ -13,12 +13,13 @@ export interface NewBlock {
 
 export class BlockIndex {
   private readonly findStmt;
-  private readonly insertStmt;
+  private readonly placeStmt;
 
   constructor(private readonly db: Db) {
     this.findStmt = db.prepare('SELECT size, pack, pack_offset AS offset FROM blocks WHERE hash = ?');
-    this.insertStmt = db.prepare(
-      'INSERT OR IGNORE INTO blocks (hash, size, pack, pack_offset, created_at) VALUES (?, ?, ?, ?, ?)',
+    this.placeStmt = db.prepare(
+      `INSERT INTO blocks (hash, size, tier, pack, pack_offset, created_at) VALUES (?, ?, 'inhouse', ?, ?, ?)
+       ON CONFLICT(hash) DO UPDATE SET size = excluded.size, tier = 'inhouse', pack = excluded.pack, pack_offset = excluded.pack_offset`,
     );
   }
 
@@ -27,15 +28,16 @@ export class BlockIndex {
     return (this.findStmt.get(hash) as BlockLocation | undefined) ?? null;
   }
 
-  /** Records stored blocks; a hash already present keeps its first location. Call inside a transaction for many. */
-  add(blocks: readonly NewBlock[]): void {
+  /**
+   * Records where blocks whose bytes were just verified and written now live. The newest
+   * upload is the block's place, whether or not the block was stored before: its bytes
+   * hash to the name, so a good earlier copy loses nothing and a bad or missing one is
+   * healed (the earlier copy's bytes stay where they were, unreferenced). The bytes are on
+   * this disk, so reads go in-house. Call inside a transaction for many.
+   */
+  place(blocks: readonly NewBlock[]): void {
     const now = Date.now();
-    for (const b of blocks) this.insertStmt.run(b.hash, b.size, b.pack, b.offset, now);
-  }
-
-  /** Points a block at its loose file again (a re-upload replaced a bad packed copy). */
-  relocateLoose(hash: string, size: number): void {
-    this.db.prepare('UPDATE blocks SET size = ?, pack = NULL, pack_offset = NULL WHERE hash = ?').run(size, hash);
+    for (const b of blocks) this.placeStmt.run(b.hash, b.size, b.pack, b.offset, now);
   }
 
   /** Sizes of the given hashes that are stored (absent ones are left out). */

@@ -2,7 +2,6 @@
 // POST /v1/blocks/batch and POST /v1/blocks/get. It stores bytes and asks `ownership` who may use them; it keeps
 // no other state about users, so it can later run as its own process.
 
-import { createHash } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { isBlockHash } from '../../shared/common/blocks.js';
 import { MAX_BATCH_BYTES, MAX_GET_REQUEST_BYTES, MAX_MISSING_BYTES } from '../../shared/common/limits.js';
@@ -16,23 +15,8 @@ import type { Db } from '../store/database.js';
 import type { BlockIndex, NewBlock } from './block-index.js';
 import { parseBatch } from './batch-upload.js';
 import { sendAnswer, checkAnswerSize, parseGetRequest, readStored, type StoredBlock } from './get-blocks.js';
-import type { BlockFiles, BlockLocation } from './block-files.js';
+import type { BlockFiles } from './block-files.js';
 import { receiveBlock } from './put-block.js';
-
-/** Whether the stored copy of `hash` is there and hashes to its name (read in full: a block is ≤ 4 MiB). */
-async function storedCopyIsGood(files: BlockFiles, hash: string, where: BlockLocation): Promise<boolean> {
-  const hasher = createHash('sha256');
-  let size = 0;
-  try {
-    for await (const chunk of files.read(hash, where)) {
-      hasher.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-    }
-  } catch {
-    return false; // gone, or unreadable: store the upload
-  }
-  return size === where.size && hasher.digest('hex') === hash;
-}
 
 export interface BlockServiceDeps {
   db: Db;
@@ -75,27 +59,27 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
         const namespaceId = callerOf(ctx).namespaceId;
         const body = await readBody(ctx.req, MAX_BATCH_BYTES, 'upload batch');
         const { records, error } = parseBatch(body);
-        // New bytes go into one pack; blocks stored before (by anyone) are only claimed.
-        const fresh: NewBlock[] = [];
+        // Every record goes into the new pack, also a block stored before (by anyone): a
+        // batch that skipped those would answer measurably faster and tell the uploader
+        // that someone else has them. The verified bytes become the block's place, which
+        // also repairs a copy that went bad or missing (docs/protocol.md).
+        const placed: NewBlock[] = [];
         const parts: Buffer[] = [];
         const seen = new Set<string>();
         let offset = 0;
-        // One read transaction for all the lookups: thousands of autocommit reads cost more.
-        db.transaction(() => {
-          for (const { hash, bytes } of records) {
-            if (seen.has(hash) || index.find(hash)) continue;
-            seen.add(hash);
-            fresh.push({ hash, size: bytes.length, pack: null, offset });
-            parts.push(bytes);
-            offset += bytes.length;
-          }
-        })();
+        for (const { hash, bytes } of records) {
+          if (seen.has(hash)) continue;
+          seen.add(hash);
+          placed.push({ hash, size: bytes.length, pack: null, offset });
+          parts.push(bytes);
+          offset += bytes.length;
+        }
         if (parts.length > 0) {
           const pack = await files.writePack(parts);
-          for (const block of fresh) block.pack = pack;
+          for (const block of placed) block.pack = pack;
         }
         db.transaction(() => {
-          index.add(fresh);
+          index.place(placed);
           ownership.add(namespaceId, records.map((r) => r.hash));
         })();
         if (error) {
@@ -133,18 +117,16 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
       async handle(ctx) {
         const hash = hashParam(ctx);
         const namespaceId = callerOf(ctx).namespaceId;
-        // A stored copy counts only when its bytes still hash right: a re-upload is how a
-        // client repairs a block that went missing or bad on disk (docs/protocol.md).
-        const where = index.find(hash);
-        const good = where !== null && (await storedCopyIsGood(files, hash, where));
-        const received = await receiveBlock(ctx.req, files, hash, good);
+        // Written whether or not the block is stored already (put-block.ts): a re-upload
+        // repairs a copy that went missing or bad, and the answer's timing tells nothing.
+        const size = await receiveBlock(ctx.req, files, hash);
         let added = 0;
         db.transaction(() => {
-          if (received.written && where) index.relocateLoose(hash, received.size);
-          else if (received.written) index.add([{ hash, size: received.size, pack: null, offset: null }]);
+          index.place([{ hash, size, pack: null, offset: null }]);
           added = ownership.add(namespaceId, [hash]);
         })();
-        sendJson(ctx.res, added > 0 ? 201 : 200, { hash, size: received.size });
+        // 201/200 say whether this namespace owned the block before, never whether anyone stored it.
+        sendJson(ctx.res, added > 0 ? 201 : 200, { hash, size });
       },
     },
     {

@@ -11,23 +11,21 @@ import type { BlockFiles, TempFile } from './block-files.js';
 
 const WRITE_CHUNK = 1024 * 1024;
 
-export interface ReceivedBlock {
-  size: number;
-  /** False when the bytes were only hashed because the store already holds them. */
-  written: boolean;
-}
-
 /**
- * Receives one block body for `hash`. When `alreadyStored`, the bytes are hashed but not
- * written (the caller still proves it has them). Throws 'too_large' past 4 MiB,
- * 'hash_mismatch' when the bytes differ, and whatever the socket or disk throws;
- * on any throw nothing is left behind.
+ * Receives one block body for `hash` and makes it the loose block `hash`; resolves with
+ * its size. The bytes are written, fsynced and renamed into place even when the store
+ * holds the block already: they hash to its name, so they are the same bytes a good copy
+ * holds, a bad or missing copy is healed, and the answer takes as long as for a block
+ * nobody stored — its timing does not tell the uploader that someone else has it
+ * (docs/protocol.md, "PUT /v1/blocks/<hash>"). Throws 'too_large' past 4 MiB,
+ * 'hash_mismatch' when the bytes differ, and whatever the socket or disk throws; on any
+ * throw nothing is left behind and nothing stored changes.
  */
-export async function receiveBlock(req: IncomingMessage, files: BlockFiles, hash: string, alreadyStored: boolean): Promise<ReceivedBlock> {
+export async function receiveBlock(req: IncomingMessage, files: BlockFiles, hash: string): Promise<number> {
   const what = `upload block ${hash}`;
   declaredLength(req, BLOCK_SIZE, what);
   const hasher = createHash('sha256');
-  const temp: TempFile | null = alreadyStored ? null : await files.createTemp();
+  const temp: TempFile = await files.createTemp();
   let size = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -37,7 +35,6 @@ export async function receiveBlock(req: IncomingMessage, files: BlockFiles, hash
       size += chunk.length;
       if (size > BLOCK_SIZE) throw new SyncError('too_large', `${what}: body is over ${BLOCK_SIZE} bytes`);
       hasher.update(chunk);
-      if (!temp) continue;
       pending.push(chunk);
       pendingBytes += chunk.length;
       if (pendingBytes >= WRITE_CHUNK) {
@@ -54,15 +51,13 @@ export async function receiveBlock(req: IncomingMessage, files: BlockFiles, hash
     if (!req.complete) throw new SyncError('bad_request', `${what}: request ended early`);
     const actual = hasher.digest('hex');
     if (actual !== hash) throw new SyncError('hash_mismatch', `${what}: the bytes hash to ${actual}`);
-    if (temp) {
-      await writing;
-      await temp.write(pending);
-      await files.commitLoose(temp, hash);
-    }
-    return { size, written: temp !== null };
+    await writing;
+    await temp.write(pending);
+    await files.commitLoose(temp, hash);
+    return size;
   } catch (error) {
     await writing.catch(() => undefined);
-    await temp?.discard();
+    await temp.discard();
     throw error;
   }
 }

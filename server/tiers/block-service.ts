@@ -84,15 +84,16 @@ export async function startBlockService(opts: BlockServiceOptions): Promise<Runn
       auth: false,
       async handle(ctx) {
         const { hash, namespace } = grantOf(ctx);
-        const before = await existing(hash);
-        // A good copy is kept (the body is still hashed, to answer honestly); a corrupt one is replaced.
-        const received = await receiveBlock(ctx.req, files, hash, before?.good === true);
+        // Written whether or not a copy is here (put-block.ts), and always answered 201: a
+        // stored block must not answer differently or faster, or the answer would tell
+        // the uploader that another namespace has it. A corrupt copy is healed.
+        const size = await receiveBlock(ctx.req, files, hash);
         const mark = uploadMark(namespace, hash);
         if (mark) {
           await mkdir(join(mark, '..'), { recursive: true, mode: 0o700 });
           await writeFile(mark, '', { mode: 0o600 });
         }
-        sendJson(ctx.res, received.written ? 201 : 200, { hash, size: received.size });
+        sendJson(ctx.res, 201, { hash, size });
       },
     },
     {

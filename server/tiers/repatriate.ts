@@ -130,10 +130,18 @@ export async function sweepS3(service: TierService, now: number, packs?: { delet
         }
       }
     })();
+    // Every doomed object counts as being deleted from here, in the same turn as the
+    // transaction above: an upload that wrote it meanwhile sees that and writes it again
+    // once the deletion is done (TierService.storeMany and confirm).
+    const finished = new Map<string, () => void>();
+    for (const hash of doomed) service.deleting.set(hash, new Promise<void>((resolve) => finished.set(hash, resolve)));
     await inParallel(doomed, async (hash) => {
-      const deletion = s3.delete(hash as BlockHash).finally(() => service.deleting.delete(hash));
-      service.deleting.set(hash, deletion.catch(() => undefined));
-      await deletion;
+      try {
+        await s3.delete(hash as BlockHash);
+      } finally {
+        service.deleting.delete(hash);
+        finished.get(hash)!();
+      }
     });
     swept += doomed.length;
   }

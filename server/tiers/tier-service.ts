@@ -108,9 +108,13 @@ export class TierService {
 
   /**
    * Stores blocks the server received itself (an s3 namespace's uploads, or the block routes
-   * in split mode): checks each hash, sends the ones the tier lacks (8 at a time), then
-   * records them all in one transaction (one fsync, not one per block). For S3, blocks
-   * under PACK_BELOW share pack objects; only once a pack is stored are its blocks recorded.
+   * in split mode): checks each hash, sends every distinct block to the tier (8 at a time),
+   * then records them all in one transaction (one fsync, not one per block). A block the
+   * tier holds already is sent too: skipping it would answer measurably faster and tell the
+   * uploader that another namespace has it (docs/hybrid-storage.md, "Ownership"); the bytes
+   * are verified, so rewriting a good copy loses nothing and a bad one is healed. For S3,
+   * blocks under PACK_BELOW share pack objects; only once a pack is stored are its blocks
+   * recorded.
    */
   async storeMany(
     namespaceId: number,
@@ -123,17 +127,13 @@ export class TierService {
     // `verified`: the caller hashed every block of this very buffer already (parseBatch does).
     if (!options.verified) for (const { hash, bytes } of blocks) checkBytes(hash, bytes, 'upload');
     const seen = new Set<string>();
-    const lacking = index.db.transaction(() =>
-      blocks.filter(({ hash }) => {
-        if (seen.has(hash)) return false;
-        seen.add(hash);
-        return s3 ? !index.inS3(hash) : index.block(hash)?.tier !== 'inhouse';
-      }),
-    )();
+    const unique = blocks.filter(({ hash }) => !seen.has(hash) && seen.add(hash) !== undefined);
+    // Blocks S3 held before keep their place there (record); the copy sent now is a spare.
+    const held = new Set(s3 ? index.db.transaction(() => unique.filter((b) => index.inS3(b.hash)).map((b) => b.hash))() : []);
     // A lone small block is one request either way: it stays a whole-block object.
-    const small = s3 ? lacking.filter((b) => b.bytes.length < PACK_BELOW) : [];
+    const small = s3 ? unique.filter((b) => b.bytes.length < PACK_BELOW) : [];
     const packs = small.length >= 2 ? packBlocks(small) : [];
-    const single = packs.length > 0 ? lacking.filter((b) => b.bytes.length >= PACK_BELOW) : lacking;
+    const single = packs.length > 0 ? unique.filter((b) => b.bytes.length >= PACK_BELOW) : unique;
     const work: (() => Promise<void>)[] = [
       ...single.map(({ hash, bytes }) => async () => {
         await this.deleting.get(hash);
@@ -153,22 +153,18 @@ export class TierService {
       await Promise.allSettled(written.map((id) => s3!.deletePack(id)));
       throw error;
     }
-    const sent = new Set(lacking.map((b) => b.hash));
     const gone = index.db.transaction(() => {
       for (const pack of packs) {
         index.recordPack(pack.id, pack.size, pack.blocks.length);
         for (const b of pack.blocks) index.recordS3(b.hash, b.bytes.length, pack.id, b.offset);
       }
-      const sizes = blocks.map(({ hash, bytes }) => ({ hash, size: bytes.length }));
-      const packed = new Set(packs.flatMap((pack) => pack.blocks.map((b) => b.hash)));
-      return this.record(namespaceId, tier, sizes, s3 ? { present: new Set([...seen].filter((h) => !sent.has(h))), packed } : undefined);
+      // Whole objects the sweep began deleting after they were written: stored again below.
+      const swept = new Set(s3 ? single.filter((b) => this.deleting.has(b.hash)).map((b) => b.hash) : []);
+      const sizes = unique.filter((b) => !swept.has(b.hash)).map(({ hash, bytes }) => ({ hash, size: bytes.length }));
+      this.record(namespaceId, tier, sizes, { packed: new Set(packs.flatMap((pack) => pack.blocks.map((b) => b.hash))), held });
+      return swept;
     })();
-    // S3 held these when we looked, but the sweep deleted them meanwhile: store them again
-    // (this namespace owns them now, so a residency check keeps the new copies).
-    if (gone.length > 0) {
-      const again = new Set(gone);
-      await this.storeMany(namespaceId, tier, blocks.filter((b) => again.has(b.hash)), { verified: true });
-    }
+    if (gone.size > 0) await this.storeMany(namespaceId, tier, unique.filter((b) => gone.has(b.hash)), { verified: true });
   }
 
   /** POST /v1/blocks/urls (see shared/common/tier-protocol.ts). */
@@ -233,7 +229,8 @@ export class TierService {
       if (await this.uploaded(namespaceId, tier, hash, size)) confirmed.push({ hash, size });
       else missing.push(hash);
     });
-    this.record(namespaceId, tier, confirmed);
+    // S3 blocks are recorded one by one as they are copied into place (uploaded).
+    if (tier === 'inhouse') this.record(namespaceId, tier, confirmed);
     return { confirmed: confirmed.map((b) => b.hash), missing };
   }
 
@@ -249,15 +246,17 @@ export class TierService {
         return false;
       }
       if (staged.length !== size) return false;
-      // A good copy at the block's key stays; a missing or wrong one gets the verified bytes.
-      const good = await s3.get(hash).then(
-        () => true,
-        (error: unknown) => (hasCode(error, 'not_found') || hasCode(error, 'hash_mismatch') ? false : Promise.reject(error)),
-      );
-      if (!good) {
+      // The verified bytes go to the block's key whether or not a copy is there: leaving a
+      // stored copy alone would make this confirm measurably faster and tell the caller
+      // that another namespace has the block. They are the block's bytes, so a good copy
+      // loses nothing and a bad one is healed. Recorded at once, in the same turn as the
+      // check that no sweep began deleting the object after it was written.
+      for (;;) {
         await this.deleting.get(hash);
         await s3.put(hash, staged);
+        if (!this.deleting.has(hash)) break;
       }
+      this.record(namespaceId, 's3', [{ hash, size }]);
       await s3.deleteStaged(ns, hash);
       return true;
     }
@@ -267,34 +266,27 @@ export class TierService {
 
   /**
    * Records stored blocks and the namespace's ownership in one transaction. For S3,
-   * `present` are the blocks storeMany did not send because S3 held them: those only
-   * become live again, and any the sweep removed in the meantime are returned, to be
-   * stored again — never recorded as an object that is not there. `packed` were just
-   * recorded with their place in a pack. Every other S3 block was just stored (or, from
-   * confirm, checked) as a whole-block object, which becomes its place: a packed range it
-   * had before goes dead, and its pack is deleted once nothing else points into it.
+   * `packed` were just recorded with their place in a pack, and `held` were in S3 before
+   * this upload: they keep the place they had (a copy the sweep removed meanwhile is
+   * recorded at the one just written). Every other S3 block was just stored as a
+   * whole-block object, which becomes its place: a packed range it had before goes dead,
+   * and its pack is deleted once nothing else points into it.
    */
   private record(
     namespaceId: number,
     tier: BlockTier,
     blocks: { hash: string; size: number }[],
-    s3?: { present: Set<string>; packed: Set<string> },
-  ): string[] {
+    s3: { packed: Set<string>; held: Set<string> } = { packed: new Set(), held: new Set() },
+  ): void {
     const { index, ownership } = this.deps;
     const resident = index.placementOf(namespaceId) === 's3';
-    const gone: string[] = [];
     index.db.transaction(() => {
       for (const { hash, size } of blocks) {
         if (tier === 's3') {
           const row = index.block(hash);
-          if (s3?.present.has(hash)) {
-            if (!index.reviveS3(hash)) {
-              gone.push(hash);
-              continue;
-            }
-          } else if (!s3?.packed.has(hash)) {
+          if (!s3.packed.has(hash)) {
             index.recordS3(hash, size);
-            index.relocateS3(hash);
+            if (!s3.held.has(hash)) index.relocateS3(hash);
           }
           // A spare S3 copy of a block already home is swept later, unless residency needs it.
           if (row?.tier === 'inhouse' && !resident && !index.residentInS3(hash)) {
@@ -306,7 +298,6 @@ export class TierService {
       }
       ownership.add(namespaceId, blocks.map((b) => b.hash));
     })();
-    return gone;
   }
 
   private requireS3(operation: string): S3Tier {

@@ -3,10 +3,11 @@
 // never replaces a good copy. Real `hsync server`, real data dir.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+import { batchBody } from '../server/http.js';
 
 let server: ServerProcess;
 let token: string;
@@ -48,4 +49,32 @@ test('a stored block gone from disk is healed by re-uploading it; wrong bytes ar
   await rm(stored(hash));
   assert.ok((await put(hash, bytes)).ok);
   assert.equal(sha(Buffer.from(await (await get(hash)).arrayBuffer())), hash);
+});
+
+const batch = (records: { hash: string; bytes: Buffer }[]) =>
+  fetch(`${server.url}/v1/blocks/batch`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+    body: new Uint8Array(batchBody(records)),
+  });
+const packsDir = () => join(server.dataDir, 'blocks', 'packs');
+
+test('a corrupt or missing block stored through a batch is healed by uploading it in a batch again', async () => {
+  const records = [randomBytes(3000), randomBytes(5000)].map((bytes) => ({ hash: sha(bytes), bytes }));
+  const before = new Set(await readdir(packsDir()));
+  assert.equal((await batch(records)).status, 200);
+  const [pack] = (await readdir(packsDir())).filter((name) => !before.has(name));
+  const packPath = join(packsDir(), pack);
+  const bad = await readFile(packPath);
+  bad[10] ^= 0xff; // inside the first block
+  await writeFile(packPath, bad);
+  assert.equal((await get(records[0].hash)).status, 422, 'a corrupt copy is never sent');
+
+  assert.equal((await batch([records[0]])).status, 200);
+  assert.equal(sha(Buffer.from(await (await get(records[0].hash)).arrayBuffer())), records[0].hash, 'healed');
+
+  await rm(packPath); // the second block's only copy is gone
+  assert.notEqual((await get(records[1].hash)).status, 200);
+  assert.equal((await batch([records[1]])).status, 200);
+  assert.equal(sha(Buffer.from(await (await get(records[1].hash)).arrayBuffer())), records[1].hash, 'healed');
 });
