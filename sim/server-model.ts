@@ -92,7 +92,7 @@ export class ServerModel {
     if (blockHashOf(bytes) !== hash) throw new SyncError('hash_mismatch', `upload block ${hash}: the bytes hash differently`);
     if (!this.blocks.has(hash)) this.blocks.set(hash, Buffer.from(bytes));
     this.db.transaction(() => {
-      if (!this.index.find(hash)) this.index.add([{ hash, size: bytes.length, pack: null, offset: null }]);
+      if (!this.index.find(hash)) this.index.place([{ hash, size: bytes.length, pack: null, offset: null }]);
       this.ownership.add(namespaceId, [hash]);
     })();
   }
