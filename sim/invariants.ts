@@ -2,7 +2,15 @@
 // device holds exactly the server's live tree, no version any device held is lost, and no
 // temporary file is visible.
 
+import { loadIgnoreRules, type IgnoreRules } from '../shared/node/engine/ignore-rules.js';
 import type { World } from './world.js';
+
+/** True when `path` or a folder above it is ignored. */
+function ignoredAnywhere(rules: IgnoreRules, path: string): boolean {
+  const parts = path.split('/');
+  for (let i = 1; i < parts.length; i++) if (rules.ignores(`${parts.slice(0, i).join('/')}/`)) return true;
+  return rules.ignores(path);
+}
 
 /** The violations, one line each; empty when the run is good. */
 export function checkInvariants(world: World): string[] {
@@ -15,15 +23,19 @@ export function checkInvariants(world: World): string[] {
   }
   for (const device of world.devices) {
     const { files, odd } = world.tree(device.root);
+    // Ignored paths are this device's own business (docs/engine.md "Ignore rules").
+    const rules = loadIgnoreRules(device.root);
+    const inScope = (path: string) => !ignoredAnywhere(rules, path);
     for (const path of odd) problems.push(`${device.name}: "${path}" is neither file nor folder`);
     for (const [path, file] of files) {
       everywhere.add(file.contentHash);
       if (/\.part$/.test(file.onDisk)) problems.push(`${device.name}: temporary file "${file.onDisk}" is visible`);
       const entry = live.get(path);
+      if (!inScope(path)) continue;
       if (!entry) problems.push(`${device.name}: "${path}" is not on the server`);
       else if (entry.contentHash !== file.contentHash) problems.push(`${device.name}: "${path}" differs from the server's rev ${entry.rev}`);
     }
-    for (const path of live.keys()) if (!files.has(path)) problems.push(`${device.name}: "${path}" (on the server) is missing`);
+    for (const path of live.keys()) if (inScope(path) && !files.has(path)) problems.push(`${device.name}: "${path}" (on the server) is missing`);
   }
   for (const hash of world.saved) {
     if (!everywhere.has(hash) && !world.userDestroyed.has(hash)) problems.push(`lost: a version (content ${hash.slice(0, 12)}) a device held is on no device and not in the server's revisions`);

@@ -5,6 +5,7 @@
 import { appendFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { RESERVED_DIR } from '../shared/common/paths.js';
+import { IGNORE_FILE } from '../shared/node/engine/ignore-rules.js';
 import type { LocalOp } from './steps.js';
 import { contentHashOfBytes } from './tree.js';
 
@@ -76,6 +77,10 @@ function writeFile(root: string, rel: string, bytes: Buffer, atomic: boolean, mt
  * or deleted (the user's own choice, so not a loss).
  */
 export function applyLocalOp(root: string, op: LocalOp, mtimeMs: number): string[] {
+  if (op.op === 'ignore') {
+    writeFileSync(join(root, IGNORE_FILE), op.patterns.map((p) => `${p}\n`).join(''));
+    return [];
+  }
   if ('path' in op && op.path.split('/')[0] === RESERVED_DIR) return [];
   if ('path' in op && !parentsFree(root, op.path)) return []; // a file where a folder should be
   const target = 'path' in op ? join(root, op.path) : '';

@@ -2,7 +2,9 @@
 // against the server's real metadata logic (docs/testing.md "Simulation"). A failing seed is
 // printed with its shrunk step list; --seed N replays it exactly. Exit 1 on any failure.
 
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEVICES, runSteps } from './run-seed.js';
 import { shrink } from './shrink.js';
@@ -13,11 +15,12 @@ const USAGE = `usage: npm run sim -- [--seed N] [--runs K] [--steps S] [--daily]
   --runs K   how many seeds, N, N+1, ... (default 100)
   --steps S  steps per seed (default 60)
   --daily    also run the seed of the day (the UTC date as YYYYMMDD)
+  --jobs J   runs the seeds in J processes (default 1; one per core is fastest)
   --replay F runs the step list in F (JSON, as a failure prints it) and shows what happens`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { replay: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, steps: { type: 'string' }, daily: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: { jobs: { type: 'string' }, part: { type: 'string' }, replay: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, steps: { type: 'string' }, daily: { type: 'boolean' }, help: { type: 'boolean' } },
   });
   if (values.help) {
     console.log(USAGE);
@@ -37,9 +40,28 @@ async function main(): Promise<number> {
   const first = number(values.seed, 1, '--seed');
   const runs = number(values.runs, 100, '--runs');
   const stepCount = number(values.steps, 60, '--steps');
-  const seeds = Array.from({ length: runs }, (_, i) => first + i);
+  const jobs = Math.max(1, number(values.jobs, 1, '--jobs'));
+  let seeds = Array.from({ length: runs }, (_, i) => first + i);
   if (values.daily) seeds.push(Number(new Date().toISOString().slice(0, 10).replaceAll('-', '')));
   const started = performance.now();
+  if (jobs > 1) {
+    // Each child takes every J-th seed; the first failure's report is a child's own output.
+    const args = process.argv.slice(2).filter((a, i, all) => a !== '--jobs' && all[i - 1] !== '--jobs');
+    const codes = await Promise.all(
+      Array.from({ length: jobs }, (_, j) => new Promise<number>((done) => {
+        const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args, '--part', `${j}/${jobs}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+        child.on('exit', (code) => done(code ?? 1));
+      })),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const failed = codes.some((code) => code !== 0);
+    console.log(`sim: ${seeds.length} seeds of ${stepCount} steps ${failed ? 'FAILED' : 'passed'} in ${seconds.toFixed(1)} s with ${jobs} processes (${(seeds.length / seconds).toFixed(1)} seeds/s)`);
+    return failed ? 1 : 0;
+  }
+  if (values.part) {
+    const [j, of] = values.part.split('/').map(Number);
+    seeds = seeds.filter((_, i) => i % of === j);
+  }
   for (const seed of seeds) {
     const steps = generateSteps(seed, DEVICES, stepCount);
     const result = await runSteps(steps);
@@ -53,6 +75,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const seconds = (performance.now() - started) / 1000;
+  if (values.part) return 0; // the parent prints the total
   console.log(`sim: ${seeds.length} seeds of ${stepCount} steps passed in ${seconds.toFixed(1)} s (${(seeds.length / seconds).toFixed(1)} seeds/s)`);
   return 0;
 }

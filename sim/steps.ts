@@ -14,7 +14,9 @@ export type LocalOp =
   | { op: 'delete'; dev: number; path: string }
   | { op: 'move'; dev: number; from: string; to: string }
   | { op: 'toFolder'; dev: number; path: string; fill: number }
-  | { op: 'toFile'; dev: number; path: string; size: number; fill: number };
+  | { op: 'toFile'; dev: number; path: string; size: number; fill: number }
+  /** Replaces the device's `.hsyncignore` (local to it: the rules never sync). */
+  | { op: 'ignore'; dev: number; patterns: string[] };
 
 export interface SyncStep {
   op: 'sync';
@@ -32,6 +34,7 @@ export type Step = LocalOp | SyncStep | { op: 'restartServer' };
 // A small name space, so operations collide: case variants and both Unicode forms of é.
 const DIRS = ['', 'a', 'b', 'a/c'];
 const NAMES = ['x.txt', 'y.pdf', 'Y.pdf', 'caf\u00e9.txt', 'cafe\u0301.txt', 'n'];
+const IGNORES = [['a/'], ['*.pdf'], ['a/c/', 'x.txt'], []];
 const CALLS: HookedCall[] = ['list', 'commit', 'missingBlocks', 'putBlock', 'getBlock'];
 
 function size(rng: Prng): number {
@@ -52,13 +55,15 @@ function anyPath(rng: Prng): string {
 
 function localOp(rng: Prng, dev: number): LocalOp {
   const r = rng.next();
-  const fill = rng.int(1 << 30);
+  // A few fills come from a small pool, so two devices sometimes make identical edits.
+  const fill = rng.chance(0.2) ? rng.int(4) : rng.int(1 << 30);
   if (r < 0.35) return { op: 'write', dev, path: path(rng), size: size(rng), fill, atomic: rng.chance(0.5) };
   if (r < 0.43) return { op: 'append', dev, path: path(rng), size: 1 + rng.int(50), fill };
   if (r < 0.49) return { op: 'truncate', dev, path: path(rng), size: rng.int(20) };
   if (r < 0.62) return { op: 'delete', dev, path: anyPath(rng) };
   if (r < 0.8) return { op: 'move', dev, from: anyPath(rng), to: anyPath(rng) };
-  if (r < 0.9) return { op: 'toFolder', dev, path: path(rng), fill };
+  if (r < 0.88) return { op: 'toFolder', dev, path: path(rng), fill };
+  if (r < 0.91) return { op: 'ignore', dev, patterns: rng.pick(IGNORES) };
   return { op: 'toFile', dev, path: rng.pick(DIRS.filter(Boolean)), size: size(rng), fill };
 }
 

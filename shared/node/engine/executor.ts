@@ -13,13 +13,13 @@ import type { RemoteStore } from '../remote/remote-store.js';
 import { BlockPrefetch } from './block-prefetch.js';
 import { caseConflictPath, conflictCopyPath } from './conflict-name.js';
 import { spaceBudget } from './disk-space.js';
-import { fetchToTemp, type Fetched } from './downloader.js';
+import { fetchToTemp, tempDir, type Fetched } from './downloader.js';
 import { folderInTheWay } from './folder-in-the-way.js';
 import { hashSnapshot } from './hash-snapshot.js';
 import { linkOnPath, refuseLinkedPath } from './inside-root.js';
 import { caseClashes, localNameProblem, localPathProblem } from './local-names.js';
 import type { IndexStore } from './index-store.js';
-import { ensureDir, existsOnDisk, forgetDirs, lstatOrNull, pruneEmptyDirs, removeEmptyFolder, stillMatches } from './local-files.js';
+import { ensureDir, existsOnDisk, forgetDirs, lstatOrNull, pruneEmptyDirs, stillMatches } from './local-files.js';
 import { moveToTrash } from './local-trash.js';
 import { writeSmallTemp } from './small-temp.js';
 import { pushChanges, type OutgoingChange } from './uploader.js';
@@ -219,8 +219,18 @@ async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_loc
     await download({ kind: 'download', path: op.path, entry: op.entry, expect: null }, ctx, null);
     return;
   }
-  await mkdir(dirname(toAbs), { recursive: true });
-  await rename(fromAbs, toAbs);
+  if (op.path.startsWith(`${op.from}/`)) {
+    // Moved under its own old name (x.txt -> x.txt/c/x.txt): the file steps out of the way
+    // first, so the folder can take its name. The server holds this version meanwhile.
+    const aside = join(tempDir(ctx.root), `move-${now.ino}.part`);
+    await ensureDir(dirname(aside));
+    await rename(fromAbs, aside);
+    await mkdir(dirname(toAbs), { recursive: true });
+    await rename(aside, toAbs);
+  } else {
+    await mkdir(dirname(toAbs), { recursive: true });
+    await rename(fromAbs, toAbs);
+  }
   const moved = await stat(toAbs);
   const local = { path: op.path, size: moved.size, mtime: moved.mtimeMs, ino: moved.ino, contentHash: op.entry.contentHash };
   index.transaction(() => {
@@ -310,11 +320,7 @@ async function download(planned: DownloadOp, ctx: ExecutorContext, prefetch: Blo
         ctx.local.set(path, local);
         return [];
       }
-      // A folder left empty (its files deleted or moved) gives way to the file; one that
-      // still holds files keeps the name and the file goes aside on the next plan.
-      const emptyFolderGone = now.isDirectory() && (await removeEmptyFolder(abs));
-      if (emptyFolderGone) forgetDirs();
-      else if (!now.isFile()) {
+      if (!now.isFile()) {
         // A small file's temp has a name nobody resumes: do not leave it behind.
         if (prefetched) await unlink(fetched.temp).catch(() => undefined);
         throw Object.assign(new Error(`download "${path}": a folder or special file is in the way`), { code: 'io' });

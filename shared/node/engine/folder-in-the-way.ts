@@ -1,13 +1,13 @@
 // A remote file arriving where this disk has a folder the plan did not count as one. The
 // trees hold files only, so a folder there holds none this device syncs: it is empty, or it
-// holds only what stays local (ignored files, links, names this disk reports). An empty
-// folder is no name and makes way; any other keeps the name, and the file goes beside it as
-// a conflicted copy, as when a synced folder stands there (docs/engine.md "Type changes").
+// holds only what stays local (ignored files, links, names this disk reports). A folder
+// with no file at any depth is no name and makes way; any other keeps the name, and the
+// file goes beside it as a conflicted copy, as when a synced folder stands there
+// (docs/engine.md "Type changes").
 
-import { rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { linkOnPath } from './inside-root.js';
-import { lstatOrNull } from './local-files.js';
+import { forgetDirs, lstatOrNull, removeEmptyFolder } from './local-files.js';
 
 /**
  * 'keeps-name': a folder holding only unsynced things stands at `path`; the download goes
@@ -19,12 +19,9 @@ export async function folderInTheWay(root: string, path: string, local: Readonly
   if (linkOnPath(root, path, true) !== null) return 'free';
   const abs = join(root, path);
   if (!(await lstatOrNull(abs))?.isDirectory()) return 'free';
-  try {
-    await rmdir(abs); // only ever removes an empty folder
+  if (await removeEmptyFolder(abs)) {
+    forgetDirs(); // the download may make folders under this name again
     return 'free';
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') return 'free';
   }
   const inside = `${path}/`;
   for (const held of local.keys()) if (held.startsWith(inside)) return 'free';

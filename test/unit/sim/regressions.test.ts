@@ -46,6 +46,19 @@ const cases: { name: string; steps: Step[] }[] = [
       { op: 'write', dev: 0, path: 'b/caf\u00e9.txt', size: 43, fill: 493344124, atomic: true },
     ],
   },
+  {
+    // seed 1099 (150 steps): dev1 moves folder a onto b/x.txt, then b onto a/c, so the file
+    // a/c/x.txt ends up at a/c/x.txt/c/x.txt, under its own old name. dev0's local move
+    // failed forever with ENOTDIR (mkdir under the file being moved).
+    name: 'a remote move of a file to a path under its own old name is applied',
+    steps: [
+      { op: 'write', dev: 0, path: 'a/c/x.txt', size: 8, fill: 121790654, atomic: true },
+      { op: 'sync', dev: 0 },
+      { op: 'sync', dev: 1 },
+      { op: 'move', dev: 1, from: 'a', to: 'b/x.txt' },
+      { op: 'move', dev: 1, from: 'b', to: 'a/c' },
+    ],
+  },
 ];
 
 for (const { name, steps } of cases) {
