@@ -64,7 +64,7 @@ function e2eTests() {
 // The seeded simulation (docs/testing.md): a fixed range of seeds plus the seed of the day.
 // The day's seed varies the run by date; a failure prints the seed to replay.
 function simulation() {
-  const status = run(`simulation (${SIM_SEEDS} seeds + the seed of the day)`, process.execPath, ['--import', 'tsx', 'sim/main.ts', '--runs', String(SIM_SEEDS), '--daily']);
+  const status = run(`simulation (${SIM_SEEDS} seeds + the seed of the day)`, process.execPath, ['--import', 'tsx', 'sim/main.ts', '--runs', String(SIM_SEEDS), '--daily', '--jobs', '2']);
   if (status === 0) totals.passed += 1;
   else totals.failed += 1;
 }

@@ -78,8 +78,10 @@ function writeFile(root: string, rel: string, bytes: Buffer, atomic: boolean, mt
  */
 export function applyLocalOp(root: string, op: LocalOp, mtimeMs: number): string[] {
   if (op.op === 'ignore') {
-    writeFileSync(join(root, IGNORE_FILE), op.patterns.map((p) => `${p}\n`).join(''));
-    return [];
+    const file = join(root, IGNORE_FILE);
+    const gone = contentsUnder(file);
+    writeFileSync(file, op.patterns.map((p) => `${p}\n`).join(''));
+    return gone;
   }
   if ('path' in op && op.path.split('/')[0] === RESERVED_DIR) return [];
   if ('path' in op && !parentsFree(root, op.path)) return []; // a file where a folder should be
