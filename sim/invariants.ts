@@ -1,7 +1,11 @@
 // What must hold once a simulated run has settled (docs/testing.md "Simulation"): every
 // device holds exactly the server's live tree, no version any device held is lost, and no
-// temporary file is visible.
+// temporary file is visible. A version in a device's local trash counts as kept.
 
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { trashDir } from '../shared/node/engine/local-trash.js';
+import { contentHashOfBytes } from './tree.js';
 import { loadIgnoreRules, type IgnoreRules } from '../shared/node/engine/ignore-rules.js';
 import type { World } from './world.js';
 
@@ -36,6 +40,12 @@ export function checkInvariants(world: World): string[] {
       else if (entry.contentHash !== file.contentHash) problems.push(`${device.name}: "${path}" differs from the server's rev ${entry.rev}`);
     }
     for (const path of live.keys()) if (inScope(path) && !files.has(path)) problems.push(`${device.name}: "${path}" (on the server) is missing`);
+  }
+  // The local trash counts as kept: `hsync restore` brings it back (docs/engine.md).
+  for (const device of world.devices) {
+    const dir = trashDir(device.root);
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) if (name.endsWith('.data')) everywhere.add(contentHashOfBytes(readFileSync(join(dir, name))));
   }
   for (const hash of world.saved) {
     if (!everywhere.has(hash) && !world.userDestroyed.has(hash)) problems.push(`lost: a version (content ${hash.slice(0, 12)}) a device held is on no device and not in the server's revisions`);

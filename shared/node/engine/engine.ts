@@ -305,6 +305,8 @@ export class SyncEngine {
           ignored: (path) => this.rules.ignores(path) || this.linked.above(path) !== null,
         });
         this.lastPlan = next;
+        // A path the user now ignores no longer syncs here: its old failure is moot.
+        for (const [path, problem] of this.status.problems) if (problem.kind === 'fail' && this.rules.ignores(path)) this.status.clearProblem(path);
         this.linked.reportUnder(this.index.remote, (path, link) =>
           this.status.setProblem(path, 'fail', { code: 'invalid_path', message: `download "${path}": refused, "${link}" is a symbolic link and is not followed` }));
         this.showPlan(next);

@@ -75,7 +75,7 @@ export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteR
       result.done++;
     });
     else await guarded(ctx, op.path, async () => {
-      await applyLocal(op, ctx);
+      pushes.push(...(await applyLocal(op, ctx)));
       result.done++;
     });
   }
@@ -193,18 +193,19 @@ function baseFrom(entry: JournalEntry, local: { size: number; mtime: number; ino
   };
 }
 
-async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_local' }>, ctx: ExecutorContext): Promise<void> {
+/** Returns what must go up because of it (a move that fell back to a download aside). */
+async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_local' }>, ctx: ExecutorContext): Promise<Op[]> {
   const { index } = ctx;
   if (op.kind === 'forget') {
     index.transaction(() => {
       index.deleteBase(op.path);
       index.clearRemote(op.path);
     });
-    return;
+    return [];
   }
   if (op.kind === 'adopt') {
     index.setBase(baseFrom(op.entry, op.local), op.entry.blocks);
-    return;
+    return [];
   }
   const fromAbs = join(ctx.root, op.from);
   const toAbs = join(ctx.root, checkedPath(op.path));
@@ -216,8 +217,8 @@ async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_loc
   const target = await lstatOrNull(toAbs);
   if (!now || !(await stillMatches(fromAbs, op.expect, now)) || (target && target.ino !== now.ino)) {
     // Not the file we think it is: fetch the new path normally; the old path is replanned.
-    await download({ kind: 'download', path: op.path, entry: op.entry, expect: null }, ctx, null);
-    return;
+    // Its follow-ups (a copy beside a folder that keeps the name) go up like any other's.
+    return download({ kind: 'download', path: op.path, entry: op.entry, expect: null }, ctx, null);
   }
   if (op.path.startsWith(`${op.from}/`)) {
     // Moved under its own old name (x.txt -> x.txt/c/x.txt): the file steps out of the way
@@ -242,6 +243,7 @@ async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_loc
   ctx.local.set(op.path, local);
   await pruneEmptyDirs(ctx.root, dirname(op.from));
   ctx.activity({ path: op.path, direction: 'down', action: 'moved', bytes: 0 });
+  return [];
 }
 
 /** Paths from the server are checked again here: a path is never trusted twice. */

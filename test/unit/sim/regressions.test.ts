@@ -59,6 +59,37 @@ const cases: { name: string; steps: Step[] }[] = [
       { op: 'move', dev: 1, from: 'b', to: 'a/c' },
     ],
   },
+  {
+    // seed 2460 (150 steps): dev0 moves file b onto a/n, where dev2 has a folder holding only
+    // files dev2 ignores. dev2's move fell back to a download beside the folder but dropped
+    // its follow-up commits, so every round wrote one more conflicted copy, for ever.
+    name: 'a remote move onto a folder of ignored files lands once beside it',
+    steps: [
+      { op: 'write', dev: 2, path: 'b/caf\u00e9.txt', size: 24, fill: 3, atomic: true },
+      { op: 'write', dev: 1, path: 'a/c/y.pdf', size: 148, fill: 556263590, atomic: false },
+      { op: 'sync', dev: 2, during: {call: 'list', nth: 2, steps: [{op: 'toFile', dev: 2, path: 'b', size: 300, fill: 140183888}]} },
+      { op: 'sync', dev: 1 },
+      { op: 'sync', dev: 2 },
+      { op: 'ignore', dev: 2, patterns: ['*.pdf'] },
+      { op: 'move', dev: 2, from: 'a/c', to: 'a/n' },
+      { op: 'sync', dev: 0 },
+      { op: 'move', dev: 0, from: 'b', to: 'a/n' },
+    ],
+  },
+  {
+    // seed 2473 (150 steps): a download under a/ failed, then dev2 ignored a/; the failure
+    // stayed in the status for good and every sync ended "1 file could not sync".
+    name: 'a failure at a path that becomes ignored is cleared',
+    steps: [
+      { op: 'write', dev: 1, path: 'a/c/Y.pdf', size: 179, fill: 655577630, atomic: true },
+      { op: 'sync', dev: 1 },
+      { op: 'toFolder', dev: 1, path: 'a/c/Y.pdf', fill: 466517657 },
+      { op: 'sync', dev: 2 },
+      { op: 'sync', dev: 1 },
+      { op: 'write', dev: 2, path: 'b/n', size: 0, fill: 429570625, atomic: true },
+      { op: 'sync', dev: 2, during: {call: 'commit', nth: 1, steps: [{op: 'ignore', dev: 2, patterns: ['a/']}]} },
+    ],
+  },
 ];
 
 for (const { name, steps } of cases) {
