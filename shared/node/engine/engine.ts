@@ -4,6 +4,7 @@
 
 import { join } from 'node:path';
 import { SyncError, hasCode, toErrorData, type ErrorData } from '../../common/errors.js';
+import { pathProblem } from '../../common/paths.js';
 import type { SyncStatus } from '../../common/sync-api.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { execute, type ExecutorContext } from './executor.js';
@@ -305,8 +306,11 @@ export class SyncEngine {
           ignored: (path) => this.rules.ignores(path) || this.linked.above(path) !== null,
         });
         this.lastPlan = next;
-        // A path the user now ignores no longer syncs here: its old failure is moot.
-        for (const [path, problem] of this.status.problems) if (problem.kind === 'fail' && this.rules.ignores(path)) this.status.clearProblem(path);
+        // A path the user now ignores no longer syncs here: its old failure is moot. Refused
+        // (hostile) paths stay reported; the rules only answer for valid relative paths.
+        for (const [path, problem] of this.status.problems) {
+          if (problem.kind === 'fail' && pathProblem(path) === null && this.rules.ignores(path)) this.status.clearProblem(path);
+        }
         this.linked.reportUnder(this.index.remote, (path, link) =>
           this.status.setProblem(path, 'fail', { code: 'invalid_path', message: `download "${path}": refused, "${link}" is a symbolic link and is not followed` }));
         this.showPlan(next);
