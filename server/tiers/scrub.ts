@@ -8,6 +8,7 @@ import { hasCode } from '../../shared/common/errors.js';
 import { scrubPacks } from './scrub-packs.js';
 import type { FileUse } from './tier-index.js';
 import type { TierService } from './tier-service.js';
+import { sleep as pause } from '../../shared/node/sleep.js';
 
 /** An in-house cursor past every hash: that walk is done and the S3 packs' walk is under way. */
 const IN_HOUSE_DONE = '~';
@@ -38,23 +39,6 @@ export interface ScrubOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Ends the pass after the block in hand (the server is stopping). */
   signal?: AbortSignal;
-}
-
-/**
- * A rate-limit pause that an abort cuts short. The timer stays referenced: an unreferenced
- * one lets Node exit in the middle of a shutdown that is waiting for this pass to end.
- */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 export async function scrubOnce(service: TierService, options: ScrubOptions = {}): Promise<ScrubReport> {

@@ -24,6 +24,7 @@ import { Scanner } from './scanner.js';
 import { StatusTracker } from './status-tracker.js';
 import type { LocalEntry, Op } from './types.js';
 import { watchFolder, type HintWatcher } from './watcher.js';
+import { sleep } from '../sleep.js';
 
 export interface EngineOptions {
   /** Absolute path of the synced folder. */
@@ -529,6 +530,3 @@ export class SyncEngine {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

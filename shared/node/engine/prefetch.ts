@@ -19,6 +19,7 @@ import { copyLocalRuns } from './local-copy.js';
 import { ensureDir } from './local-files.js';
 import { fileStamp, startPrefetch, stopPrefetches, type PrefetchRecord } from './prefetch-registry.js';
 import { blockRefs } from './types.js';
+import { sleep } from '../sleep.js';
 
 export interface PrefetchOptions {
   root: string;
@@ -295,6 +296,3 @@ export class Prefetcher {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -34,6 +34,7 @@ import type { StatsResponse } from '../../common/tier-stats.js';
 import { DirectGets, NotDirect } from './direct-get.js';
 import { exchange } from './http-exchange.js';
 import type { RemoteStore, TransferCounters } from './remote-store.js';
+import { sleep } from '../sleep.js';
 
 export interface HttpRemoteOptions {
   /** Per-request idle timeout; long-polls get their own timeout plus this. */
@@ -342,20 +343,6 @@ export function retryAfterSec(header: string | undefined, now = Date.now()): num
   if (header !== undefined && /^\d+$/.test(header.trim())) seconds = Number(header.trim());
   else if (header !== undefined && Number.isFinite(Date.parse(header))) seconds = (Date.parse(header) - now) / 1000;
   return Math.min(MAX_CLIENT_RETRY_AFTER_SEC, Math.max(0.1, seconds));
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 function statusCode(status: number): ErrorCode {
