@@ -16,6 +16,7 @@ export interface Parsed {
 }
 
 /** Parses argv strictly; `--help` is always accepted. */
+
 export function parse(argv: string[], options: Options, allowPositionals = false): Parsed {
   try {
     const { values, positionals } = parseArgs({
@@ -31,6 +32,9 @@ export function parse(argv: string[], options: Options, allowPositionals = false
     throw new UsageError(message);
   }
 }
+
+/** A string flag's value, or undefined when it was not given. */
+export const optional = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 export function stringOption(parsed: Parsed, name: string, fallback?: string): string {
   const value = parsed.values[name];

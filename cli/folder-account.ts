@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { pathProblem } from '../shared/common/paths.js';
 import { defaultStateDir } from '../shared/node/api-bridge/state-dir.js';
-import { UsageError } from './args.js';
+import { optional, UsageError } from './args.js';
 import { resolveToken } from './token-source.js';
 
 export interface FolderAccount {
@@ -26,6 +26,22 @@ export interface AccountFlags {
   tokenFile?: string;
   /** The folder's state dir, as `hsync sync --state`. */
   state?: string;
+}
+
+/** The flags of a command about a synced folder, for `parse` (as `hsync sync` takes them). */
+export const ACCOUNT_OPTIONS = {
+  folder: { type: 'string' },
+  server: { type: 'string' },
+  token: { type: 'string' },
+  'token-file': { type: 'string' },
+  state: { type: 'string' },
+} as const;
+
+/** The parsed ACCOUNT_OPTIONS; UsageError without --folder. */
+export function accountFlags(values: Record<string, unknown>): AccountFlags {
+  const folder = optional(values.folder);
+  if (folder === undefined) throw new UsageError('--folder DIR is required');
+  return { folder, server: optional(values.server), token: optional(values.token), tokenFile: optional(values['token-file']), state: optional(values.state) };
 }
 
 export function folderAccount(flags: AccountFlags, env: NodeJS.ProcessEnv = process.env): FolderAccount {

@@ -4,7 +4,7 @@
 import { HttpRemote } from '../../shared/node/remote/http-remote.js';
 import type { JournalEntry } from '../../shared/common/protocol.js';
 import { parse, UsageError } from '../args.js';
-import { folderAccount, syncPathArg } from '../folder-account.js';
+import { ACCOUNT_OPTIONS, accountFlags, folderAccount, syncPathArg } from '../folder-account.js';
 
 export const help = `Usage: hsync history PATH --folder DIR [--server URL --token-file FILE] [--state DIR] [--json]
 
@@ -36,15 +36,9 @@ function formatLine(r: RevisionLine): string {
   return `${String(r.rev).padStart(8)}  ${new Date(r.time).toISOString()}  ${r.deleted ? 'deleted' : `${r.size} bytes`}  ${r.device}`;
 }
 
-const optional = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
 export async function run(argv: string[]): Promise<number> {
   const args = parse(argv, {
-    folder: { type: 'string' },
-    server: { type: 'string' },
-    token: { type: 'string' },
-    'token-file': { type: 'string' },
-    state: { type: 'string' },
+    ...ACCOUNT_OPTIONS,
     json: { type: 'boolean' },
   }, true);
   if (args.values.help) {
@@ -52,9 +46,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.positionals.length !== 1) throw new UsageError('give one PATH');
-  const folder = optional(args.values.folder);
-  if (folder === undefined) throw new UsageError('--folder DIR is required');
-  const account = folderAccount({ folder, server: optional(args.values.server), token: optional(args.values.token), tokenFile: optional(args.values['token-file']), state: optional(args.values.state) });
+  const account = folderAccount(accountFlags(args.values));
   if (account.warning) console.error(`hsync history: warning: ${account.warning}`);
   const path = syncPathArg(account.root, args.positionals[0]);
   const remote = new HttpRemote(account.serverUrl, account.token);

@@ -12,8 +12,8 @@ import { hashSnapshot } from '../../shared/node/engine/hash-snapshot.js';
 import { existsOnDisk } from '../../shared/node/engine/local-files.js';
 import { listTrash } from '../../shared/node/engine/local-trash.js';
 import { pullPages } from '../../shared/node/engine/pull-pages.js';
-import { parse, UsageError } from '../args.js';
-import { folderAccount, syncPathArg, type FolderAccount } from '../folder-account.js';
+import { optional, parse, UsageError } from '../args.js';
+import { ACCOUNT_OPTIONS, accountFlags, folderAccount, syncPathArg, type FolderAccount } from '../folder-account.js';
 import { inPlace, liveOf, newestInTrash, NothingToRestore, pickFolder, pickRevision, type Pick, type Wanted } from '../restore-choice.js';
 import { placeVersion, type Version } from '../restore-write.js';
 
@@ -39,15 +39,9 @@ this device in conflicted copies and history (default: host name).
 Exit status: 0 restored (or already in place), 1 the server refused or is unreachable, or
 a write failed, 2 bad flags, 3 nothing to restore (no such revision or trash copy).`;
 
-const optional = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
-
 export async function run(argv: string[]): Promise<number> {
   const args = parse(argv, {
-    folder: { type: 'string' },
-    server: { type: 'string' },
-    token: { type: 'string' },
-    'token-file': { type: 'string' },
-    state: { type: 'string' },
+    ...ACCOUNT_OPTIONS,
     device: { type: 'string' },
     rev: { type: 'string' },
     at: { type: 'string' },
@@ -58,13 +52,11 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   if (args.positionals.length !== 1) throw new UsageError('give one PATH');
-  const folder = optional(args.values.folder);
-  if (folder === undefined) throw new UsageError('--folder DIR is required');
-  const flags = { folder, server: optional(args.values.server), token: optional(args.values.token), tokenFile: optional(args.values['token-file']), state: optional(args.values.state) };
+  const flags = accountFlags(args.values);
   // With --server the flags are checked now; saved settings are read only if the server is needed.
   let account: FolderAccount | null = flags.server !== undefined ? folderAccount(flags) : null;
   const root = account?.root ?? resolve(flags.folder);
-  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--folder ${folder}: not a folder`);
+  if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--folder ${flags.folder}: not a folder`);
   const path = syncPathArg(root, args.positionals[0]);
   const to = optional(args.values.to) === undefined ? path : syncPathArg(root, optional(args.values.to)!);
   const wanted: Wanted = { rev: revFlag(optional(args.values.rev)), at: timeFlag(optional(args.values.at)) };

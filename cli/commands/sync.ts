@@ -11,10 +11,9 @@ import { SyncEngine } from '../../shared/node/engine/engine.js';
 import { HttpRemote } from '../../shared/node/remote/http-remote.js';
 import { ThrottledRemote, transferLimits } from '../../shared/node/remote/throttled-remote.js';
 import { TieredRemote } from '../../shared/node/remote/tiered-remote.js';
-import { intOption, parse, stringOption, UsageError } from '../args.js';
+import { intOption, optional, parse, stringOption, UsageError } from '../args.js';
 import { resolveToken } from '../token-source.js';
 
-const optionalString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
 export const help = `Usage: hsync sync --folder DIR --server URL --token-file FILE [options]
 
@@ -63,8 +62,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!/^https?:\/\/[^\s/]+/.test(serverUrl)) throw new UsageError(`--server must be an http(s) URL, got "${serverUrl}"`);
   const explicitState = typeof args.values.state === 'string' ? resolve(args.values.state) : null;
   const { token, warning } = resolveToken({
-    file: optionalString(args.values['token-file']),
-    flag: optionalString(args.values.token),
+    file: optional(args.values['token-file']),
+    flag: optional(args.values.token),
     env: process.env,
     // The default state folder is named after the account, so only a given --state can hold it.
     settingsFile: explicitState ? join(explicitState, 'settings.json') : undefined,
