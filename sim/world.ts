@@ -1,7 +1,7 @@
 // One simulated account: the server model and N devices, each a real SyncEngine over its
 // own folder, driven step by step. Folders live on tmpfs (/dev/shm) when it exists.
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyncEngine, type SyncOutcome } from '../shared/node/engine/engine.js';
@@ -21,7 +21,7 @@ interface Device {
   stateDir: string;
   remote: HookedRemote;
   engine: SyncEngine | null;
-  /** State dirs of earlier lives (crashes), removed with the world. */
+  /** Crashes so far: each restart gets a state dir of its own (all under the world's dir). */
   lives: number;
 }
 
@@ -141,11 +141,5 @@ export class World {
     for (const device of this.devices) await device.engine?.stop();
     this.server.close();
     rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  /** Every folder this world made, for a leak check. */
-  static leftovers(): string[] {
-    const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-    return readdirSync(base).filter((name) => name.startsWith('hsync-sim-'));
   }
 }
