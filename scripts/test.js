@@ -3,11 +3,18 @@
 // `node scripts/test.js unit|integration|e2e|static|sim|fuzz` runs one part; extra args filter files.
 // The fuzz part runs 10 fixed seeds and the kept regression seeds (docs/testing.md).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const [part = 'all', ...filters] = process.argv.slice(2);
+
+// Every test, server and browser of this run makes its temp folders under one folder of
+// the run's own (TMPDIR, which os.tmpdir() and Chromium honour), removed when the run
+// ends, so a run leaves nothing in the system temp folder whatever a test forgot.
+const systemTemp = tmpdir();
+const runTemp = mkdtempSync(join(systemTemp, 'hsync-run-'));
+process.env.TMPDIR = runTemp;
 const totals = { passed: 0, failed: 0, skipped: 0 };
 let broken = false;
 
@@ -32,7 +39,7 @@ function testFiles(dir, suffix) {
 function nodeTests(kind) {
   const files = testFiles(join('test', kind), '.test.ts');
   if (files.length === 0) return;
-  const tap = join(mkdtempSync(join(tmpdir(), 'hsync-tap-')), 'out.tap');
+  const tap = join(mkdtempSync(join(runTemp, 'hsync-tap-')), 'out.tap');
   run(`${kind} tests (${files.length} files)`, process.execPath, [
     '--import', 'tsx', '--test', '--test-concurrency=2',
     '--test-reporter=spec', '--test-reporter-destination=stdout',
@@ -50,7 +57,7 @@ function nodeTests(kind) {
 function e2eTests() {
   const files = testFiles(join('test', 'e2e'), '.spec.ts');
   if (files.length === 0) return;
-  const report = join(mkdtempSync(join(tmpdir(), 'hsync-pw-')), 'report.json');
+  const report = join(mkdtempSync(join(runTemp, 'hsync-pw-')), 'report.json');
   run('end-to-end tests (Playwright)', process.execPath, ['node_modules/@playwright/test/cli.js', 'test', ...filters], {
     PLAYWRIGHT_JSON_OUTPUT_NAME: report,
   });
@@ -99,6 +106,11 @@ if (part === 'all' || part === 'integration') nodeTests('integration');
 if (part === 'all' || part === 'e2e') e2eTests();
 if (part === 'all' || part === 'sim') simulation();
 if (part === 'all' || part === 'fuzz') fuzzSeeds();
+
+// What the tests left behind is named, so a leak is seen, then removed with the rest.
+const leftovers = readdirSync(runTemp).filter((name) => !/^hsync-(tap|pw)-/.test(name));
+if (leftovers.length > 0) console.log(`\ntemp folders the tests left, now removed: ${leftovers.length} (${leftovers.slice(0, 8).join(', ')}${leftovers.length > 8 ? ', ...' : ''})`);
+rmSync(runTemp, { recursive: true, force: true, maxRetries: 3 });
 
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(broken || totals.failed > 0 ? 1 : 0);
