@@ -1,6 +1,7 @@
 // What must hold once a simulated run has settled (docs/testing.md "Simulation"): every
 // device holds exactly the server's live tree, no version any device held is lost, and no
-// temporary file is visible. A version in a device's local trash counts as kept.
+// temporary file is visible; and no folder ever changed state in a way its state machine
+// does not allow. A version in a device's local trash counts as kept.
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,7 @@ function ignoredAnywhere(rules: IgnoreRules, path: string): boolean {
 
 /** The violations, one line each; empty when the run is good. */
 export function checkInvariants(world: World): string[] {
-  const problems: string[] = [];
+  const problems: string[] = world.illegalTransitions.map((change) => `${change} is not a transition the folder state machine allows`);
   const live = world.server.live(world.namespaceId);
   const everywhere = new Set<string>();
   for (const entry of world.server.history(world.namespaceId)) {

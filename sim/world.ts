@@ -34,6 +34,8 @@ export class World {
   /** Content hashes the simulated user overwrote or deleted: gone by the user's choice. */
   readonly userDestroyed = new Set<string>();
   readonly log: string[] = [];
+  /** Folder state changes the state machine does not allow (shared/common/folder-events.ts). */
+  readonly illegalTransitions: string[] = [];
   private clockMs = EPOCH_MS;
   private readonly dir: string;
 
@@ -111,6 +113,7 @@ export class World {
     });
     const outcome = await engine.syncOnce();
     device.remote.arm(null);
+    for (const change of engine.status.illegalTransitions.splice(0)) this.illegalTransitions.push(`${device.name}: state ${change}`);
     if (crashedState) {
       await engine.stop();
       device.engine = null;

@@ -1,12 +1,14 @@
 // `hsync status`: what the running client is doing, in the words the status window uses.
 
 import { hasCode } from '../../shared/common/errors.js';
+import { describeFolderEvent } from '../../shared/common/folder-events.js';
 import type { IgnoredList, SyncStatus } from '../../shared/common/sync-api.js';
 import { connectControl } from '../../shared/node/api-bridge/control-client.js';
 import { defaultStateDir } from '../../shared/node/api-bridge/state-dir.js';
 import { parse, stringOption } from '../args.js';
 
 export const help = `Usage: hsync status [--state DIR] [--json] [--ignored]
+       hsync status --events [--since N] [--follow] [--state DIR] [--json]
 
 Shows the state of the running client (found through DIR/control.json; DIR defaults to
 ${defaultStateDir()}): state, pending transfers, problems and storage tier.
@@ -14,14 +16,34 @@ With --json, prints the full status object.
 With --ignored, lists instead the paths of the folder the ignore rules keep out of sync, one
 a line, a folder once with a trailing "/", and which rules ignore it (.hsyncignore or
 built-in); with --json {"paths":[{"path","dir","by"}],"truncated"} (by: "user" or "default").
+With --events, prints the folder's events after sequence number N (default 0: every one the
+client still keeps, at most the last 1,000), one a line: "SEQ HH:MM:SS what happened"
+(state changes, files synced, problems found and cleared, warnings, held deletions, cycles
+finished); with --json one JSON object a line. --follow keeps printing new events until
+interrupted. A status (--json) carries "seq", the newest event it includes.
 
 Exit status: 0 when a client answered, 1 when none is running or it failed.`;
 
 export async function run(argv: string[]): Promise<number> {
-  const args = parse(argv, { state: { type: 'string' }, json: { type: 'boolean' }, ignored: { type: 'boolean' } });
+  const args = parse(argv, {
+    state: { type: 'string' },
+    json: { type: 'boolean' },
+    ignored: { type: 'boolean' },
+    events: { type: 'boolean' },
+    since: { type: 'string' },
+    follow: { type: 'boolean' },
+  });
   if (args.values.help) {
     console.log(help);
     return 0;
+  }
+  if (args.values.events) {
+    const since = Number(stringOption(args, 'since', '0'));
+    if (!Number.isSafeInteger(since) || since < 0) {
+      console.error('hsync status: --since takes a whole number, 0 or more');
+      return 2;
+    }
+    return printEvents(stringOption(args, 'state', defaultStateDir()), since, args.values.follow === true, args.values.json === true);
   }
   if (args.values.ignored) {
     const list = await withClient(stringOption(args, 'state', defaultStateDir()), (api) => api.listIgnored());
@@ -43,6 +65,22 @@ export async function withClient<T>(stateDir: string, call: (api: Awaited<Return
     const hint = hasCode(error, 'unavailable') ? ' (start one with "npm start" or "hsync sync")' : '';
     console.error(`hsync: ${(error as Error).message}${hint}`);
     return null;
+  }
+}
+
+const FOLLOW_EVERY_MS = 500;
+
+/** Prints the events after `since`; with `follow`, goes on until the client stops or SIGINT. */
+async function printEvents(stateDir: string, since: number, follow: boolean, json: boolean): Promise<number> {
+  let seq = since;
+  for (;;) {
+    const page = await withClient(stateDir, (api) => api.eventsSince(seq));
+    if (page === null) return follow && seq > since ? 0 : 1;
+    if (page.missed) console.error(`hsync status: events ${seq + 1}-${page.events[0]?.seq ?? page.seq} are no longer kept`);
+    for (const event of page.events) console.log(json ? JSON.stringify(event) : describeFolderEvent(event));
+    seq = page.seq;
+    if (!follow) return 0;
+    await new Promise((resolve) => setTimeout(resolve, FOLLOW_EVERY_MS));
   }
 }
 

@@ -3,6 +3,7 @@
 // from SyncApi and SYNC_API_METHODS. Errors cross as data: { ok:false, error:{code,message} }.
 
 import type { ErrorCode, ErrorData } from './errors.js';
+import type { EventPage } from './folder-events.js';
 
 export type FolderState = 'idle' | 'scanning' | 'syncing' | 'paused' | 'offline' | 'error';
 
@@ -96,6 +97,8 @@ export interface SyncStatus {
   storage: StorageState;
   pendingDeletes: PendingDeletes | null;
   lastSyncedAt: number | null;
+  /** The newest folder event this status includes: eventsSince(seq) answers what came after. */
+  seq: number;
 }
 
 /** Settings a UI may read and change. The token is write-only: reads report only whether one is set. */
@@ -140,6 +143,8 @@ export interface SyncApi {
   resolveConflict(path: string, keep: ConflictKeep): Promise<void>;
   /** The paths in the folder that the ignore rules keep out of sync. */
   listIgnored(): Promise<IgnoredList>;
+  /** The folder's events after sequence number `since` (docs/engine.md "Folder state and events"). */
+  eventsSince(since: number): Promise<EventPage>;
 }
 
 export type SyncApiMethod = keyof SyncApi;
@@ -164,6 +169,7 @@ export const SYNC_API_METHODS = {
   listConflicts: { validate: noArgs },
   resolveConflict: { validate: validateResolve },
   listIgnored: { validate: noArgs },
+  eventsSince: { validate: validateSince },
 } satisfies Record<SyncApiMethod, { validate: (args: unknown[]) => string | null }>;
 
 export function isSyncApiMethod(name: unknown): name is SyncApiMethod {
@@ -176,6 +182,12 @@ function validateResolve(args: unknown[]): string | null {
   if (typeof path !== 'string' || path.length === 0 || path.length > 4096) return 'path must be a non-empty string';
   if (!CONFLICT_KEEPS.includes(keep as ConflictKeep)) return `keep must be one of ${CONFLICT_KEEPS.join(', ')}`;
   return null;
+}
+
+function validateSince(args: unknown[]): string | null {
+  if (args.length !== 1) return 'takes one sequence number';
+  const [since] = args;
+  return Number.isSafeInteger(since) && (since as number) >= 0 ? null : 'the sequence number must be a whole number, 0 or more';
 }
 
 function noArgs(args: unknown[]): string | null {

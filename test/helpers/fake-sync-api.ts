@@ -34,6 +34,7 @@ export function emptyStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
     storage: { mode: 'inhouse', detail: 'in-house block store', tiers: null },
     pendingDeletes: null,
     lastSyncedAt: null,
+    seq: 0,
     ...overrides,
   };
 }
@@ -105,6 +106,10 @@ export function createFakeSyncApi(initial: Partial<SyncStatus> = {}): FakeSyncAp
     async listIgnored() {
       record('listIgnored', []);
       return fake.ignored;
+    },
+    async eventsSince(since: number) {
+      record('eventsSince', [since]);
+      return { events: [], seq: fake.status.seq, missed: false };
     },
     async resolveConflict(path: string, keep: ConflictKeep) {
       record('resolveConflict', [path, keep]);

@@ -119,6 +119,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
       storage: { mode: 'inhouse', detail: '', tiers: null },
       pendingDeletes: null,
       lastSyncedAt: null,
+      seq: 0,
     };
   }
 
@@ -147,6 +148,8 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
     listConflicts: () => running().listConflicts(),
     resolveConflict: (path, keep) => running().resolveConflict(path, keep),
     listIgnored: () => running().listIgnored(),
+    // Before the engine runs there are no events yet; its first status carries seq 0.
+    eventsSince: async (since) => (engine ? engine.eventsSince(since) : { events: [], seq: 0, missed: false }),
     async getSettings() {
       return publicSettings(readSettings(deps.settings), currentUrl, embeddedToken);
     },

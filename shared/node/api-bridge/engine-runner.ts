@@ -52,6 +52,7 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
     listConflicts: async () => listConflicts(engine.index.base),
     resolveConflict: (path, keep) => engine.betweenCycles(() => resolveConflict(root, engine.index.base, path, keep)),
     listIgnored: () => listIgnored(root, loadIgnoreRules(root)),
+    eventsSince: async (since) => engine.status.eventsSince(since),
     async stop() {
       clearInterval(tierTimer);
       await engine.stop();

@@ -3,6 +3,7 @@
 // start; the device name applies at once (it names conflict copies and commits).
 
 import Conf from 'conf';
+import type { EventPage } from '../../common/folder-events.js';
 import type { ConflictCopy, ConflictKeep, IgnoredList, Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
 import { listConflicts, resolveConflict } from './conflicts.js';
 import { loadIgnoreRules } from './ignore-rules.js';
@@ -79,6 +80,10 @@ export class EngineApi implements SyncApi {
 
   async listIgnored(): Promise<IgnoredList> {
     return listIgnored(this.engine.root, loadIgnoreRules(this.engine.root));
+  }
+
+  async eventsSince(since: number): Promise<EventPage> {
+    return this.engine.status.eventsSince(since);
   }
 
   async confirmDeletes(): Promise<void> {

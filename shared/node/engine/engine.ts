@@ -242,7 +242,7 @@ export class SyncEngine {
       this.status.setState('syncing');
       await this.index.batch(() => execute(ops, this.executorContext()));
       this.heldDeletes = [];
-      this.status.pendingDeletes = null;
+      this.status.holdDeletes(null);
       this.status.setState('idle');
     });
     await this.running;
@@ -332,7 +332,7 @@ export class SyncEngine {
       }
       await this.sweepTrash();
       this.offlineDelay = 1000;
-      this.status.lastSyncedAt = this.now();
+      this.status.cycleFinished();
       this.status.setState(this.paused ? 'paused' : 'idle');
     } catch (error) {
       this.fail(error);
@@ -452,7 +452,7 @@ export class SyncEngine {
     this.status.pending = pending;
     this.heldDeletes = next.heldDeletes;
     this.heldRemoteDeletes = next.heldRemoteDeletes;
-    this.status.pendingDeletes = heldDeletesStatus(next, this.index.base.size, this.local.size);
+    this.status.holdDeletes(heldDeletesStatus(next, this.index.base.size, this.local.size));
     for (const path of next.waiting) {
       this.status.setProblem(path, 'skip', { code: 'io', message: `upload "${path}": waiting for the file to stop changing` });
     }

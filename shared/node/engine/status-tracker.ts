@@ -1,28 +1,28 @@
-// Folder status as the UIs show it: state machine, pending work, rates, recent activity,
-// per-file problems and warnings. Every change notifies subscribers (the SSE/IPC bridges).
+// Folder status as the UIs show it. The state machine, recent activity, per-file problems,
+// warnings and held deletions are facts the engine emits as numbered events
+// (shared/common/folder-events.ts); the status is their fold, plus what is measured
+// rather than told: pending work and rates. Every change notifies subscribers (the SSE/IPC
+// bridges); eventsSince(seq) answers the events after a number a UI last saw.
 
 import type { ErrorData } from '../../common/errors.js';
+import { applyFolderEvent, emptyFolderView, isAllowedTransition, type EventPage, type FolderEvent, type FolderFact, type FolderView, type RecordedProblem } from '../../common/folder-events.js';
 import { formatBytes } from '../../common/status-words.js';
-import type { ActivityItem, FileProblem, FolderState, PendingDeletes, StorageState, SyncStatus } from '../../common/sync-api.js';
+import type { ActivityItem, FolderState, PendingDeletes, StorageState, SyncStatus } from '../../common/sync-api.js';
 import type { TransferCounters } from '../remote/remote-store.js';
 
-const RECENT_LIMIT = 50;
 const PROBLEM_LIMIT = 500;
+/** Events kept for eventsSince: a UI further behind reads the whole status again. */
+const EVENT_LOG_LIMIT = 1000;
 
-export interface ProblemRecord extends FileProblem {
-  /** 'skip': the scan leaves this path out (symlink, bad name); 'fail': a sync step failed. */
-  kind: 'skip' | 'fail';
-}
+export type ProblemRecord = RecordedProblem;
 
 export class StatusTracker {
-  state: FolderState = 'idle';
-  error: ErrorData | null = null;
-  readonly problems = new Map<string, ProblemRecord>();
-  readonly warnings = new Set<string>();
-  recent: ActivityItem[] = [];
+  private readonly view: FolderView = emptyFolderView();
+  private readonly log: FolderEvent[] = [];
+  private seq = 0;
+  /** Transitions FOLDER_TRANSITIONS does not allow, as "from → to": a defect when not empty. */
+  readonly illegalTransitions: string[] = [];
   pending = { up: { files: 0, bytes: 0 }, down: { files: 0, bytes: 0 } };
-  pendingDeletes: PendingDeletes | null = null;
-  lastSyncedAt: number | null = null;
   /** Downloads running outside the sync cycle (prefetches of uploads still under way). */
   background: () => { files: number; bytes: number } = () => ({ files: 0, bytes: 0 });
   private listeners = new Set<(status: SyncStatus) => void>();
@@ -36,47 +36,98 @@ export class StatusTracker {
     private readonly now: () => number,
   ) {}
 
+  get state(): FolderState {
+    return this.view.state;
+  }
+
+  get error(): ErrorData | null {
+    return this.view.error;
+  }
+
+  get problems(): ReadonlyMap<string, ProblemRecord> {
+    return this.view.problems;
+  }
+
+  get warnings(): ReadonlySet<string> {
+    return this.view.warnings;
+  }
+
+  get recent(): readonly ActivityItem[] {
+    return this.view.recent;
+  }
+
+  get pendingDeletes(): PendingDeletes | null {
+    return this.view.pendingDeletes;
+  }
+
+  get lastSyncedAt(): number | null {
+    return this.view.lastSyncedAt;
+  }
+
+  /** The newest event's sequence number (0 before the first). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
   setState(state: FolderState, error: ErrorData | null = null): void {
-    if (this.state === state && this.error?.message === error?.message) return;
-    this.state = state;
-    this.error = error;
-    this.changed();
+    const from = this.view.state;
+    if (from === state && this.view.error?.message === error?.message) return;
+    if (!isAllowedTransition(from, state)) this.illegalTransitions.push(`${from} → ${state}`);
+    this.emit({ type: 'state-changed', from, to: state, error });
   }
 
   addActivity(item: Omit<ActivityItem, 'at'>): void {
-    this.recent.unshift({ ...item, at: this.now() });
-    if (this.recent.length > RECENT_LIMIT) this.recent.length = RECENT_LIMIT;
-    this.changed();
+    this.emit({ type: 'file-synced', item: { ...item, at: this.now() } });
   }
 
   setProblem(path: string, kind: ProblemRecord['kind'], error: ErrorData): void {
-    const old = this.problems.get(path);
+    const old = this.view.problems.get(path);
     if (old && old.message === error.message) return;
-    if (!old && this.problems.size >= PROBLEM_LIMIT) return;
-    this.problems.set(path, { path, kind, code: error.code, message: error.message, since: old?.since ?? this.now() });
-    this.changed();
+    if (!old && this.view.problems.size >= PROBLEM_LIMIT) return;
+    this.emit({ type: 'problem-found', problem: { path, kind, code: error.code, message: error.message, since: old?.since ?? this.now() } });
   }
 
   clearProblem(path: string): void {
-    if (this.problems.delete(path)) this.changed();
+    if (this.view.problems.has(path)) this.emit({ type: 'problem-cleared', path });
   }
 
   /** Drops scan-skip problems no longer reported (the symlink was removed, say). */
   replaceSkips(skips: Map<string, ErrorData>): void {
-    for (const [path, problem] of this.problems) if (problem.kind === 'skip' && !skips.has(path)) this.problems.delete(path);
+    for (const [path, problem] of [...this.view.problems]) if (problem.kind === 'skip' && !skips.has(path)) this.clearProblem(path);
     for (const [path, error] of skips) this.setProblem(path, 'skip', error);
-    this.changed();
   }
 
   warn(message: string): void {
-    if (this.warnings.has(message)) return;
-    this.warnings.add(message);
-    this.changed();
+    if (!this.view.warnings.has(message)) this.emit({ type: 'warning-raised', message });
+  }
+
+  /** The deletions waiting for the user's word (null: none). */
+  holdDeletes(pendingDeletes: PendingDeletes | null): void {
+    if (JSON.stringify(pendingDeletes) !== JSON.stringify(this.view.pendingDeletes)) this.emit({ type: 'deletes-held', pendingDeletes });
+  }
+
+  /** A cycle ended with this device in step with the server. */
+  cycleFinished(): void {
+    this.emit({ type: 'cycle-finished' });
+  }
+
+  /** The events after `since`, oldest first (docs/engine.md "Folder state and events"). */
+  eventsSince(since: number): EventPage {
+    const first = this.log[0]?.seq ?? this.seq + 1;
+    return { events: this.log.filter((e) => e.seq > since), seq: this.seq, missed: since + 1 < first && since < this.seq };
   }
 
   subscribe(listener: (status: SyncStatus) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private emit(fact: FolderFact): void {
+    const event = { ...fact, seq: ++this.seq, at: this.now() } as FolderEvent;
+    applyFolderEvent(this.view, event);
+    this.log.push(event);
+    if (this.log.length > EVENT_LOG_LIMIT) this.log.splice(0, this.log.length - EVENT_LOG_LIMIT);
+    this.changed();
   }
 
   /** Coalesces bursts of changes into one notification per 100 ms. */
@@ -94,7 +145,7 @@ export class StatusTracker {
     this.sampleRates();
     // An idle folder fetching files other devices are still uploading is syncing them.
     const background = this.background();
-    const state = this.state === 'idle' && background.files > 0 ? 'syncing' : this.state;
+    const state = this.view.state === 'idle' && background.files > 0 ? 'syncing' : this.view.state;
     const down = { files: this.pending.down.files + background.files, bytes: this.pending.down.bytes + background.bytes };
     return {
       state,
@@ -102,16 +153,17 @@ export class StatusTracker {
       folder: this.fixed.folder,
       device: this.fixed.device(),
       serverUrl: this.fixed.serverUrl,
-      error: this.error,
+      error: this.view.error,
       pending: { up: { ...this.pending.up }, down },
       rates: { ...this.rates },
       totals: { sentBytes: this.counters.sentBytes, receivedBytes: this.counters.receivedBytes },
-      recent: this.recent.slice(),
-      problems: [...this.problems.values()].map(({ kind: _kind, ...problem }) => problem),
-      warnings: [...this.warnings],
+      recent: this.view.recent.slice(),
+      problems: [...this.view.problems.values()].map(({ kind: _kind, ...problem }) => problem),
+      warnings: [...this.view.warnings],
       storage: { mode: 'inhouse', detail: 'in-house block store', tiers: null } satisfies StorageState,
-      pendingDeletes: this.pendingDeletes,
-      lastSyncedAt: this.lastSyncedAt,
+      pendingDeletes: this.view.pendingDeletes,
+      lastSyncedAt: this.view.lastSyncedAt,
+      seq: this.seq,
     };
   }
 
@@ -131,11 +183,11 @@ export class StatusTracker {
   private summary(state: FolderState, down: { files: number; bytes: number }): string {
     switch (state) {
       case 'error':
-        return `Error: ${this.error?.message ?? 'unknown'}`;
+        return `Error: ${this.view.error?.message ?? 'unknown'}`;
       case 'paused':
         return 'Paused';
       case 'offline':
-        return `Offline: ${this.error?.message ?? 'server unreachable'}`;
+        return `Offline: ${this.view.error?.message ?? 'server unreachable'}`;
       case 'scanning':
         return 'Scanning';
       case 'syncing': {
@@ -144,10 +196,10 @@ export class StatusTracker {
         return `Syncing ${files} file${files === 1 ? '' : 's'}, ${formatBytes(bytes)} left`;
       }
       default:
-        if (this.pendingDeletes?.side === 'remote') return `Waiting: remove ${this.pendingDeletes.count} files deleted on the server from this device?`;
-        if (this.pendingDeletes) return `Waiting: delete ${this.pendingDeletes.count} files on all devices?`;
+        if (this.view.pendingDeletes?.side === 'remote') return `Waiting: remove ${this.view.pendingDeletes.count} files deleted on the server from this device?`;
+        if (this.view.pendingDeletes) return `Waiting: delete ${this.view.pendingDeletes.count} files on all devices?`;
         {
-          const failed = [...this.problems.values()].filter((p) => p.kind === 'fail').length;
+          const failed = [...this.view.problems.values()].filter((p) => p.kind === 'fail').length;
           return failed > 0 ? `Up to date except ${failed} file${failed === 1 ? '' : 's'} that could not sync` : 'Up to date';
         }
     }
