@@ -2,7 +2,7 @@
 // client's index and the settings that hold its token. They are created 0600 in folders
 // made 0700, whatever the process umask (a mode given at creation can lose bits to the
 // umask, never gain them). Folders and files an older version made with the umask's modes
-// are tightened when they are opened again (docs/protocol.md, "File modes").
+// are tightened when they are opened again (docs/protocol.md, "Ownership", "File modes").
 
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 
