@@ -12,6 +12,7 @@ import { defaultConfigDir, defaultDataDir, defaultSettings, readSettings, SETTIN
 import { startControl } from '../shared/node/api-bridge/control-server.js';
 import { startRealEngine } from '../shared/node/api-bridge/engine-runner.js';
 import { defaultStateDir } from '../shared/node/api-bridge/state-dir.js';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../shared/node/private-files.js';
 
 export async function runHeadless(argv: string[]): Promise<number> {
   let uiPort = 0;
@@ -26,14 +27,16 @@ export async function runHeadless(argv: string[]): Promise<number> {
     return 2;
   }
 
+  const configDir = process.env.HSYNC_CONFIG_DIR || defaultConfigDir();
+  makePrivateDir(configDir);
   const settings = new Conf<StoredSettings>({
-    cwd: process.env.HSYNC_CONFIG_DIR || defaultConfigDir(),
+    cwd: configDir,
     configName: 'config',
     projectName: 'hybrid-sync',
     schema: SETTINGS_SCHEMA,
     defaults: defaultSettings(),
     clearInvalidConfig: true,
-    configFileMode: 0o600, // it holds tokens
+    configFileMode: PRIVATE_FILE_MODE, // it holds tokens
   });
   const dataDir = join(process.env.HSYNC_DATA_DIR || defaultDataDir(), 'server');
   const stateDir = process.env.HSYNC_STATE_DIR || defaultStateDir();

@@ -12,6 +12,7 @@ import { startClientHost, type ClientHost } from '../../shared/node/api-bridge/c
 import { defaultDataDir, defaultSettings, readSettings, SETTINGS_SCHEMA, type StoredSettings } from '../../shared/node/api-bridge/client-settings.js';
 import { startRealEngine } from '../../shared/node/api-bridge/engine-runner.js';
 import { defaultStateDir } from '../../shared/node/api-bridge/state-dir.js';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../../shared/node/private-files.js';
 import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
 import { createStatusWindow, isAppUrl } from './status-window.js';
@@ -21,8 +22,11 @@ import { trayIconName, trayTemplate, type TrayActions } from './tray-menu.js';
 const icon = (name: string) => join(__dirname, 'icons', name);
 
 export async function startDesktopApp(): Promise<void> {
+  // config.json holds the tokens: a private file in a private folder, whatever the umask.
+  makePrivateDir(app.getPath('userData'));
   const settings = new Store<StoredSettings>({
     name: 'config',
+    configFileMode: PRIVATE_FILE_MODE,
     schema: SETTINGS_SCHEMA,
     defaults: defaultSettings(),
     clearInvalidConfig: true,

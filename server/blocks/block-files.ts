@@ -6,13 +6,14 @@
 // holds complete, durable bytes.
 
 import { randomBytes } from 'node:crypto';
-import { close, createReadStream, mkdirSync, open, readdirSync, rmSync, write, writev } from 'node:fs';
+import { close, createReadStream, open, readdirSync, rmSync, write, writev } from 'node:fs';
 import { open as openFile, rename, stat, unlink } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { readFull } from '../../shared/node/blocks/chunker.js';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../../shared/node/private-files.js';
 import { SyncThreads } from './sync-threads.js';
 
 const openFd = promisify(open);
@@ -42,6 +43,7 @@ export interface BlockLocation {
 }
 
 export class BlockFiles {
+  readonly dataDir: string;
   readonly blocksDir: string;
   readonly packsDir: string;
   readonly tmpDir: string;
@@ -49,6 +51,7 @@ export class BlockFiles {
   private readonly fresh = new Map<string, { stamp: string; at: number }>();
 
   constructor(dataDir: string) {
+    this.dataDir = dataDir;
     this.blocksDir = join(dataDir, 'blocks');
     this.packsDir = join(this.blocksDir, 'packs');
     this.tmpDir = join(dataDir, 'tmp');
@@ -59,10 +62,19 @@ export class BlockFiles {
    * acknowledged). Synchronous: runs once before the server listens.
    */
   init(): void {
-    mkdirSync(this.packsDir, { recursive: true });
-    for (let i = 0; i < 256; i++) mkdirSync(join(this.blocksDir, i.toString(16).padStart(2, '0')), { recursive: true });
-    mkdirSync(this.tmpDir, { recursive: true });
+    this.makeLayout();
     for (const name of readdirSync(this.tmpDir)) rmSync(join(this.tmpDir, name), { force: true });
+  }
+
+  /**
+   * Makes the folders blocks are written into, each private (0700; every block and pack
+   * file is made 0600), without touching what they hold: a running server may be writing.
+   */
+  makeLayout(): void {
+    makePrivateDir(this.dataDir);
+    makePrivateDir(this.packsDir);
+    for (let i = 0; i < 256; i++) makePrivateDir(join(this.blocksDir, i.toString(16).padStart(2, '0')));
+    makePrivateDir(this.tmpDir);
   }
 
   loosePath(hash: string): string {
@@ -76,7 +88,7 @@ export class BlockFiles {
   /** A new temp file, open for writing. */
   async createTemp(): Promise<TempFile> {
     const path = join(this.tmpDir, randomBytes(12).toString('hex'));
-    return new TempFile(path, await openFd(path, 'wx'));
+    return new TempFile(path, await openFd(path, 'wx', PRIVATE_FILE_MODE));
   }
 
   /** Makes a fully written temp file the loose block `hash`, durably. */

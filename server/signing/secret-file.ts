@@ -11,6 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { SyncError } from '../../shared/common/errors.js';
+import { PRIVATE_FILE_MODE } from '../../shared/node/private-files.js';
 
 const KEY_BYTES = 32;
 
@@ -27,7 +28,7 @@ export function loadOrCreateKeys(path: string): Buffer[] {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const fd = openSync(temp, 'wx', 0o600);
+  const fd = openSync(temp, 'wx', PRIVATE_FILE_MODE);
   try {
     writeSync(fd, `${randomBytes(KEY_BYTES).toString('hex')}\n`);
     fsyncSync(fd);

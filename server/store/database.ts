@@ -3,9 +3,9 @@
 // synchronous, so every transaction is atomic with respect to the event loop).
 
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { keepPrivate, makePrivateDir, makePrivateFile } from '../../shared/node/private-files.js';
 
 export type Db = Database.Database;
 
@@ -75,10 +75,17 @@ CREATE INDEX IF NOT EXISTS journal_by_path ON journal (namespace_id, path, id);
  *   commit naming it costs one re-upload (the client is told it is missing), never data:
  *   the block file itself was fsynced before the answer.
  * - This keeps a WAL fsync off the event loop for every 4 MiB block uploaded.
+ *
+ * The data dir is 0700 and the database 0600; SQLite gives the -wal and -shm files it makes
+ * the database's mode, and those an older version left readable are tightened here.
  */
 export function openDatabase(dataDir: string): Db {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, 'server.db'));
+  makePrivateDir(dataDir);
+  const file = join(dataDir, 'server.db');
+  makePrivateFile(file);
+  keepPrivate(`${file}-wal`);
+  keepPrivate(`${file}-shm`);
+  const db = new Database(file);
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');

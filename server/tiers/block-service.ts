@@ -13,8 +13,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SyncError } from '../../shared/common/errors.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../shared/node/private-files.js';
 import { BlockFiles } from '../blocks/block-files.js';
 import { receiveBlock } from '../blocks/put-block.js';
 import { sendJson } from '../http/respond.js';
@@ -90,8 +91,8 @@ export async function startBlockService(opts: BlockServiceOptions): Promise<Runn
         const size = await receiveBlock(ctx.req, files, hash);
         const mark = uploadMark(namespace, hash);
         if (mark) {
-          await mkdir(join(mark, '..'), { recursive: true, mode: 0o700 });
-          await writeFile(mark, '', { mode: 0o600 });
+          await mkdir(dirname(mark), { recursive: true, mode: PRIVATE_DIR_MODE });
+          await writeFile(mark, '', { mode: PRIVATE_FILE_MODE });
         }
         sendJson(ctx.res, 201, { hash, size });
       },

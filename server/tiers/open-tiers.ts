@@ -2,8 +2,6 @@
 // server and for the one-shot commands (repatriate, scrub, stats), so they always agree
 // on where blocks live.
 
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { BlockFiles } from '../blocks/block-files.js';
 import { Ownership } from '../meta/ownership.js';
 import type { Db } from '../store/database.js';
@@ -46,8 +44,7 @@ export function openTiers(db: Db, options: TierOptions): OpenTiers {
   } else {
     const files = options.files ?? new BlockFiles(options.dataDir);
     // Not files.init(): that empties tmp/, which a running server may be writing into.
-    mkdirSync(files.tmpDir, { recursive: true });
-    for (let i = 0; i < 256; i++) mkdirSync(join(files.blocksDir, i.toString(16).padStart(2, '0')), { recursive: true });
+    files.makeLayout();
     inhouse = new LocalInhouse(files);
   }
   const service = new TierService({

@@ -3,11 +3,11 @@
 // and a metadata process (--role meta) with the S3 tier. All on 127.0.0.1.
 
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runHsync, startServerProcess, type CliResult, type ServerProcess } from './server-process.js';
 import { startS3rver, type S3rverPeer } from './s3rver.js';
 
@@ -134,15 +134,17 @@ async function verifiedHashes(dir: string, nameOf: (file: string) => string | nu
   return out;
 }
 
-export async function startHybridCluster(metaArgs: string[] = []): Promise<HybridCluster> {
+/** `umask`: of both server processes (see ServerProcessOptions). */
+export async function startHybridCluster(metaArgs: string[] = [], umask?: number): Promise<HybridCluster> {
   const s3 = await startS3rver();
   const secretFile = join(await mkdtemp(join(tmpdir(), 'hsync-key-')), 'block.key');
   const port = await freePort();
-  const blocks = await startServerProcess({ args: ['--role', 'blocks', '--secret-file', secretFile, '--port', String(port)] });
+  const blocks = await startServerProcess({ args: ['--role', 'blocks', '--secret-file', secretFile, '--port', String(port)], umask });
   const blockServiceUrl = blocks.url;
   const meta = await startServerProcess({
     env: s3.env,
     args: ['--role', 'meta', '--block-service', blockServiceUrl, '--secret-file', secretFile, ...s3.flags, '--repatriate-every-sec', '0', '--scrub-rate-mb', '0', ...metaArgs],
+    umask,
   });
   const cluster: HybridCluster = {
     s3,
@@ -167,6 +169,7 @@ export async function startHybridCluster(metaArgs: string[] = []): Promise<Hybri
       await meta.dispose();
       await blocks.dispose();
       await s3.stop();
+      await rm(dirname(secretFile), { recursive: true, force: true });
     },
   };
   return cluster;

@@ -36,6 +36,8 @@ export interface ServerProcessOptions {
   env?: Record<string, string>;
   /** Extra arguments after `server --data DIR --port 0`. */
   args?: string[];
+  /** The process umask (e.g. 0 to check modes); also for `user add`. Default: inherited. */
+  umask?: number;
 }
 
 /** Output of a finished `hsync` run. */
@@ -54,14 +56,22 @@ export function hsyncNodeArgs(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
+/** `node bin/hsync.js ARGS` as a child process, under `umask` when given (through sh). */
+function spawnHsync(args: string[], env: Record<string, string>, umask?: number): ChildProcess {
+  const argv = [process.execPath, ...hsyncNodeArgs(), HSYNC, ...args];
+  const options = { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'] };
+  if (umask === undefined) return spawn(argv[0], argv.slice(1), options);
+  return spawn('/bin/sh', ['-c', `umask ${umask.toString(8).padStart(3, '0')} && exec "$@"`, 'sh', ...argv], options);
+}
+
 /** Runs `node bin/hsync.js ARGS` to completion. */
-export function runHsync(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function runHsync(args: string[], env: Record<string, string> = {}, umask?: number): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...hsyncNodeArgs(), HSYNC, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnHsync(args, env, umask);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
@@ -75,10 +85,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   let errText = '';
 
   const launch = async (): Promise<void> => {
-    const proc = spawn(process.execPath, [...hsyncNodeArgs(), HSYNC, 'server', '--data', dataDir, '--port', '0', ...(opts.args ?? [])], {
-      env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawnHsync(['server', '--data', dataDir, '--port', '0', ...(opts.args ?? [])], opts.env ?? {}, opts.umask);
     child = proc;
     exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
     proc.stderr!.on('data', (d: Buffer) => (errText += d.toString()));
@@ -114,7 +121,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
     dataDir,
     pid: 0,
     async addUser(name) {
-      const result = await runHsync(['server', 'user', 'add', name, '--data', dataDir]);
+      const result = await runHsync(['server', 'user', 'add', name, '--data', dataDir], {}, opts.umask);
       if (result.code !== 0) throw new Error(`hsync server user add ${name}: exit ${result.code}: ${result.stderr.trim()}`);
       return result.stdout.trim();
     },

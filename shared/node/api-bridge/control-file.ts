@@ -3,9 +3,10 @@
 // between other local users and the user's files, so only the owner may read it.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SyncError } from '../../common/errors.js';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js';
 
 export interface ControlInfo {
   url: string;
@@ -21,9 +22,9 @@ export function controlFilePath(stateDir: string): string {
 
 /** Writes control.json atomically (temp file + rename), owner-only. */
 export async function writeControlFile(stateDir: string, info: ControlInfo): Promise<void> {
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  makePrivateDir(stateDir);
   const tmp = join(stateDir, `.${CONTROL_FILE}.${randomBytes(4).toString('hex')}`);
-  await writeFile(tmp, JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+  await writeFile(tmp, JSON.stringify(info, null, 2) + '\n', { mode: PRIVATE_FILE_MODE });
   await rename(tmp, controlFilePath(stateDir));
 }
 

@@ -5,9 +5,10 @@
 // `hsync status` with no flags finds the client `npm start` runs through control.json.
 
 import { createHash } from 'node:crypto';
-import { cp, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { cp, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { makePrivateDir } from '../private-files.js';
 
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
@@ -50,7 +51,7 @@ const exists = (path: string) => stat(path).then(() => true, () => false);
  */
 export async function adoptLegacyState(legacy: string, target: string): Promise<boolean> {
   if ((await exists(target)) || !(await exists(legacy))) return false;
-  await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+  makePrivateDir(dirname(target));
   try {
     await rename(legacy, target);
   } catch (error) {

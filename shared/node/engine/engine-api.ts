@@ -10,6 +10,7 @@ import { loadIgnoreRules } from './ignore-rules.js';
 import { listIgnored } from './ignored-paths.js';
 import { applyLimits, type TransferLimits } from '../remote/throttled-remote.js';
 import type { SyncEngine } from './engine.js';
+import { PRIVATE_FILE_MODE } from '../private-files.js';
 
 interface StoredSettings {
   folder: string;
@@ -38,7 +39,7 @@ export class EngineApi implements SyncApi {
       cwd: stateDir,
       configName: 'settings',
       projectName: 'hybrid-sync',
-      configFileMode: 0o600, // it holds the token
+      configFileMode: PRIVATE_FILE_MODE, // it holds the token
       defaults: { ...initial, startAtLogin: false, paused: false, upLimitKBps: 0, downLimitKBps: 0 },
     });
     // What the command line says wins over what was stored.

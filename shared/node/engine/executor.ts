@@ -3,7 +3,7 @@
 // batched push of uploads, moves and deletes, then local deletions. The base (index)
 // changes only after each operation has durably completed on both sides.
 
-import { mkdir, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BlockHash } from '../../common/blocks.js';
 import { toErrorData, type ErrorData } from '../../common/errors.js';
@@ -332,6 +332,9 @@ async function download(planned: DownloadOp, ctx: ExecutorContext, prefetch: Blo
       }
     }
   }
+  // New bytes for a file the user has keep the mode the user gave it (a script stays
+  // executable, a private file private); a new file keeps the temp file's default.
+  if (now?.isFile()) await chmod(fetched.temp, now.mode & 0o777);
   await ensureDir(dirname(abs));
   await renameIntoPlace(fetched.temp, abs);
   const local = { path, size: fetched.size, mtime: fetched.mtime, ino: fetched.ino, contentHash: entry.contentHash };

@@ -3,13 +3,14 @@
 // transactions (autocommit statements are ~40× slower there). The base tree is also kept
 // in memory, since the planner reads all of it on every cycle.
 
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SyncError } from '../../common/errors.js';
 import sqlite from 'node-sqlite3-wasm';
 import type { BlockHash, ContentHash } from '../../common/blocks.js';
 import type { JournalEntry } from '../../common/protocol.js';
 import type { BaseEntry } from './types.js';
+import { makePrivateDir, makePrivateFile, PRIVATE_FILE_MODE } from '../private-files.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -44,10 +45,12 @@ export class IndexStore {
   private readonly ownerFile: string;
 
   constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
+    // The index names every synced path and the settings beside it hold the token.
+    makePrivateDir(dirname(file));
     this.ownerFile = join(dirname(file), 'index.owner');
     claimOwnership(this.ownerFile, file);
     try {
+      makePrivateFile(file);
       this.db = openDatabase(file);
     } catch (error) {
       // A damaged index is set aside, never trusted and never a reason to delete files: the
@@ -55,6 +58,7 @@ export class IndexStore {
       const aside = `${file}.damaged-${Date.now()}`;
       renameSync(file, aside);
       rmSync(`${file}-journal`, { force: true });
+      makePrivateFile(file);
       this.db = openDatabase(file);
       this.setMeta('rebuiltFrom', `${aside}: ${(error as Error).message}`);
     }
@@ -303,7 +307,7 @@ function claimOwnership(ownerFile: string, dbFile: string): void {
     throw new SyncError('io', `open index "${dbFile}": in use by process ${pid} (another client on this folder?)`);
   }
   rmSync(`${dbFile}.lock`, { recursive: true, force: true });
-  writeFileSync(ownerFile, `${process.pid}\n`);
+  writeFileSync(ownerFile, `${process.pid}\n`, { mode: PRIVATE_FILE_MODE });
 }
 
 function isAlive(pid: number): boolean {

@@ -3,7 +3,7 @@
 // items drive pause/resume on the engine; IPC refuses unknown senders and bad arguments.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -96,6 +96,10 @@ test('Pause syncing in the tray stops uploads; Resume syncing sends them', async
   assert.match(tray().image, /tray-paused\.png$/);
   const stored = JSON.parse(await readFile(join(dir, 'userData', 'config.json'), 'utf8'));
   assert.equal(stored.paused, true, 'the pause survives a restart');
+  // The settings file holds the token: written owner-only, in an owner-only folder (it was made 0644 here).
+  assert.equal(((await stat(join(dir, 'userData', 'config.json'))).mode & 0o777).toString(8), '600');
+  assert.equal(((await stat(join(dir, 'userData'))).mode & 0o777).toString(8), '700');
+  assert.equal(((await stat(join(dir, 'state'))).mode & 0o777).toString(8), '700');
 
   await writeFile(join(folder, 'while-paused.txt'), 'kept local until resume\n');
   await new Promise((r) => setTimeout(r, 2500));
