@@ -525,10 +525,15 @@ export class SyncEngine {
 
   private async longpollLoop(): Promise<void> {
     let delay = 1000;
+    // The newest journal id a cycle was already asked to pull. A cycle that did not pull it
+    // (paused, or failed) must not make the next poll return at once, over and over: that
+    // poll waits for a newer change, and resume, rescans and retries catch up meanwhile.
+    let asked = 0;
     while (!this.stopping) {
       this.poll = new AbortController();
       try {
-        const answer = await this.remote.longpoll(this.index.cursor, this.options.longpollSec ?? 30, this.poll.signal, this.pendingSeq, this.wantedSeen);
+        const cursor = Math.max(this.index.cursor, asked);
+        const answer = await this.remote.longpoll(cursor, this.options.longpollSec ?? 30, this.poll.signal, this.pendingSeq, this.wantedSeen);
         delay = 1000;
         if (typeof answer.pendingSeq === 'number') this.pendingSeq = answer.pendingSeq;
         // The server wants blocks again, or a want ended (a device healed it): a cycle
@@ -540,10 +545,10 @@ export class SyncEngine {
         // Another device is uploading: fetch its blocks as they land, beside any cycle.
         // (Not before the first cycle's sweep of old temp files, which must not race a prefetch.)
         if (answer.pending && this.tempReady && !this.paused && !this.stopping) void this.prefetcher.refresh();
-        if (answer.changes || answer.cursor > this.index.cursor) {
+        if (answer.changes || answer.cursor > cursor) {
+          asked = answer.cursor;
           this.schedule(false);
-          // Poll again only once that cycle has pulled: the cursor moves there, and polling
-          // with the old one would return at once, over and over.
+          // Poll again only once that cycle has pulled: the cursor moves there.
           await this.running.catch(() => undefined);
         }
       } catch (error) {
