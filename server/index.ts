@@ -22,6 +22,7 @@ import { openDatabase, serverIdOf } from './store/database.js';
 import { startTierJobs } from './tiers/background-jobs.js';
 import { openTiers, type TierOptions } from './tiers/open-tiers.js';
 import { tieredBlockRoutes, tierRoutes } from './tiers/tier-routes.js';
+import { WantedBlocks } from './tiers/wanted-blocks.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -76,11 +77,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const tierOptions = opts.tiers ?? {};
   const tiers = openTiers(db, { ...tierOptions, dataDir: opts.dataDir, files });
   const split = tierOptions.blockService !== undefined;
+  const wanted = new WantedBlocks(tiers.service.index, (namespaceId) => longpolls.notify(namespaceId));
+  const stored = (namespaceId: number, hashes: readonly string[]) => wanted.stored(namespaceId, hashes);
   const routes = [
     health,
-    ...tierRoutes(tiers.service, { split }),
-    ...tieredBlockRoutes(blockRoutes({ db, files, index, ownership }), tiers.service, { split }),
-    ...metaRoutes({ serverId, journal, committer, longpolls }),
+    ...tierRoutes(tiers.service, { split, wanted }),
+    ...tieredBlockRoutes(blockRoutes({ db, files, index, ownership, stored }), tiers.service, { split, wanted }),
+    ...metaRoutes({ serverId, journal, committer, longpolls, wantedCount: (namespaceId) => wanted.count(namespaceId) }),
   ];
   const authenticator = (token: string) => authenticate(db, token);
   let closing = false;

@@ -103,7 +103,8 @@ export const scrubHelp = `Usage: hsync server scrub --once [--data DIR] [--s3-bu
 
 Re-reads and re-hashes every in-house block (at most --rate-mb MB/s, default no limit). A
 corrupt block is replaced from S3 when S3 has a good copy, otherwise reported with the
-files that use it. Exit status 1 when a corrupt block could not be healed.
+files that use it and asked for from the devices that hold it (GET /v1/blocks/wanted; the
+first good upload heals it). Exit status 1 when a corrupt block could not be healed.
 
 ${S3_HELP}`;
 

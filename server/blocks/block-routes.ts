@@ -23,10 +23,13 @@ export interface BlockServiceDeps {
   files: BlockFiles;
   index: BlockIndex;
   ownership: Ownership;
+  /** Told of every verified upload, by namespace (a want it answers is healed: WantedBlocks.stored). */
+  stored?: (namespaceId: number, hashes: readonly string[]) => void;
 }
 
 export function blockRoutes(deps: BlockServiceDeps): Route[] {
   const { db, files, index, ownership } = deps;
+  const stored = deps.stored ?? (() => undefined);
   const hashParam = (ctx: Context): string => {
     const hash = ctx.params[0];
     if (!isBlockHash(hash)) throw new SyncError('bad_request', `block "${hash.slice(0, 80)}": not a lowercase hex SHA-256`);
@@ -82,6 +85,7 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
           index.place(placed);
           ownership.add(namespaceId, records.map((r) => r.hash));
         })();
+        stored(namespaceId, placed.map((b) => b.hash));
         if (error) {
           throw new SyncError(error.code, `${error.message} (the ${records.length} records before it are stored)`);
         }
@@ -125,6 +129,7 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
           index.place([{ hash, size, pack: null, offset: null }]);
           added = ownership.add(namespaceId, [hash]);
         })();
+        stored(namespaceId, [hash]);
         // 201/200 say whether this namespace owned the block before, never whether anyone stored it.
         sendJson(ctx.res, added > 0 ? 201 : 200, { hash, size });
       },

@@ -39,6 +39,8 @@ export interface MetaServiceDeps {
   longpolls: Longpolls;
   /** Uploads under way (hints for other devices); one in memory when not given. */
   pending?: PendingUploads;
+  /** How many blocks a namespace is asked to upload again (WantedBlocks.count); none when not given. */
+  wantedCount?: (namespaceId: number) => number;
 }
 
 /** An integer query parameter within [min, max], or `fallback` when absent. */
@@ -82,6 +84,7 @@ function deviceOf(body: Record<string, unknown>, what: string): string {
 export function metaRoutes(deps: MetaServiceDeps): Route[] {
   const { serverId, journal, committer, longpolls } = deps;
   const pending = deps.pending ?? new PendingUploads();
+  const wantedCount = deps.wantedCount ?? (() => 0);
   return [
     {
       method: 'GET',
@@ -139,11 +142,16 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         const asks = ctx.url.searchParams.has('pending');
         const seen = intParam(ctx.url, 'pending', Number.MAX_SAFE_INTEGER, 0, Number.MAX_SAFE_INTEGER);
         const newPending = () => asks && pending.seqOf(namespaceId) > seen && pending.has(namespaceId);
+        // Likewise `wanted=W`: the count of blocks the namespace is asked for, as last seen.
+        const asksWanted = ctx.url.searchParams.has('wanted');
+        const seenWanted = intParam(ctx.url, 'wanted', 0, 0, Number.MAX_SAFE_INTEGER);
+        const wantedChanged = () => asksWanted && wantedCount(namespaceId) !== seenWanted;
+        const quiet = () => journal.head(namespaceId) <= cursor && !newPending() && !wantedChanged();
         const until = Date.now() + timeout * 1000;
-        if (timeout > 0 && journal.head(namespaceId) <= cursor && !newPending()) {
+        if (timeout > 0 && quiet()) {
           const gone = new AbortController();
           ctx.res.on('close', () => gone.abort());
-          while (journal.head(namespaceId) <= cursor && !newPending() && Date.now() < until) {
+          while (quiet() && Date.now() < until) {
             const woke = await longpolls.wait(namespaceId, until - Date.now(), gone.signal);
             if (gone.signal.aborted) return;
             if (!woke) break; // timed out, or the server is shutting down: answer now
@@ -152,6 +160,7 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         const head = journal.head(namespaceId);
         const answer: LongpollResponse = { changes: head > cursor, cursor: head };
         if (asks) Object.assign(answer, { pending: pending.has(namespaceId), pendingSeq: pending.seqOf(namespaceId) });
+        if (asksWanted) answer.wanted = wantedCount(namespaceId);
         sendJson(ctx.res, 200, answer);
       },
     },

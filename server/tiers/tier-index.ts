@@ -253,8 +253,46 @@ export class TierIndex {
       .run(hash, tier, detail, Date.now());
   }
 
-  markHealed(hash: string): void {
-    this.q('UPDATE corrupt_blocks SET healed_at = ? WHERE hash = ? AND healed_at IS NULL').run(Date.now(), hash);
+  /** A good copy replaced the corrupt one; false when none was recorded as corrupt. */
+  markHealed(hash: string): boolean {
+    return this.q('UPDATE corrupt_blocks SET healed_at = ? WHERE hash = ? AND healed_at IS NULL').run(Date.now(), hash).changes > 0;
+  }
+
+  /**
+   * Blocks of namespace `namespaceId` with no good copy known (found corrupt or missing and
+   * not healed since): what its devices are asked to upload again (docs/hybrid-storage.md,
+   * "Healing from devices"). Only blocks the namespace owns, so it names no one else's.
+   */
+  wanted(namespaceId: number, limit: number): string[] {
+    return this.q(
+      `SELECT c.hash FROM corrupt_blocks c JOIN block_owners o ON o.hash = c.hash AND o.namespace_id = ?
+        WHERE c.healed_at IS NULL ORDER BY c.found_at, c.hash LIMIT ?`,
+    )
+      .pluck()
+      .all(namespaceId, limit) as string[];
+  }
+
+  /** How many blocks namespace `namespaceId` is asked for (see wanted). */
+  wantedCount(namespaceId: number): number {
+    return this.q(
+      'SELECT COUNT(*) FROM corrupt_blocks c JOIN block_owners o ON o.hash = c.hash AND o.namespace_id = ? WHERE c.healed_at IS NULL',
+    )
+      .pluck()
+      .get(namespaceId) as number;
+  }
+
+  /**
+   * Good bytes of `hashes` were just stored (an upload verified them): the corrupt copies
+   * they replace count as healed. Returns how many were. Uploads are many and corruption
+   * rare, so one look at the table usually ends it.
+   */
+  healedBy(hashes: readonly string[]): number {
+    if (this.q('SELECT 1 FROM corrupt_blocks WHERE healed_at IS NULL LIMIT 1').get() === undefined) return 0;
+    let healed = 0;
+    this.db.transaction(() => {
+      for (const hash of hashes) if (this.markHealed(hash)) healed++;
+    })();
+    return healed;
   }
 
   corrupt(): { hash: string; tier: BlockTier; detail: string; foundAt: number }[] {

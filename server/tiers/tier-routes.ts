@@ -1,5 +1,6 @@
 // The hybrid-storage routes of the metadata service (docs/protocol.md, "Tiers"):
-// POST /v1/blocks/urls, POST /v1/blocks/confirm and GET /v1/stats; and the block routes
+// POST /v1/blocks/urls, POST /v1/blocks/confirm, GET /v1/blocks/wanted and GET /v1/stats;
+// and the block routes
 // made tier-aware: reads (single and multi-block) are hash-checked and may come from S3
 // (packed small blocks a pack run per ranged GET), and writes of an
 // s3-placement namespace (or of the metadata role, whose blocks live on the block
@@ -7,7 +8,7 @@
 
 import { BLOCK_SIZE, isBlockHash } from '../../shared/common/blocks.js';
 import { SyncError, hasCode } from '../../shared/common/errors.js';
-import type { BatchUploadResponse } from '../../shared/common/protocol.js';
+import type { BatchUploadResponse, WantedResponse } from '../../shared/common/protocol.js';
 import type { StatsResponse } from '../../shared/common/tier-stats.js';
 import { parseBatch } from '../blocks/batch-upload.js';
 import { sendAnswer, checkAnswerSize, parseGetRequest, type StoredBlock } from '../blocks/get-blocks.js';
@@ -18,6 +19,7 @@ import { readManyFromS3 } from './pack-runs.js';
 import { DEFAULT_PRICES, tierStats } from './tier-cost.js';
 import type { S3Location } from './tier-index.js';
 import type { TierService } from './tier-service.js';
+import type { WantedBlocks } from './wanted-blocks.js';
 
 const MAX_JSON = 1024 * 1024;
 const MAX_BATCH_BYTES = 64 * 1024 * 1024;
@@ -25,6 +27,8 @@ const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 export interface TierRouteOptions {
   /** True in `--role meta`: in-house blocks live on the block service, not under --data. */
   split: boolean;
+  /** Blocks the namespaces' devices are asked to upload again; uploads here heal them. */
+  wanted: WantedBlocks;
   prices?: { inhouse: number; s3: number };
 }
 
@@ -46,7 +50,20 @@ export function tierRoutes(service: TierService, options: TierRouteOptions): Rou
       auth: true,
       async handle(ctx) {
         const body = await readJson(ctx.req, MAX_JSON, 'confirm blocks');
-        sendJson(ctx.res, 200, await service.confirm(callerOf(ctx).namespaceId, body));
+        const namespaceId = callerOf(ctx).namespaceId;
+        const answer = await service.confirm(namespaceId, body);
+        options.wanted.stored(namespaceId, answer.confirmed);
+        sendJson(ctx.res, 200, answer);
+      },
+    },
+    {
+      // Before the block routes, whose GET /v1/blocks/<hash> would take "wanted" for a hash.
+      method: 'GET',
+      path: '/v1/blocks/wanted',
+      auth: true,
+      handle(ctx) {
+        const answer: WantedResponse = { wanted: options.wanted.list(callerOf(ctx).namespaceId) as WantedResponse['wanted'] };
+        sendJson(ctx.res, 200, answer);
       },
     },
     {
@@ -74,7 +91,7 @@ export function tieredBlockRoutes(original: Route[], service: TierService, optio
   const isBlockPath = (r: Route) => r.path instanceof RegExp && r.path.source.includes('blocks');
   return original.map((route): Route => {
     if (route.method === 'GET' && isBlockPath(route)) {
-      return { ...route, handle: (ctx) => getBlock(ctx, service) };
+      return { ...route, handle: (ctx) => getBlock(ctx, service, options.wanted) };
     }
     if (route.method === 'PUT' && isBlockPath(route)) {
       return {
@@ -84,9 +101,11 @@ export function tieredBlockRoutes(original: Route[], service: TierService, optio
           if (target === 'local') return route.handle(ctx);
           const hash = hashOf(ctx);
           const bytes = await readBody(ctx.req, BLOCK_SIZE, `upload block ${hash}`);
-          const had = service.deps.ownership.owns(callerOf(ctx).namespaceId, hash);
-          if (target === 's3') await service.storeS3(callerOf(ctx).namespaceId, hash, bytes);
-          else await service.storeInhouse(callerOf(ctx).namespaceId, hash, bytes);
+          const namespaceId = callerOf(ctx).namespaceId;
+          const had = service.deps.ownership.owns(namespaceId, hash);
+          if (target === 's3') await service.storeS3(namespaceId, hash, bytes);
+          else await service.storeInhouse(namespaceId, hash, bytes);
+          options.wanted.stored(namespaceId, [hash]);
           sendJson(ctx.res, had ? 200 : 201, { hash, size: bytes.length });
         },
       };
@@ -107,6 +126,7 @@ export function tieredBlockRoutes(original: Route[], service: TierService, optio
           // parseBatch hash-checked every record: storeMany need not hash them again.
           if (target === 's3') await service.storeMany(namespaceId, 's3', records, { verified: true });
           else await storeBatchInhouse(service, namespaceId, records);
+          options.wanted.stored(namespaceId, records.map((r) => r.hash));
           if (error) throw new SyncError(error.code, `${error.message} (the ${records.length} records before it are stored)`);
           const answer: BatchUploadResponse = { stored: records.map((r) => r.hash) as BatchUploadResponse['stored'] };
           sendJson(ctx.res, 200, answer);
@@ -144,10 +164,11 @@ function targetOf(ctx: Context, service: TierService, options: TierRouteOptions)
   return options.split ? 'remote' : 'local';
 }
 
-async function getBlock(ctx: Context, service: TierService): Promise<void> {
+async function getBlock(ctx: Context, service: TierService, wanted: WantedBlocks): Promise<void> {
   const hash = hashOf(ctx);
+  const namespaceId = callerOf(ctx).namespaceId;
   // The same answer whether or not another namespace holds the block.
-  if (!service.deps.ownership.owns(callerOf(ctx).namespaceId, hash)) {
+  if (!service.deps.ownership.owns(namespaceId, hash)) {
     throw new SyncError('not_found', `download block ${hash}: no such block`);
   }
   const into = spareReadBuffers.pop() ?? Buffer.allocUnsafe(BLOCK_SIZE);
@@ -156,6 +177,8 @@ async function getBlock(ctx: Context, service: TierService): Promise<void> {
     bytes = await service.read(hash, { into });
   } catch (error) {
     spareReadBuffers.push(into);
+    // A copy found corrupt or missing is now wanted: the namespace's devices hear of it.
+    if (hasCode(error, 'hash_mismatch') || hasCode(error, 'not_found')) wanted.readFailed(namespaceId);
     throw error;
   }
   // Reused once the answer is handed to the kernel ('finish'); an answer cut short drops it.

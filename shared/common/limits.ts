@@ -20,6 +20,8 @@ export const MAX_GET_REQUEST_BYTES = 1 * MiB;
 export const MAX_GET_HASHES = 4096;
 /** Most bytes one POST /v1/blocks/get answers with, repeats counted; a request for more is refused (413). */
 export const MAX_GET_BYTES = 64 * MiB;
+/** Most hashes one GET /v1/blocks/wanted answer names; the rest follow as those heal. */
+export const MAX_WANTED_HASHES = 1000;
 
 // Pages.
 /** GET /v1/list: entries per page, default and most. */

@@ -30,6 +30,15 @@ export interface MissingResponse {
   missing: BlockHash[];
 }
 
+/**
+ * GET /v1/blocks/wanted: blocks of this namespace the server holds no good copy of (found
+ * corrupt or missing). A device whose unchanged local file holds one uploads it again
+ * (PUT /v1/blocks/<hash> or the batch route), which heals it.
+ */
+export interface WantedResponse {
+  wanted: BlockHash[];
+}
+
 /** POST /v1/blocks/batch answers with the hashes it stored (or already owned), in order. */
 export interface BatchUploadResponse {
   stored: BlockHash[];
@@ -110,10 +119,12 @@ export interface ListResponse {
 }
 
 /**
- * GET /v1/longpoll?cursor=N&timeout=S[&pending=P]: returns when the journal passes `cursor`
- * or on timeout. With `pending=P` (the last `pendingSeq` seen, 0 at first) also when a
+ * GET /v1/longpoll?cursor=N&timeout=S[&pending=P][&wanted=W]: returns when the journal passes
+ * `cursor` or on timeout. With `pending=P` (the last `pendingSeq` seen, 0 at first) also when a
  * pending upload newer than P is announced (see PendingUpload), and the answer carries
- * `pending` and `pendingSeq`. Additive: without P, or from an older server, they are absent.
+ * `pending` and `pendingSeq`. With `wanted=W` (the last `wanted` seen, 0 at first) also when
+ * the count of wanted blocks is not W, and the answer carries `wanted`. Additive: without
+ * them, or from an older server, those fields are absent.
  */
 export interface LongpollResponse {
   changes: boolean;
@@ -122,6 +133,8 @@ export interface LongpollResponse {
   pending?: boolean;
   /** Grows each time a pending upload is added to the namespace (0: none yet since start). */
   pendingSeq?: number;
+  /** With `wanted=W`: how many blocks the namespace is asked to upload again (GET /v1/blocks/wanted). */
+  wanted?: number;
 }
 
 /**

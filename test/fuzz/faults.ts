@@ -30,15 +30,13 @@ function seen(d: Deployment, dev: number, pattern: RegExp): Promise<boolean> {
 
 /**
  * Runs `fault`. `write(dev, path, size, salt)` writes a file the way a folder operation
- * does (so its version is recorded); a block a flipped bit spoiled is added to `corrupted`.
- * Resolves with a short note of what happened.
+ * does (so its version is recorded). Resolves with a short note of what happened.
  */
 export async function runFault(
   fault: Fault,
   d: Deployment,
   clients: Client[],
   write: (dev: number, path: string, size: number, salt: number) => Promise<void>,
-  corrupted: Set<string>,
 ): Promise<string> {
   switch (fault.kind) {
     case 'kill_upload': {
@@ -69,7 +67,6 @@ export async function runFault(
     case 'bit_flip': {
       const flipped = await d.flipBit(fault.pick, fault.bit);
       if (!flipped) return 'no block stored yet';
-      if (flipped.block) corrupted.add(flipped.block);
       return `flipped a bit in ${flipped.file.split('/blocks/')[1]}${flipped.block ? ` (block ${flipped.block.slice(0, 12)})` : ' (outside any block)'}`;
     }
     case 'cut':

@@ -52,34 +52,11 @@ export async function folderTree(root: string, under = '', tree: Tree = new Map(
   return tree;
 }
 
-/**
- * Live paths whose content needs a block that a flipped bit spoiled: with no good copy
- * left on the server, a device that lacks the bytes cannot fetch them (docs/testing.md).
- * Each maps to the contents a device may hold there meanwhile: any revision of the path, or
- * any content a device wrote (its own edit, waiting for the download to settle the conflict).
- */
-export function spoiledPaths(entries: JournalEntry[], corrupted: Set<string>, written: Set<string>): Map<string, Set<string>> {
-  const latest = new Map<string, JournalEntry>();
-  const revisions = new Map<string, Set<string>>();
-  for (const e of entries) {
-    latest.set(e.path, e);
-    if (e.contentHash) revisions.set(e.path, (revisions.get(e.path) ?? new Set()).add(e.contentHash));
-  }
-  const out = new Map<string, Set<string>>();
-  for (const [path, e] of latest) if (!e.deleted && e.blocks.some((b) => corrupted.has(b))) out.set(path, new Set([...revisions.get(path)!, ...written]));
-  return out;
-}
-
-/**
- * The differences between two trees, one line each (empty when equal). At a spoiled path
- * the device may lag, holding nothing or an earlier revision, but never other bytes.
- */
-export function treeDiff(expected: Tree, actual: Tree, label: string, spoiled: Map<string, Set<string>> = new Map()): string[] {
+/** The differences between two trees, one line each (empty when equal). */
+export function treeDiff(expected: Tree, actual: Tree, label: string): string[] {
   const out: string[] = [];
   for (const [path, hash] of expected) {
     const got = actual.get(path);
-    const lag = spoiled.get(path);
-    if (lag && (got === undefined || lag.has(got))) continue;
     if (got === undefined) out.push(`${label}: missing ${path}`);
     else if (got !== hash) out.push(`${label}: ${path} is ${got.slice(0, 12)}, server has ${hash.slice(0, 12)}`);
   }

@@ -6,7 +6,7 @@
 import { makeClient, type Client } from './clients.js';
 import { startDeployment, type Deployment } from './deployment.js';
 import { runFault } from './faults.js';
-import { folderTree, journal, liveTree, lostVersions, spoiledPaths, tempFiles, treeDiff, type Tree, type Version } from './invariants.js';
+import { folderTree, journal, liveTree, lostVersions, tempFiles, treeDiff, type Tree, type Version } from './invariants.js';
 import { apply, DEVICES, generate, type Op } from './operations.js';
 import { prng } from './prng.js';
 
@@ -25,8 +25,6 @@ export interface RunResult {
   log: string[];
   problems: string[];
   settledMs: number;
-  /** Paths left behind on some device because a flipped bit spoiled their only copy. */
-  spoiled: string[];
   /** Client and server output, for a failure's report. */
   output: string;
 }
@@ -47,9 +45,6 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunResult
   const problems: string[] = [];
   let versions: Version[] = [];
   let settledMs = -1;
-  const corrupted = new Set<string>();
-  const spoiled = new Set<string>();
-  const written = new Set<string>();
   let d: Deployment | null = null;
   const clients: Client[] = [];
   try {
@@ -63,7 +58,6 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunResult
       versions = versions.filter((v) => v.dev !== dev || !gone.has(v.hash));
       for (const w of applied.wrote) {
         versions.push({ hash: w.hash, dev, path: w.path, op: index });
-        written.add(w.hash);
       }
       return applied.skipped ? `skipped (${applied.skipped})` : `ok${applied.wrote.length ? ` ${applied.wrote[0].hash.slice(0, 12)}` : ''}`;
     };
@@ -77,7 +71,7 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunResult
         const write = async (dev: number, path: string, size: number, salt: number) => {
           await folderOp({ kind: 'write', dev, path, size, salt }, dev, index);
         };
-        note = await runFault(op.fault, d, clients, write, corrupted);
+        note = await runFault(op.fault, d, clients, write);
       } else if (op.kind === 'same') {
         note = (await Promise.all(op.devs.map((dev) => folderOp(op, dev, index)))).join(', ');
       } else {
@@ -87,7 +81,7 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunResult
       await sleep(GAP_MS);
     }
 
-    settledMs = await settle(d, clients, opts.settleMs, problems, { corrupted, written, spoiled });
+    settledMs = await settle(d, clients, opts.settleMs, problems);
     if (settledMs >= 0) {
       const entries = await journal(d.main.url, d.token);
       const folders = await Promise.all(clients.map((c) => folderTree(c.root)));
@@ -105,22 +99,17 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunResult
   ].join('\n');
   for (const c of clients) await c.dispose().catch(() => {});
   await d?.dispose().catch(() => {});
-  return { seed, split, ops, log, problems, settledMs, spoiled: [...spoiled], output };
+  return { seed, split, ops, log, problems, settledMs, output };
 }
 
 /**
  * Faults off, every client running, then waits until every folder equals the server's
- * live tree on two polls in a row with no new journal entry (a path whose only copy a
- * flipped bit spoiled may lag: it is noted in `spoiled`). Resolves with the time it
- * took, or -1 (and the differences added to `problems`) when `boundMs` passes first.
+ * live tree on two polls in a row with no new journal entry. A block a flipped bit spoiled
+ * is no excuse: a device that holds it uploads it again (docs/hybrid-storage.md, "Healing
+ * from devices"). Resolves with the time it took, or -1 (and the differences added to
+ * `problems`) when `boundMs` passes first.
  */
-async function settle(
-  d: Deployment,
-  clients: Client[],
-  boundMs: number,
-  problems: string[],
-  { corrupted, written, spoiled }: { corrupted: Set<string>; written: Set<string>; spoiled: Set<string> },
-): Promise<number> {
+async function settle(d: Deployment, clients: Client[], boundMs: number, problems: string[]): Promise<number> {
   for (const p of d.proxies) {
     p.cutAfter(null);
     p.setDown(false);
@@ -135,11 +124,8 @@ async function settle(
     const entries = await journal(d.main.url, d.token).catch(() => null);
     if (entries) {
       const live: Tree = liveTree(entries);
-      const lagging = spoiledPaths(entries, corrupted, written);
       const folders = await Promise.all(clients.map((c) => folderTree(c.root)));
-      diffs = folders.flatMap((tree, i) => treeDiff(live, tree, clients[i].name, lagging));
-      spoiled.clear();
-      for (const [path] of lagging) if (folders.some((tree) => tree.get(path) !== live.get(path))) spoiled.add(path);
+      diffs = folders.flatMap((tree, i) => treeDiff(live, tree, clients[i].name));
       const cursor = entries.at(-1)?.id ?? 0;
       if (diffs.length === 0 && agreedOnce && cursor === lastCursor) return Date.now() - started;
       agreedOnce = diffs.length === 0;

@@ -13,8 +13,8 @@ import { blockHashOf } from '../blocks/content-hash.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { reservedDir } from './folder-guard.js';
 import { ensureDir, forgetDirs } from './local-files.js';
-import { linkOnPath } from './inside-root.js';
 import type { BlockLocation } from './index-store.js';
+import { readLocalBlock } from './local-block.js';
 import { copyLocalRuns } from './local-copy.js';
 import { claimForDownload, fileStamp } from './prefetch-registry.js';
 import { blockRefs } from './types.js';
@@ -124,15 +124,12 @@ async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, 
       return;
     }
   }
-  for (const location of sources.locate(ref.hash)) {
-    if (linkOnPath(sources.root, location.path, true) !== null) continue; // never read outside the root
-    const bytes = await readLocal(join(sources.root, location.path), location.index * BLOCK_SIZE, ref.size);
-    // The local copy is only a hint: the file may have changed since it was indexed.
-    if (bytes && blockHashOf(bytes) === ref.hash) {
-      await handle.write(bytes, 0, ref.size, ref.offset);
-      sources.onBlock?.(ref.size, 'local');
-      return;
-    }
+  const candidates = sources.locate(ref.hash).map((l) => ({ path: l.path, offset: l.index * BLOCK_SIZE, size: ref.size }));
+  const local = await readLocalBlock(sources.root, ref.hash, candidates);
+  if (local) {
+    await handle.write(local, 0, ref.size, ref.offset);
+    sources.onBlock?.(ref.size, 'local');
+    return;
   }
   const bytes = await sources.remote.getBlock(ref.hash, scratch);
   if (bytes.length !== ref.size) {
@@ -140,23 +137,6 @@ async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, 
   }
   await handle.write(bytes, 0, ref.size, ref.offset);
   sources.onBlock?.(ref.size, 'remote');
-}
-
-async function readLocal(path: string, offset: number, size: number): Promise<Buffer | null> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const buffer = Buffer.allocUnsafe(size);
-    return (await readFull(handle, buffer, offset)) === size ? buffer : null;
-  } catch {
-    return null;
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Deletes partial downloads not touched for `maxAgeMs`; returns how many. */

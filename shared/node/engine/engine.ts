@@ -7,6 +7,7 @@ import { SyncError, hasCode, toErrorData, type ErrorData } from '../../common/er
 import { pathProblem } from '../../common/paths.js';
 import type { SyncStatus } from '../../common/sync-api.js';
 import type { RemoteStore } from '../remote/remote-store.js';
+import { reuploadWanted } from './block-repair.js';
 import { execute, type ExecutorContext } from './executor.js';
 import { removeStaleTemp } from './downloader.js';
 import { checkFolder } from './folder-guard.js';
@@ -106,6 +107,8 @@ export class SyncEngine {
   private scannedAll = false;
   /** The newest pending-upload seq the long-poll reported (0: none seen yet). */
   private pendingSeq = 0;
+  /** How many blocks the server wanted again at the last long-poll (0: none, or not asked yet). */
+  private wantedSeen = 0;
 
   constructor(private readonly options: EngineOptions) {
     this.device = options.device;
@@ -330,6 +333,8 @@ export class SyncEngine {
         if (next.heldRemoteDeletes.length === 0) this.remoteDeletesConfirmed = false;
         if (result.done === 0 && !result.needPull && this.hints.size === 0) break;
       }
+      // One-shot cycles always ask; a running client asks while its long-poll says the server wants blocks.
+      if (!this.pollLoop || this.wantedSeen > 0) await this.repairBlocks();
       await this.sweepTrash();
       this.offlineDelay = 1000;
       this.status.cycleFinished();
@@ -345,6 +350,25 @@ export class SyncEngine {
         if (!this.scheduled && !this.stopping) void this.run(async () => releaseMemory());
       }, 1000);
       timer.unref();
+    }
+  }
+
+  /**
+   * Uploads again the blocks the server lost that this device's unchanged files hold
+   * (block-repair.ts). A failure only logs: the server keeps asking, the next cycle retries.
+   */
+  private async repairBlocks(): Promise<void> {
+    try {
+      const repair = await reuploadWanted({
+        root: this.options.root,
+        remote: this.remote,
+        base: this.index.base,
+        local: this.local,
+        locate: (hash) => this.index.locate(hash),
+      });
+      if (repair.uploaded > 0) this.options.log?.(`repair "${this.options.root}": uploaded ${repair.uploaded} of ${repair.wanted} block(s) the server lost`);
+    } catch (error) {
+      this.options.log?.(`repair "${this.options.root}": ${(error as Error).message}`);
     }
   }
 
@@ -501,19 +525,30 @@ export class SyncEngine {
 
   private async longpollLoop(): Promise<void> {
     let delay = 1000;
+    // The newest journal id a cycle was already asked to pull. A cycle that did not pull it
+    // (paused, or failed) must not make the next poll return at once, over and over: that
+    // poll waits for a newer change, and resume, rescans and retries catch up meanwhile.
+    let asked = 0;
     while (!this.stopping) {
       this.poll = new AbortController();
       try {
-        const answer = await this.remote.longpoll(this.index.cursor, this.options.longpollSec ?? 30, this.poll.signal, this.pendingSeq);
+        const cursor = Math.max(this.index.cursor, asked);
+        const answer = await this.remote.longpoll(cursor, this.options.longpollSec ?? 30, this.poll.signal, this.pendingSeq, this.wantedSeen);
         delay = 1000;
         if (typeof answer.pendingSeq === 'number') this.pendingSeq = answer.pendingSeq;
+        // The server wants blocks again, or a want ended (a device healed it): a cycle
+        // uploads what this device holds, or retries the downloads that lacked those blocks.
+        if (typeof answer.wanted === 'number' && answer.wanted !== this.wantedSeen) {
+          this.wantedSeen = answer.wanted;
+          this.schedule(false);
+        }
         // Another device is uploading: fetch its blocks as they land, beside any cycle.
         // (Not before the first cycle's sweep of old temp files, which must not race a prefetch.)
         if (answer.pending && this.tempReady && !this.paused && !this.stopping) void this.prefetcher.refresh();
-        if (answer.changes || answer.cursor > this.index.cursor) {
+        if (answer.changes || answer.cursor > cursor) {
+          asked = answer.cursor;
           this.schedule(false);
-          // Poll again only once that cycle has pulled: the cursor moves there, and polling
-          // with the old one would return at once, over and over.
+          // Poll again only once that cycle has pulled: the cursor moves there.
           await this.running.catch(() => undefined);
         }
       } catch (error) {

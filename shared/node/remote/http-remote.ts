@@ -21,6 +21,7 @@ import type {
   PendingResponse,
   RestoreResponse,
   RevisionsResponse,
+  WantedResponse,
 } from '../../common/protocol.js';
 import type {
   BlockUrlsRequest,
@@ -96,8 +97,8 @@ export class HttpRemote implements RemoteStore {
     return this.json('GET', `/v1/list?cursor=${cursor}&limit=${limit}`);
   }
 
-  async longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number): Promise<LongpollResponse> {
-    const seen = pendingSeen === undefined ? '' : `&pending=${pendingSeen}`;
+  async longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number, wantedSeen?: number): Promise<LongpollResponse> {
+    const seen = (pendingSeen === undefined ? '' : `&pending=${pendingSeen}`) + (wantedSeen === undefined ? '' : `&wanted=${wantedSeen}`);
     return this.json('GET', `/v1/longpoll?cursor=${cursor}&timeout=${timeoutSec}${seen}`, undefined, {
       timeoutMs: timeoutSec * 1000 + this.timeoutMs,
       signal,
@@ -106,6 +107,10 @@ export class HttpRemote implements RemoteStore {
 
   async pending(): Promise<PendingResponse> {
     return this.json('GET', '/v1/pending');
+  }
+
+  async wantedBlocks(): Promise<BlockHash[]> {
+    return (await this.json<WantedResponse>('GET', '/v1/blocks/wanted')).wanted;
   }
 
   async missingBlocks(hashes: BlockHash[]): Promise<BlockHash[]> {

@@ -36,15 +36,23 @@ export interface RemoteStore {
   /**
    * Resolves when the journal passes `cursor` or after `timeoutSec`; rejects with 'unavailable'
    * on abort. With `pendingSeen` (the last LongpollResponse.pendingSeq seen) it also resolves
-   * at once when a newer pending upload exists.
+   * at once when a newer pending upload exists; with `wantedSeen` (the last
+   * LongpollResponse.wanted seen) when the count of wanted blocks differs from it.
    */
-  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number): Promise<LongpollResponse>;
+  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number, wantedSeen?: number): Promise<LongpollResponse>;
 
   /**
    * Uploads other devices have under way (GET /v1/pending), whose blocks can be fetched as
    * they arrive. Optional: a store without it (or an older server: 'not_found') has none.
    */
   pending?(): Promise<PendingResponse>;
+
+  /**
+   * Blocks of this namespace the server has no good copy of any more (GET /v1/blocks/wanted):
+   * a device holding one in an unchanged file uploads it again. Optional: a store without it
+   * (or an older server: 'not_found') wants none.
+   */
+  wantedBlocks?(): Promise<BlockHash[]>;
 
   /** The subset of `hashes` this namespace must still upload. */
   missingBlocks(hashes: BlockHash[]): Promise<BlockHash[]>;

@@ -19,9 +19,11 @@ export class ThrottledRemote implements RemoteStore {
     private readonly limits: TransferLimits,
   ) {
     if (inner.pending) this.pending = () => inner.pending!();
+    if (inner.wantedBlocks) this.wantedBlocks = () => inner.wantedBlocks!();
   }
 
   pending?: RemoteStore['pending'];
+  wantedBlocks?: RemoteStore['wantedBlocks'];
 
   get url() {
     return this.inner.url;
@@ -38,8 +40,8 @@ export class ThrottledRemote implements RemoteStore {
   list(cursor: number, limit?: number) {
     return this.inner.list(cursor, limit);
   }
-  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number) {
-    return this.inner.longpoll(cursor, timeoutSec, signal, pendingSeen);
+  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number, wantedSeen?: number) {
+    return this.inner.longpoll(cursor, timeoutSec, signal, pendingSeen, wantedSeen);
   }
   missingBlocks(hashes: BlockHash[]) {
     return this.inner.missingBlocks(hashes);

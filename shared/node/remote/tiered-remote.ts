@@ -143,13 +143,17 @@ export class TieredRemote implements RemoteStore {
     return this.inner.list(cursor, limit);
   }
 
-  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number): Promise<LongpollResponse> {
-    return this.inner.longpoll(cursor, timeoutSec, signal, pendingSeen);
+  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number, wantedSeen?: number): Promise<LongpollResponse> {
+    return this.inner.longpoll(cursor, timeoutSec, signal, pendingSeen, wantedSeen);
   }
 
   async pending(): Promise<PendingResponse> {
     if (!this.inner.pending) return { uploads: [], pendingSeq: 0 };
     return this.inner.pending();
+  }
+
+  async wantedBlocks(): Promise<BlockHash[]> {
+    return this.inner.wantedBlocks ? this.inner.wantedBlocks() : [];
   }
 
   missingBlocks(hashes: BlockHash[]): Promise<BlockHash[]> {

@@ -82,7 +82,7 @@ for (const [mode, start] of [
       { method: 'GET', path: '/v1/account' },
       { method: 'POST', path: '/v1/commit', body: { device: 'x', changes: [{ kind: 'put', path: SECRET_PATH, parentRev: secretRev, size: secret.bytes.length, mtime: 1, blocks: [secret.hash] }] } },
       { method: 'GET', path: '/v1/list?cursor=0' },
-      { method: 'GET', path: '/v1/longpoll?cursor=0&timeout=0&pending=0' },
+      { method: 'GET', path: '/v1/longpoll?cursor=0&timeout=0&pending=0&wanted=0' },
       { method: 'GET', path: '/v1/pending' },
       { method: 'GET', path: `/v1/revisions?path=${encodeURIComponent(SECRET_PATH)}` },
       { method: 'POST', path: '/v1/restore', body: { path: SECRET_PATH, rev: secretRev, device: 'x' } },
@@ -94,6 +94,7 @@ for (const [mode, start] of [
       { method: 'POST', path: '/v1/blocks/urls', body: { op: 'get', hashes: [secret.hash] } },
       { method: 'POST', path: '/v1/blocks/confirm', body: { tier: 'inhouse', blocks: [{ hash: secret.hash, size: secret.bytes.length }] } },
       { method: 'GET', path: '/v1/stats' },
+      { method: 'GET', path: '/v1/blocks/wanted' },
     ];
 
     /** Nothing of alice's and no server path in an answer meant for someone else. */

@@ -11,19 +11,12 @@ import { test } from 'node:test';
 import { BLOCK_SIZE, type BlockHash } from '../../../shared/common/blocks.js';
 import { hashFile } from '../../../shared/node/blocks/chunker.js';
 import { randomish, syncFixture, type TestClient } from '../../helpers/sync-client.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const MiB = 1024 * 1024;
 const fx = syncFixture();
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A long-running B: long-poll on, no watcher, no periodic rescan during the test. */
 async function startListening(b: TestClient): Promise<void> {
@@ -168,7 +161,8 @@ test('a wrong block from the server is refused by the prefetch and the download;
   assert.equal((await a.remote.commit(a.device, [put])).results[0].status, 'need_blocks');
   for (const i of [1, 2]) await upload(i);
   await waitFor(() => b.engine.prefetcher.stats.blocks === 2, 'B to fetch the two good blocks');
-  await new Promise((r) => setTimeout(r, 300));
+  // B's read of the rotten block failed the server's hash check: the server now wants it back.
+  await waitFor(async () => (await a.remote.wantedBlocks()).includes(hashes[0]), 'the server to refuse B the rotten block');
   assert.equal(b.engine.prefetcher.stats.blocks, 2, 'the rotten block was refused');
 
   assert.equal((await a.remote.commit(a.device, [put])).results[0].status, 'committed');
