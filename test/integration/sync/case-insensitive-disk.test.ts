@@ -3,24 +3,12 @@
 // whose folder is on that disk. Nothing is merged or lost, and later edits keep syncing.
 import assert from 'node:assert/strict';
 import { mkdir, readdir, rename } from 'node:fs/promises';
-import type { TestContext } from 'node:test';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { caseInsensitiveDisk } from '../../helpers/case-insensitive-disk.js';
-import { syncFixture, type TestClient } from '../../helpers/sync-client.js';
+import { serverLiveTree, syncFixture, type TestClient } from '../../helpers/sync-client.js';
 
 const fx = syncFixture();
-
-async function livePaths(client: TestClient): Promise<Record<string, string>> {
-  const live = new Map<string, string | null>();
-  for (let cursor = 0; ; ) {
-    const page = await client.remote.list(cursor, 1000);
-    for (const e of page.entries) live.set(e.path, e.deleted ? null : e.contentHash);
-    cursor = page.cursor;
-    if (!page.hasMore) break;
-  }
-  return Object.fromEntries([...live].filter(([, hash]) => hash !== null).sort(([a], [b]) => (a < b ? -1 : 1)));
-}
 
 /**
  * Runs `body` with a client whose folder is on a fresh exFAT disk; unmounts and removes the
@@ -51,7 +39,7 @@ test('EDGE 9 on an exFAT disk: A.txt and a.txt, Docs/ and docs/ from a case-sens
     await linux.write('docs/two.txt', 'two');
     await linux.write('plain.txt', 'plain');
     await linux.sync();
-    const written = await livePaths(linux);
+    const written = await serverLiveTree(linux);
     const linuxTree = await linux.tree();
 
     await mac.sync(true);
@@ -71,7 +59,7 @@ test('EDGE 9 on an exFAT disk: A.txt and a.txt, Docs/ and docs/ from a case-sens
       'docs/two.txt': written['docs/two.txt'],
       'plain.txt': written['plain.txt'],
     };
-    assert.deepEqual(await livePaths(mac), expected, 'the server keeps every content, under names that differ beyond case');
+    assert.deepEqual(await serverLiveTree(mac), expected, 'the server keeps every content, under names that differ beyond case');
     await linux.sync();
     const { 'a.txt': lower, ...others } = linuxTree;
     assert.deepEqual(await linux.tree(), { ...others, 'a (Case Conflict).txt': lower }, 'the case-sensitive device converges with both contents');
@@ -88,7 +76,7 @@ test('EDGE 9 on an exFAT disk: A.txt and a.txt, Docs/ and docs/ from a case-sens
     assert.equal(await linux.read('a (Case Conflict).txt'), 'lower, edited on exFAT');
     assert.equal(await mac.read('Docs/one.txt'), 'one, edited on linux');
     assert.deepEqual(await readdir(join(mac.root, 'Docs')), ['one.txt'], 'the clashing folder\'s file is still not written');
-    const settled = await livePaths(mac);
+    const settled = await serverLiveTree(mac);
     assert.deepEqual(Object.keys(settled), Object.keys(expected), 'no new names, no deletion');
     const { 'docs/two.txt': _notHere, ...held } = await linux.tree();
     assert.deepEqual(await mac.tree(), held, 'both devices hold the same bytes');
@@ -96,7 +84,7 @@ test('EDGE 9 on an exFAT disk: A.txt and a.txt, Docs/ and docs/ from a case-sens
     await mac.sync(true);
     await linux.sync();
     assert.deepEqual([mac.blocks.up, mac.blocks.down], [up, down], 'no ping-pong');
-    assert.deepEqual(await livePaths(mac), settled);
+    assert.deepEqual(await serverLiveTree(mac), settled);
   });
 });
 
@@ -110,7 +98,7 @@ test('EDGE 8 on an exFAT disk: case-only renames of a file and a folder, made on
     await linux.write('Plan.txt', 'plan');
     await linux.sync();
     await disk.sync();
-    const before = await livePaths(linux);
+    const before = await serverLiveTree(linux);
 
     // On the case-insensitive disk: renamed in place.
     await rename(join(disk.root, 'Report.txt'), join(disk.root, 'report.txt'));
@@ -124,7 +112,7 @@ test('EDGE 8 on an exFAT disk: case-only renames of a file and a folder, made on
     await disk.sync();
 
     const expected = { 'docs/one.txt': before['Docs/one.txt'], 'notes/two.txt': before['Notes/two.txt'], 'plan.txt': before['Plan.txt'], 'report.txt': before['Report.txt'] };
-    assert.deepEqual(await livePaths(linux), expected, 'the server has the new case only, with the same contents');
+    assert.deepEqual(await serverLiveTree(linux), expected, 'the server has the new case only, with the same contents');
     for (const client of [linux, disk]) {
       assert.deepEqual(await client.files(), Object.keys(expected), `${client.device}: new case, no duplicate pair`);
       assert.equal(await client.read('report.txt'), 'report');
@@ -135,6 +123,6 @@ test('EDGE 8 on an exFAT disk: case-only renames of a file and a folder, made on
     assert.deepEqual(await readdir(join(disk.root, '.hsync', 'tmp')), [], 'no temp file left');
     assert.deepEqual(await readdir(join(disk.root, '.hsync', 'trash')).catch(() => []), [], 'nothing removed from the disk');
     assert.equal((await disk.sync(true)).agreed, true, 'in sync, not merely "up to date"');
-    assert.deepEqual(await livePaths(linux), expected);
+    assert.deepEqual(await serverLiveTree(linux), expected);
   });
 });

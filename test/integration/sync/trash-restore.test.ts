@@ -54,13 +54,20 @@ after(async () => {
   for (const s of ownServers) await s.dispose();
 });
 
-test('a file deleted on another device goes to the local trash, and hsync restore brings it back with the server stopped', async () => {
+/** A server of the test's own (to stop it) and two devices of a new user on it. */
+async function pairOnOwnServer(user: string) {
   const server = await startServerProcess();
   ownServers.push(server);
-  const token = await server.addUser('offline');
-  let a = await makeClient(server.url, token, 'laptop');
+  const token = await server.addUser(user);
+  const a = await makeClient(server.url, token, 'laptop');
   const b = await makeClient(server.url, token, 'desktop');
   ownDirs.push(a.root, a.stateDir, b.root, b.stateDir);
+  return { server, token, a, b };
+}
+
+test('a file deleted on another device goes to the local trash, and hsync restore brings it back with the server stopped', async () => {
+  const { server, token, a: laptop, b } = await pairOnOwnServer('offline');
+  let a = laptop;
   const bytes = 'the plan, kept only here once the server forgets it '.repeat(40);
   await a.write('notes/plan.txt', bytes);
   await a.write('notes/other.txt', 'stays');
@@ -124,12 +131,7 @@ test('a remote overwrite of a locally edited file with a 255-byte name keeps the
 });
 
 test('hsync restore --at T with the server stopped brings back, from the local trash, the version this device held at T (a file, and a folder)', async () => {
-  const server = await startServerProcess();
-  ownServers.push(server);
-  const token = await server.addUser('offline-at');
-  const a = await makeClient(server.url, token, 'laptop');
-  const b = await makeClient(server.url, token, 'desktop');
-  ownDirs.push(a.root, a.stateDir, b.root, b.stateDir);
+  const { server, token, a, b } = await pairOnOwnServer('offline-at');
   const tick = async () => {
     const now = Date.now();
     while (Date.now() <= now + 2) await new Promise((resolve) => setTimeout(resolve, 2));
