@@ -2,7 +2,8 @@
 // and the server's journal hold (docs/engine.md "Restore"):
 // - a file, no flags: the newest copy in the local trash, else the newest server revision
 //   that is not a deletion;
-// - --rev R: that server revision; --at T: the newest revision committed at or before T;
+// - --rev R: that server revision; --at T: the newest revision committed at or before T,
+//   or, when the server cannot be asked, the trash copy this disk held at T (keptAt);
 // - a folder: the same per file under it; without --at only files that are gone (deleted on
 //   the server, or missing here), with --at every file whose version at T is not the one there.
 // A restore never deletes: a file with no version at T (created later, or deleted then) stays.
@@ -42,6 +43,17 @@ export function inPlace(wanted: Wanted, localHash: string | null | undefined, ve
 export function newestInTrash(trash: readonly TrashEntry[], path: string): TrashEntry | null {
   let best: TrashEntry | null = null;
   for (const entry of trash) if (entry.path === path && (!best || entry.trashedAt > best.trashedAt)) best = entry;
+  return best;
+}
+
+/**
+ * The trash copy of `path` that this disk held at `at` (its own clock), or null: the first
+ * one removed after `at`. What the trash cannot tell (a version the server replaced and the
+ * engine did not keep, being safe on the server) only the server's revisions can.
+ */
+export function keptAt(trash: readonly TrashEntry[], path: string, at: number): TrashEntry | null {
+  let best: TrashEntry | null = null;
+  for (const entry of trash) if (entry.path === path && entry.trashedAt > at && (!best || entry.trashedAt < best.trashedAt)) best = entry;
   return best;
 }
 
@@ -92,12 +104,17 @@ export function pickFolder(folder: string, trash: readonly TrashEntry[], journal
     byPath.set(entry.path, list);
   }
   const picks: Pick[] = [];
-  const paths = new Set([...byPath.keys(), ...(wanted.at === undefined ? trash.filter((e) => e.path.startsWith(prefix)).map((e) => e.path) : [])]);
+  // With --at the server's journal says what each file was at T; without it, the trash.
+  const fromTrash = wanted.at === undefined || journal === null;
+  const paths = new Set([...byPath.keys(), ...(fromTrash ? trash.filter((e) => e.path.startsWith(prefix)).map((e) => e.path) : [])]);
   for (const path of [...paths].sort()) {
     const revisions = byPath.get(path) ?? [];
     const live = liveOf(revisions);
     let version: Version | null = null;
-    if (wanted.at !== undefined) {
+    if (wanted.at !== undefined && journal === null) {
+      const kept = keptAt(trash, path, wanted.at);
+      if (kept) version = { kind: 'trash', entry: kept };
+    } else if (wanted.at !== undefined) {
       const entry = newestOf(revisions.filter((r) => r.committedAt <= wanted.at!));
       if (entry && !entry.deleted) version = { kind: 'server', entry };
     } else {

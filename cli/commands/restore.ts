@@ -14,7 +14,7 @@ import { listTrash } from '../../shared/node/engine/local-trash.js';
 import { pullPages } from '../../shared/node/engine/pull-pages.js';
 import { optional, parse, UsageError } from '../args.js';
 import { ACCOUNT_OPTIONS, accountFlags, folderAccount, syncPathArg, type FolderAccount } from '../folder-account.js';
-import { inPlace, liveOf, newestInTrash, NothingToRestore, pickFolder, pickRevision, type Pick, type Wanted } from '../restore-choice.js';
+import { inPlace, keptAt, liveOf, newestInTrash, NothingToRestore, pickFolder, pickRevision, type Pick, type Wanted } from '../restore-choice.js';
 import { placeVersion, type Version } from '../restore-write.js';
 
 export const help = `Usage: hsync restore PATH --folder DIR [--rev R | --at T] [--to NEWPATH]
@@ -24,7 +24,9 @@ Brings PATH (relative to DIR, or absolute inside it) back into the folder:
   no --rev     the newest copy in the local trash (DIR/.hsync/trash/, works offline),
                else the newest server revision that is not a deletion
   --rev R      server revision R (see hsync history)
-  --at T       the newest server revision at or before T (ISO time or ms since the epoch)
+  --at T       the newest server revision at or before T (ISO time or ms since the epoch);
+               when the server cannot be reached, the copy in the local trash that this
+               device held at T (the first removed after T, by this device's clock)
   --to NEWPATH write it under another name instead
 A folder PATH restores every file under it: without --at the ones that are gone (in the
 trash, or deleted on the server, and missing here), with --at the version each file had
@@ -81,10 +83,18 @@ export async function run(argv: string[]): Promise<number> {
     try {
       revisions = checked(await server().revisions(path), path);
     } catch (error) {
-      // Offline: a folder can still come back from the trash.
-      if (wanted.at !== undefined || wanted.rev !== undefined || !trash.some((e) => e.path.startsWith(`${path}/`))) throw error;
+      // Offline: the local trash still answers, for a file at T or a folder; a revision
+      // number is the server's alone.
+      const keptThen = wanted.at !== undefined ? keptAt(trash, path, wanted.at) : null;
+      const folderKept = trash.some((e) => e.path.startsWith(`${path}/`));
+      if (wanted.rev !== undefined || (keptThen === null && !folderKept)) throw error;
       console.error(`hsync restore: ${path}: the server could not be asked (${(error as Error).message}); restoring from the local trash only`);
-      return await restoreFolder(path, to, await notInPlace(root, pickFolder(path, trash, null, wanted), wanted), { root, device, remote: null });
+      const offline = { root, device, remote: null };
+      if (keptThen) {
+        await restoreOne({ path, version: { kind: 'trash', entry: keptThen }, live: null }, to, offline);
+        return 0;
+      }
+      return await restoreFolder(path, to, await notInPlace(root, pickFolder(path, trash, null, wanted), wanted), offline);
     }
     if (revisions.length > 0 || wanted.rev !== undefined) {
       const entry = pickRevision(path, revisions, wanted);

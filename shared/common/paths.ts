@@ -14,6 +14,9 @@ export const MAX_PATH_BYTES = 4096;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 // A lone UTF-16 surrogate has no UTF-8 form: no file system can hold the name.
 const LONE_SURROGATE = /\p{Surrogate}/u;
+// Bidi embeddings, overrides and isolates reorder what follows them on screen:
+// "invoice\u202Etxt.exe" shows as "invoiceexe.txt". A name must read as what it is.
+const BIDI_CONTROL = /[\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * True for a name that is the reserved folder on some file system: any letter case (a
@@ -32,8 +35,10 @@ export function pathProblem(raw: unknown): string | null {
   if (raw.length === 0) return 'empty path';
   const path = raw.normalize('NFC');
   const control = CONTROL.exec(path);
-  if (control) return `control character U+${control[0].charCodeAt(0).toString(16).padStart(4, '0')} at position ${control.index}`;
+  if (control) return `control character ${codePoint(control[0])} at position ${control.index}`;
   if (LONE_SURROGATE.test(path)) return 'unpaired UTF-16 surrogate';
+  const bidi = BIDI_CONTROL.exec(path);
+  if (bidi) return `bidirectional control ${codePoint(bidi[0])} at position ${bidi.index}, which makes a name display as another`;
   if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || path.startsWith('\\')) return 'absolute path';
   // A separator on Windows: "a\b" would be a folder there and a file here.
   const backslash = path.indexOf('\\');
@@ -46,6 +51,11 @@ export function pathProblem(raw: unknown): string | null {
     if (utf8Length(name) > MAX_NAME_BYTES) return `name longer than ${MAX_NAME_BYTES} bytes`;
   }
   return null;
+}
+
+/** "U+202E" for a character of the Basic Multilingual Plane. */
+function codePoint(char: string): string {
+  return `U+${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 /** The NFC form of `raw` as a SyncPath; throws a RangeError naming the problem otherwise. */

@@ -125,6 +125,20 @@ export async function listFiles(root: string, under = ''): Promise<string[]> {
   return out.sort();
 }
 
+/** The server's live tree as `client`'s account sees it: path → content hash, sorted by path. */
+export async function serverLiveTree(client: TestClient): Promise<Record<string, string>> {
+  const live = new Map<string, string | null>();
+  for (let cursor = 0; ; ) {
+    const page = await client.remote.list(cursor, 1000);
+    for (const e of page.entries) live.set(e.path, e.deleted ? null : e.contentHash);
+    cursor = page.cursor;
+    if (!page.hasMore) break;
+  }
+  const out: Record<string, string> = {};
+  for (const [path, hash] of [...live].sort(([a], [b]) => (a < b ? -1 : 1))) if (hash !== null) out[path] = hash;
+  return out;
+}
+
 export async function removeDirs(...dirs: string[]): Promise<void> {
   await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
 }

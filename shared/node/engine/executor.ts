@@ -11,6 +11,7 @@ import { pathProblem } from '../../common/paths.js';
 import type { CommitChange, JournalEntry } from '../../common/protocol.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { BlockPrefetch } from './block-prefetch.js';
+import { heldUnderOtherCase, matchFolderCase } from './case-on-disk.js';
 import { caseConflictPath, conflictCopyPath } from './conflict-name.js';
 import { spaceBudget } from './disk-space.js';
 import { fetchToTemp, tempDir, type Fetched } from './downloader.js';
@@ -212,10 +213,12 @@ async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_loc
   refuseLinkedPath(ctx.root, op.from, 'move');
   refuseLinkedPath(ctx.root, op.path, 'move');
   const now = await lstatOrNull(fromAbs);
-  // The target found under the source's own inode is the source, under another letter case
-  // on a case-insensitive disk: a case-only rename, which rename() does in place.
+  // On a case-insensitive disk a target differing only in letter case is the source itself
+  // (found under its own inode, or not: exfat-fuse numbers each spelling apart): a case-only
+  // rename, which rename() does in place.
+  const caseOnly = ctx.caseInsensitive && op.path.toLowerCase() === op.from.toLowerCase();
   const target = await lstatOrNull(toAbs);
-  if (!now || !(await stillMatches(fromAbs, op.expect, now)) || (target && target.ino !== now.ino)) {
+  if (!now || !(await stillMatches(fromAbs, op.expect, now)) || (target && target.ino !== now.ino && !caseOnly)) {
     // Not the file we think it is: fetch the new path normally; the old path is replanned.
     // Its follow-ups (a copy beside a folder that keeps the name) go up like any other's.
     return download({ kind: 'download', path: op.path, entry: op.entry, expect: null }, ctx, null);
@@ -231,6 +234,8 @@ async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_loc
   } else {
     await mkdir(dirname(toAbs), { recursive: true });
     await rename(fromAbs, toAbs);
+    // A folder renamed only in case: the file stayed in the folder, which takes the new name.
+    if (caseOnly) matchFolderCase(ctx.root, op.path);
   }
   const moved = await stat(toAbs);
   const local = { path: op.path, size: moved.size, mtime: moved.mtimeMs, ino: moved.ino, contentHash: op.entry.contentHash };
@@ -429,13 +434,16 @@ async function deleteLocal(op: Extract<Op, { kind: 'delete_local' }>, ctx: Execu
   const abs = join(ctx.root, checkedPath(op.path));
   refuseLinkedPath(ctx.root, op.path, 'delete');
   const now = await lstatOrNull(abs);
-  if (now && !(await stillMatches(abs, op.expect, now))) {
+  // On a case-insensitive disk the name may find another path's file (the one a case-only
+  // rename left): that file is not this path's to delete.
+  const other = now !== null && ctx.caseInsensitive && heldUnderOtherCase(ctx.root, op.path);
+  if (other || (now && !(await stillMatches(abs, op.expect, now)))) {
     // Deleted there, edited here: the edit wins and goes back up as a new file.
     index.transaction(() => {
       index.deleteBase(op.path);
       index.clearRemote(op.path);
     });
-    ctx.rescan(op.path);
+    if (!other) ctx.rescan(op.path);
     return;
   }
   // The server no longer holds this version as live: it goes to the local trash, not away.

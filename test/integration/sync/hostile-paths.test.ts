@@ -14,7 +14,9 @@ const HOSTILE = ['../escape.txt', 'a/../../escape.txt', '/tmp/absolute.txt', '.h
   // The reserved folder in any case or with trailing dots/spaces, a backslash, a lone surrogate.
   '.HSYNC/folder-id', 'sub/.Hsync./x', '.hsync /x', 'back\\slash.txt', 'dir\\..\\..\\escape.txt', 'half\uD800.txt',
   // Names over 255 bytes no file system here can hold (EDGE 12): 256 ASCII bytes, 86 three-byte characters.
-  `${'n'.repeat(252)}.txt`, `${'語'.repeat(86)}`];
+  `${'n'.repeat(252)}.txt`, `${'語'.repeat(86)}`,
+  // Bidi overrides and isolates, which make a name display as another.
+  'invoice\u202Etxt.exe', 'docs/\u2066x\u2069.txt'];
 
 test('the server refuses hostile paths at commit time', async () => {
   const token = await fx.server.addUser('mallory');
@@ -65,4 +67,41 @@ test('a server that sends hostile paths anyway: each is refused and reported, no
   assert.deepEqual(await b.files(), ['good.txt']);
   assert.notEqual(await b.read('.hsync/folder-id'), 'good content', 'the marker was not overwritten');
   assert.deepEqual(await readdir(join(b.root, '.hsync', 'tmp')), [], 'no temp file left');
+});
+
+test('a local file whose name holds a bidi control is reported, not uploaded and never deleted; the rest syncs, and the server refuses the name', async () => {
+  const [a, b] = await fx.pair();
+  const spoof = 'invoice\u202Etxt.exe'; // shows as "invoiceexe.txt"
+  const isolated = 'docs/\u2067right-to-left\u2069.txt';
+  await a.write(spoof, 'not what it looks like');
+  await a.write(isolated, 'isolate');
+  await a.write('docs/plain.txt', 'plain');
+  await a.write('good.txt', 'good');
+  await a.sync();
+  const reasons: Record<string, RegExp> = {
+    [spoof]: /bidirectional control U\+202E at position 7/,
+    [isolated]: /bidirectional control U\+2067 at position 5/,
+  };
+  for (const [path, reason] of Object.entries(reasons)) {
+    const problem = a.engine.getStatus().problems.find((p) => p.path === path);
+    assert.equal(problem?.code, 'invalid_path', `${JSON.stringify(path)} reported`);
+    assert.match(problem!.message, reason);
+  }
+  assert.deepEqual((await a.remote.list(0)).entries.map((e) => e.path).sort(), ['docs/plain.txt', 'good.txt'], 'only the plain names went up');
+  await b.sync();
+  assert.deepEqual(await b.files(), ['docs/plain.txt', 'good.txt']);
+
+  await b.write('good.txt', 'good, edited on b');
+  await b.sync();
+  await a.sync(true);
+  assert.equal(await a.read('good.txt'), 'good, edited on b', 'the rest keeps syncing');
+  assert.equal(await a.read(spoof), 'not what it looks like', 'the file stays on disk');
+  assert.equal(await a.read(isolated), 'isolate');
+
+  const answer = await a.remote.commit('laptop', [{ kind: 'put', path: spoof, parentRev: null, size: 0, mtime: 0, blocks: [] }]);
+  const refused = answer.results[0];
+  assert.ok(refused.status === 'rejected', `the server answered ${refused.status}`);
+  assert.equal(refused.error.code, 'invalid_path');
+  assert.match(refused.error.message, /bidirectional control U\+202E at position 7/);
+  assert.equal((await a.remote.list(0)).entries.some((e) => e.path === spoof), false, 'the server holds nothing under the name');
 });

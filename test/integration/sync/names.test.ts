@@ -90,6 +90,10 @@ test('EDGE 10: NFD names written on this disk sync under their NFC form and roun
   await a.write(`${nfdDir}/notes.txt`, 'notes');
   await a.write('twin-nai\u0308ve.txt', 'nfd twin');
   await a.write('twin-na\u00efve.txt', 'nfc twin');
+  // An NFD pattern ignores the NFC name, and an NFC pattern the NFD one.
+  await a.write('.hsyncignore', 'brouillon-cafe\u0301/\nnote-r\u00e9sum\u00e9.txt\n');
+  await a.write('brouillon-caf\u00e9/draft.txt', 'ignored draft');
+  await a.write('note-re\u0301sume\u0301.txt', 'ignored note');
   const outcome = await a.sync(true);
   assert.match(outcome.reason ?? 'agreed', /agreed|could not sync/);
   const nfc = ['Résumé/notes.txt', 'café.txt', 'twin-naïve.txt'].map((p) => p.normalize('NFC'));
@@ -97,6 +101,8 @@ test('EDGE 10: NFD names written on this disk sync under their NFC form and roun
   const twin = a.engine.getStatus().problems.find((p) => p.path === 'twin-nai\u0308ve.txt');
   assert.match(twin?.message ?? '', /also here in NFC form/, 'the twin is reported');
   assert.equal(await a.read('twin-nai\u0308ve.txt'), 'nfd twin', 'and left as it is');
+  assert.equal(await a.read('brouillon-caf\u00e9/draft.txt'), 'ignored draft', 'ignored in either form: kept, not uploaded');
+  assert.equal(await a.read('note-re\u0301sume\u0301.txt'), 'ignored note', 'an ignored NFD name is not renamed');
 
   await b.sync();
   assert.equal(await b.read('café.txt'.normalize('NFC')), 'coffee');
@@ -104,7 +110,7 @@ test('EDGE 10: NFD names written on this disk sync under their NFC form and roun
   await b.sync();
   await a.sync(true);
   await a.sync(true);
-  assert.deepEqual((await a.files()).filter((p) => !p.startsWith('twin')), ['Résumé/notes.txt', 'café.txt'].map((p) => p.normalize('NFC')).sort(), 'no duplicate, no NFD name left');
+  assert.deepEqual((await a.files()).filter((p) => !/^(twin|brouillon|note|\.hsyncignore)/.test(p)), ['Résumé/notes.txt', 'café.txt'].map((p) => p.normalize('NFC')).sort(), 'no duplicate, no NFD name left');
   assert.equal(await a.read('café.txt'.normalize('NFC')), 'coffee, edited on b');
   assert.deepEqual(await livePaths(a), nfc.sort(), 'no rename loop: the server still holds one name per file');
 });

@@ -54,13 +54,20 @@ after(async () => {
   for (const s of ownServers) await s.dispose();
 });
 
-test('a file deleted on another device goes to the local trash, and hsync restore brings it back with the server stopped', async () => {
+/** A server of the test's own (to stop it) and two devices of a new user on it. */
+async function pairOnOwnServer(user: string) {
   const server = await startServerProcess();
   ownServers.push(server);
-  const token = await server.addUser('offline');
-  let a = await makeClient(server.url, token, 'laptop');
+  const token = await server.addUser(user);
+  const a = await makeClient(server.url, token, 'laptop');
   const b = await makeClient(server.url, token, 'desktop');
   ownDirs.push(a.root, a.stateDir, b.root, b.stateDir);
+  return { server, token, a, b };
+}
+
+test('a file deleted on another device goes to the local trash, and hsync restore brings it back with the server stopped', async () => {
+  const { server, token, a: laptop, b } = await pairOnOwnServer('offline');
+  let a = laptop;
   const bytes = 'the plan, kept only here once the server forgets it '.repeat(40);
   await a.write('notes/plan.txt', bytes);
   await a.write('notes/other.txt', 'stays');
@@ -121,6 +128,53 @@ test('a remote overwrite of a locally edited file with a 255-byte name keeps the
   assert.equal(live.get(copy), a.engine.index.base.get(copy)?.contentHash, 'the copy is on the server');
   await b.sync();
   assert.equal(await b.read(copy), 'edited here, not synced yet');
+});
+
+test('hsync restore --at T with the server stopped brings back, from the local trash, the version this device held at T (a file, and a folder)', async () => {
+  const { server, token, a, b } = await pairOnOwnServer('offline-at');
+  const tick = async () => {
+    const now = Date.now();
+    while (Date.now() <= now + 2) await new Promise((resolve) => setTimeout(resolve, 2));
+    return now + 1;
+  };
+  // Two versions of notes/plan.txt, each deleted on the desktop: both reach the laptop's trash.
+  await a.write('notes/plan.txt', 'first plan');
+  await a.sync();
+  await b.sync();
+  const atFirst = await tick();
+  await rm(join(b.root, 'notes/plan.txt'));
+  await b.sync();
+  await a.sync();
+  await b.write('notes/plan.txt', 'second plan');
+  await b.sync();
+  await a.sync();
+  const atSecond = await tick();
+  await rm(join(b.root, 'notes/plan.txt'));
+  await b.sync();
+  await a.sync();
+  const afterAll = await tick();
+  assert.deepEqual((await trashOf(a.root)).map((e) => [e.path, e.reason, e.size]).sort(), [['notes/plan.txt', 'deleted', 10], ['notes/plan.txt', 'deleted', 11]]);
+  await a.close();
+  await b.close();
+  await server.stop();
+
+  const at = (when: number, what: string) => runHsync(['restore', what, '--at', new Date(when).toISOString(), '--folder', a.root, '--server', server.url, '--device', 'laptop'], { HSYNC_TOKEN: token });
+  const none = await at(afterAll, 'notes/plan.txt');
+  assert.equal(none.code, 1, 'the trash holds no copy this device had after the last removal, and the server is down');
+  assert.match(none.stderr, /^hsync restore: /);
+  assert.equal((await trashOf(a.root)).length, 2, 'nothing taken');
+  const first = await at(atFirst, 'notes/plan.txt');
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /the server could not be asked .*; restoring from the local trash only/);
+  assert.match(first.stdout, /^restored notes\/plan\.txt \(from the local trash, removed \d{4}-.*\); it uploads on the next sync$/m);
+  assert.equal(await a.read('notes/plan.txt'), 'first plan');
+
+  const second = await at(atSecond, 'notes');
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(await a.read('notes/plan.txt'), 'second plan', 'the folder as it was at the second time');
+  assert.equal(await a.read(`notes/plan (laptop's conflicted copy ${today()}).txt`), 'first plan', 'the file in the way is kept');
+  assert.deepEqual(await trashOf(a.root), [], 'both versions moved out of the trash, not copied');
+
 });
 
 test('hsync restore --rev brings back a revision of a deleted file and commits it; a missing revision is exit 3', async () => {

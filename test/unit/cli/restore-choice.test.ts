@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ContentHash } from '../../../shared/common/blocks.js';
 import type { JournalEntry } from '../../../shared/common/protocol.js';
 import type { TrashEntry } from '../../../shared/node/engine/local-trash.js';
-import { inPlace, liveOf, NothingToRestore, pickFolder, pickRevision } from '../../../cli/restore-choice.js';
+import { inPlace, keptAt, liveOf, NothingToRestore, pickFolder, pickRevision } from '../../../cli/restore-choice.js';
 
 const entry = (path: string, rev: number, committedAt: number, deleted = false): JournalEntry => ({
   id: rev, path, rev, fileId: `f-${path}`, deleted, size: deleted ? 0 : rev, mtime: 0,
@@ -38,4 +38,14 @@ test('a folder --at T: each file as it was at T, none for files born or deleted 
   assert.deepEqual(picks.map((p) => [p.path, p.version.kind === 'server' ? p.version.entry.rev : null]), [['d/a', 1]]);
   assert.equal(inPlace({ at: 300 }, 'h', 'h'), true);
   assert.equal(inPlace({ at: 300 }, 'g', 'h'), false);
+});
+
+test('--at T with no server: the trash copy this disk held at T, the first removed after T', () => {
+  const trash = [trashed('d/a', 100), trashed('d/a', 300), trashed('d/b', 150), trashed('e/c', 400)];
+  assert.equal(keptAt(trash, 'd/a', 50)?.trashedAt, 100);
+  assert.equal(keptAt(trash, 'd/a', 100)?.trashedAt, 300, 'removed at T: gone by then');
+  assert.equal(keptAt(trash, 'd/a', 300), null);
+  const picks = pickFolder('d', trash, null, { at: 120 });
+  assert.deepEqual(picks.map((p) => [p.path, p.version.kind, p.version.kind === 'trash' ? p.version.entry.trashedAt : null]), [['d/a', 'trash', 300], ['d/b', 'trash', 150]]);
+  assert.deepEqual(pickFolder('d', trash, null, { at: 350 }), [], 'nothing held then is in the trash');
 });
