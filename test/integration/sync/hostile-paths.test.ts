@@ -1,10 +1,12 @@
 // Paths from the server are checked again on arrival: ones that would escape the root, touch
 // the reserved folder or are invalid here are refused and reported; the rest keeps syncing.
 import assert from 'node:assert/strict';
-import { readdir, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import type { JournalEntry } from '../../../shared/common/protocol.js';
+import { contentHashOf } from '../../../shared/node/blocks/content-hash.js';
 import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
 import { syncFixture } from '../../helpers/sync-client.js';
 
@@ -104,4 +106,32 @@ test('a local file whose name holds a bidi control is reported, not uploaded and
   assert.equal(refused.error.code, 'invalid_path');
   assert.match(refused.error.message, /bidirectional control U\+202E at position 7/);
   assert.equal((await a.remote.list(0)).entries.some((e) => e.path === spoof), false, 'the server holds nothing under the name');
+});
+
+test('a file synced under a name a later rule refuses stays on disk and on the server: nothing deletes it, it is only reported', async () => {
+  const token = await fx.server.addUser('legacy');
+  const a = await fx.client(token, 'laptop');
+  await a.write('keep.txt', 'kept');
+  await a.sync();
+  // The index of a client that synced `old\u202Etxt.exe` before bidi controls were refused:
+  // the file on disk, its merge base, and the server's entry as that client last saw it.
+  const path = 'old\u202Etxt.exe';
+  const bytes = Buffer.from('legacy bytes');
+  const block = createHash('sha256').update(bytes).digest('hex');
+  const kept = (await a.remote.list(0)).entries[0];
+  await writeFile(join(a.root, path), bytes);
+  const info = await stat(join(a.root, path));
+  const entry: JournalEntry = { ...kept, id: kept.id, path, fileId: 'legacy-file', size: bytes.length, blocks: [block], contentHash: contentHashOf([block]) };
+  a.engine.index.setBase({ path, rev: entry.rev, fileId: entry.fileId, contentHash: entry.contentHash, size: entry.size, mtime: info.mtimeMs, ino: info.ino, remoteMtime: entry.mtime }, entry.blocks);
+  a.engine.index.addRemote([entry], a.engine.index.cursor);
+  const head = (await a.remote.list(0)).entries.length;
+
+  await a.sync(true);
+  assert.equal(await readFile(join(a.root, path), 'utf8'), 'legacy bytes', 'the file is still on this disk');
+  const problem = a.engine.getStatus().problems.find((p) => p.path === path);
+  assert.ok(problem, 'the name is reported');
+  assert.match(problem.message, /bidirectional control/);
+  assert.equal(a.engine.getStatus().problems.filter((p) => p.path !== path).length, 0, 'nothing else failed');
+  assert.equal((await a.remote.list(0)).entries.length, head, 'no deletion or upload was committed for it');
+  assert.equal(a.engine.index.base.has(path), true, 'its merge base is kept for when the name is renamed');
 });
