@@ -84,7 +84,7 @@ test('Preferences saves server URL, token, folder, device name and polling; bad 
 
   await dialog.getByLabel('Server URL').fill('https://sync.example.org');
   await dialog.getByLabel('Access token').fill('tok-123');
-  await dialog.getByLabel('Folder').fill('/home/u/Work');
+  await dialog.getByLabel('Folder', { exact: true }).fill('/home/u/Work');
   await dialog.getByLabel('Device name').fill('desk');
   await dialog.getByLabel('Start at login').check();
   await expect(dialog.getByLabel('Check for changes by polling (network or FUSE folders)')).not.toBeChecked();

@@ -31,11 +31,11 @@ function start(root: string): void {
 }
 
 /** Starts a polling watcher; resolves once it has stat'ed every path. */
-function startPolling(root: string): Promise<void> {
+async function startPolling(root: string): Promise<void> {
   seen.clear();
-  return new Promise((onReady) => {
-    watcher = watchFolder(root, { debounceMs: 30, poll: true, onHints: (paths) => paths.forEach((p) => seen.add(p)), onError: (m) => assert.fail(m), onReady });
-  });
+  let ready = false;
+  watcher = watchFolder(root, { debounceMs: 30, poll: true, onHints: (paths) => paths.forEach((p) => seen.add(p)), onError: (m) => assert.fail(m), onReady: () => (ready = true) });
+  await waitUntil(() => ready, () => 'the polling watcher never became ready');
 }
 
 /** Runs `action`, then waits until every expected path has been hinted. */
