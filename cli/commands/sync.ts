@@ -33,6 +33,10 @@ Options:
   --once              sync once and exit: 0 when folder and server agree, 1 otherwise
   --confirm-deletes   let a held mass deletion through (the guard stops > 50 % and > 100 files)
   --ui-port PORT      also serve the status window on 127.0.0.1:PORT (0 = any); prints "ui <url>"
+  --poll              look for local changes by polling every second instead of by the
+                      kernel's file events: for network (NFS, SMB) and FUSE folders, which
+                      send no events for changes made elsewhere; costs a stat per file per
+                      second (the status window's Preferences switch it for this run)
   --min-free-mb N     keep N MB free on the folder's disk: downloads that would cross it wait,
                       reported as "disk full", and resume once space is freed
                       (default: 1 GB, or 5 % of a disk smaller than 20 GB)
@@ -52,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     'confirm-deletes': { type: 'boolean' },
     'ui-port': { type: 'string' },
     'min-free-mb': { type: 'string' },
+    poll: { type: 'boolean' },
   });
   if (args.values.help) {
     console.log(help);
@@ -76,6 +81,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const uiPort = args.values['ui-port'] === undefined ? undefined : intOption(args, 'ui-port', 0, 0, 65535);
   const once = args.values.once === true;
+  const poll = args.values.poll === true;
   const minFreeBytes = args.values['min-free-mb'] === undefined ? undefined : intOption(args, 'min-free-mb', 0, 0, 1_000_000_000) * 1e6;
 
   const http = new HttpRemote(serverUrl, token);
@@ -84,8 +90,8 @@ export async function run(argv: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`hsync sync: ${line}\n`);
   // No caps until the stored settings are read (EngineApi applies them before the first transfer).
   const limits = transferLimits({ upLimitKBps: 0, downLimitKBps: 0 });
-  const engine = new SyncEngine({ root, stateDir, remote: new ThrottledRemote(remote, limits), device, watch: !once, log: once ? undefined : log, minFreeBytes });
-  const api = new EngineApi(engine, stateDir, { folder: root, serverUrl, token, deviceName: device }, () => remote.storage(), limits);
+  const engine = new SyncEngine({ root, stateDir, remote: new ThrottledRemote(remote, limits), device, watch: !once, poll, log: once ? undefined : log, minFreeBytes });
+  const api = new EngineApi(engine, stateDir, { folder: root, serverUrl, token, deviceName: device, pollForChanges: poll }, () => remote.storage(), limits);
 
   if (once) {
     try {
@@ -111,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
   if (api.wasPaused) await engine.pause();
   if (args.values['confirm-deletes']) void engine.confirmDeletes();
   await engine.start();
-  console.log(`syncing ${root} with ${serverUrl} as "${device}"`);
+  console.log(`syncing ${root} with ${serverUrl} as "${device}"${poll ? ', polling for changes' : ''}`);
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);

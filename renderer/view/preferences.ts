@@ -1,5 +1,5 @@
 // The Preferences dialog: server URL + token, folder, device name, bandwidth caps, start at
-// login. The token field is write-only (the API never returns it); leaving it empty keeps the current one.
+// login, polling for changes (folders on network or FUSE mounts send no change events). The token field is write-only (the API never returns it); leaving it empty keeps the current one.
 
 import { MAX_LIMIT_KBPS, type SettingsPatch, type SyncApi } from '../../shared/common/sync-api.js';
 import { byId } from './dom.js';
@@ -18,6 +18,7 @@ export function setupPreferences(api: SyncApi): void {
       input('pref-folder').value = s.folder;
       input('pref-device').value = s.deviceName;
       input('pref-login').checked = s.startAtLogin;
+      input('pref-poll').checked = s.pollForChanges;
       input('pref-up-limit').value = String(s.upLimitKBps);
       input('pref-down-limit').value = String(s.downLimitKBps);
       input('pref-token').value = '';
@@ -37,6 +38,7 @@ export function setupPreferences(api: SyncApi): void {
       folder: input('pref-folder').value.trim(),
       deviceName: input('pref-device').value.trim(),
       startAtLogin: input('pref-login').checked,
+      pollForChanges: input('pref-poll').checked,
     };
     const upLimit = kbps(input('pref-up-limit').value);
     const downLimit = kbps(input('pref-down-limit').value);

@@ -113,6 +113,8 @@ export interface Settings {
   upLimitKBps: number;
   /** Download cap in KB/s; 0 = no cap. */
   downLimitKBps: number;
+  /** Look for changes by polling (network and FUSE folders send no events); applies at once. */
+  pollForChanges: boolean;
 }
 
 export interface SettingsPatch {
@@ -123,6 +125,7 @@ export interface SettingsPatch {
   startAtLogin?: boolean;
   upLimitKBps?: number;
   downLimitKBps?: number;
+  pollForChanges?: boolean;
 }
 
 export interface SyncApi {
@@ -205,6 +208,7 @@ const PATCH_FIELDS: Record<keyof SettingsPatch, 'string' | 'boolean' | 'number'>
   startAtLogin: 'boolean',
   upLimitKBps: 'number',
   downLimitKBps: 'number',
+  pollForChanges: 'boolean',
 };
 
 function validateSettingsPatch(args: unknown[]): string | null {

@@ -72,7 +72,7 @@ test('the mass-delete guard asks, and Confirm / Cancel reach the engine', async 
   expect(api.calls.map((c) => c.method)).toContain('confirmDeletes');
 });
 
-test('Preferences saves server URL, token, folder and device name; bad input is refused', async ({ page }) => {
+test('Preferences saves server URL, token, folder, device name and polling; bad input is refused', async ({ page }) => {
   await page.goto(control.uiUrl!);
   await page.getByRole('button', { name: 'Preferences' }).click();
   const dialog = page.getByRole('dialog', { name: 'Preferences' });
@@ -84,12 +84,14 @@ test('Preferences saves server URL, token, folder and device name; bad input is 
 
   await dialog.getByLabel('Server URL').fill('https://sync.example.org');
   await dialog.getByLabel('Access token').fill('tok-123');
-  await dialog.getByLabel('Folder').fill('/home/u/Work');
+  await dialog.getByLabel('Folder', { exact: true }).fill('/home/u/Work');
   await dialog.getByLabel('Device name').fill('desk');
   await dialog.getByLabel('Start at login').check();
+  await expect(dialog.getByLabel('Check for changes by polling (network or FUSE folders)')).not.toBeChecked();
+  await dialog.getByLabel('Check for changes by polling (network or FUSE folders)').check();
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(dialog).toBeHidden();
-  expect(api.settings).toMatchObject({ serverUrl: 'https://sync.example.org', folder: '/home/u/Work', deviceName: 'desk', startAtLogin: true });
+  expect(api.settings).toMatchObject({ serverUrl: 'https://sync.example.org', folder: '/home/u/Work', deviceName: 'desk', startAtLogin: true, pollForChanges: true });
   expect((await api.getSettings()).hasToken).toBe(true);
 });
 

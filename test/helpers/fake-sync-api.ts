@@ -53,6 +53,7 @@ export function createFakeSyncApi(initial: Partial<SyncStatus> = {}): FakeSyncAp
       startAtLogin: false,
       upLimitKBps: 0,
       downLimitKBps: 0,
+      pollForChanges: false,
       paused: false,
       hasToken: false,
     },

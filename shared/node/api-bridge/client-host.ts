@@ -21,6 +21,8 @@ export interface EngineConfig {
   accountKey: string;
   /** Bandwidth caps in KB/s, 0 = none. */
   limits: LimitSettings;
+  /** Look for changes by polling (network and FUSE folders). */
+  poll: boolean;
 }
 
 /** The engine as the host sees it: the SyncApi plus a change subscription and a stop. */
@@ -28,6 +30,8 @@ export interface RunningEngine extends Omit<SyncApi, 'getSettings' | 'updateSett
   subscribe(fn: () => void): () => void;
   /** New bandwidth caps, effective within a second (no restart). */
   setLimits(limits: LimitSettings): void;
+  /** Polling on or off, at once (no restart). */
+  setPolling(poll: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -68,7 +72,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
         token = embeddedToken = embedded.token;
       }
       currentUrl = serverUrl;
-      engine = await deps.startEngine({ folder: s.folder, serverUrl, token, deviceName: s.deviceName, paused: s.paused, accountKey: accountKey(s.serverUrl || null, token), limits: { upLimitKBps: s.upLimitKBps, downLimitKBps: s.downLimitKBps } });
+      engine = await deps.startEngine({ folder: s.folder, serverUrl, token, deviceName: s.deviceName, paused: s.paused, accountKey: accountKey(s.serverUrl || null, token), limits: { upLimitKBps: s.upLimitKBps, downLimitKBps: s.downLimitKBps }, poll: s.pollForChanges });
       startError = null;
       unsubscribe = engine.subscribe(notify);
     } catch (error) {
@@ -157,6 +161,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
       const restart = applyPatch(deps.settings, patch, embeddedUrl);
       const now = readSettings(deps.settings);
       engine?.setLimits({ upLimitKBps: now.upLimitKBps, downLimitKBps: now.downLimitKBps });
+      if (patch.pollForChanges !== undefined) await engine?.setPolling(now.pollForChanges);
       if (restart) await serial(async () => {
         await shutdown();
         await launch();

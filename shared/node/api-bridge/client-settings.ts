@@ -17,6 +17,8 @@ export interface StoredSettings {
   paused: boolean;
   upLimitKBps: number;
   downLimitKBps: number;
+  /** Look for changes by polling (network and FUSE folders) rather than by kernel events. */
+  pollForChanges: boolean;
   /** The embedded server's own user token, made once on first run. */
   embeddedToken: string;
 }
@@ -37,6 +39,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): StoredSet
     paused: false,
     upLimitKBps: 0,
     downLimitKBps: 0,
+    pollForChanges: false,
     embeddedToken: '',
   };
 }
@@ -51,6 +54,7 @@ export const SETTINGS_SCHEMA = {
   paused: { type: 'boolean' },
   upLimitKBps: { type: 'integer', minimum: 0 },
   downLimitKBps: { type: 'integer', minimum: 0 },
+  pollForChanges: { type: 'boolean' },
   embeddedToken: { type: 'string' },
 } as const;
 
@@ -81,6 +85,7 @@ export function publicSettings(s: StoredSettings, serverUrl: string, embeddedTok
     hasToken: (s.serverUrl ? s.token : embeddedToken) !== '',
     upLimitKBps: s.upLimitKBps,
     downLimitKBps: s.downLimitKBps,
+    pollForChanges: s.pollForChanges,
   };
 }
 
@@ -100,6 +105,7 @@ export function applyPatch(backend: SettingsBackend, patch: SettingsPatch, embed
   if (patch.startAtLogin !== undefined) next.startAtLogin = patch.startAtLogin;
   if (patch.upLimitKBps !== undefined) next.upLimitKBps = patch.upLimitKBps;
   if (patch.downLimitKBps !== undefined) next.downLimitKBps = patch.downLimitKBps;
+  if (patch.pollForChanges !== undefined) next.pollForChanges = patch.pollForChanges;
   backend.set(next);
   const after = readSettings(backend);
   return after.folder !== before.folder || after.serverUrl !== before.serverUrl || after.token !== before.token || after.deviceName !== before.deviceName;

@@ -21,6 +21,7 @@ interface StoredSettings {
   paused: boolean;
   upLimitKBps: number;
   downLimitKBps: number;
+  pollForChanges: boolean;
 }
 
 export class EngineApi implements SyncApi {
@@ -29,7 +30,7 @@ export class EngineApi implements SyncApi {
   constructor(
     private readonly engine: SyncEngine,
     stateDir: string,
-    initial: { folder: string; serverUrl: string; token: string; deviceName: string },
+    initial: { folder: string; serverUrl: string; token: string; deviceName: string; pollForChanges?: boolean },
     /** Where blocks are going, when the remote knows (the tiered remote does). */
     private readonly storage?: () => StorageState,
     /** The bandwidth caps the engine's remote waits on; the stored caps apply from the start. */
@@ -40,7 +41,7 @@ export class EngineApi implements SyncApi {
       configName: 'settings',
       projectName: 'hybrid-sync',
       configFileMode: PRIVATE_FILE_MODE, // it holds the token
-      defaults: { ...initial, startAtLogin: false, paused: false, upLimitKBps: 0, downLimitKBps: 0 },
+      defaults: { pollForChanges: false, ...initial, startAtLogin: false, paused: false, upLimitKBps: 0, downLimitKBps: 0 },
     });
     // What the command line says wins over what was stored.
     this.store.set({ ...this.store.store, ...initial });
@@ -111,6 +112,7 @@ export class EngineApi implements SyncApi {
       hasToken: s.token !== '',
       upLimitKBps: s.upLimitKBps,
       downLimitKBps: s.downLimitKBps,
+      pollForChanges: s.pollForChanges,
     };
   }
 
@@ -120,6 +122,7 @@ export class EngineApi implements SyncApi {
     }
     if (patch.deviceName !== undefined && patch.deviceName.trim() !== '') this.engine.device = patch.deviceName;
     if (this.limits) applyLimits(this.limits, this.store.store);
+    if (patch.pollForChanges !== undefined) await this.engine.setPolling(patch.pollForChanges);
     return this.getSettings();
   }
 }

@@ -52,6 +52,8 @@ export interface EngineOptions {
   trashCapBytes?: number;
   /** The folder watcher; tests swap in one that fails like an exhausted inotify. */
   watchFolder?: typeof watchFolder;
+  /** Look for local changes by polling (network and FUSE folders send no events); setPolling switches it. */
+  poll?: boolean;
 }
 
 /** How a one-shot sync ended: agreed, or the one-line reason it did not. */
@@ -98,6 +100,9 @@ export class SyncEngine {
   /** Old partial downloads are gone: from now on only the downloader and prefetches touch tmp/. */
   private tempReady = false;
   private watcher: HintWatcher | null = null;
+  /** start() ran with watching on: setPolling replaces the watcher. */
+  private watching = false;
+  private polling: boolean;
   private timers: NodeJS.Timeout[] = [];
   private poll: AbortController | null = null;
   private pollLoop: Promise<void> | null = null;
@@ -113,6 +118,7 @@ export class SyncEngine {
   constructor(private readonly options: EngineOptions) {
     this.device = options.device;
     this.now = options.now ?? Date.now;
+    this.polling = options.poll === true;
     this.index = new IndexStore(join(options.stateDir, 'index.sqlite'));
     this.rules = loadIgnoreRules(options.root);
     this.scanner = new Scanner(options.root, () => this.rules, this.index.base);
@@ -173,7 +179,8 @@ export class SyncEngine {
   /** Keeps syncing: watcher hints, long-poll, periodic rescans. */
   async start(): Promise<void> {
     this.stopping = false;
-    if (this.options.watch !== false) this.startWatcher();
+    this.watching = this.options.watch !== false;
+    if (this.watching) this.startWatcher();
     const every = this.options.rescanIntervalMs ?? 60_000;
     this.timers.push(setInterval(() => this.schedule(true), every));
     this.pollLoop = this.longpollLoop();
@@ -194,6 +201,22 @@ export class SyncEngine {
     await this.prefetcher.stop();
     await this.running.catch(() => undefined);
     this.index.close();
+  }
+
+  /**
+   * Switches between polling and kernel events, at once. A watcher that failed (an exhausted
+   * inotify) is tried again. The next cycle scans everything: a change made while no watcher
+   * ran would otherwise wait for the periodic scan.
+   */
+  async setPolling(poll: boolean): Promise<void> {
+    if (poll === this.polling && this.watcher) return;
+    this.polling = poll;
+    if (!this.watching || this.stopping) return;
+    const old = this.watcher;
+    this.watcher = null;
+    await old?.close();
+    this.startWatcher();
+    this.schedule(true);
   }
 
   async pause(): Promise<void> {
@@ -508,16 +531,20 @@ export class SyncEngine {
 
   private startWatcher(): void {
     try {
-      this.watcher = (this.options.watchFolder ?? watchFolder)(this.options.root, {
+      const watcher: HintWatcher = (this.options.watchFolder ?? watchFolder)(this.options.root, {
         debounceMs: this.options.debounceMs ?? 150,
+        poll: this.polling,
         onHints: (paths) => this.schedule(false, paths),
+        onReady: () => this.schedule(true),
         onError: (message) => {
           this.status.warn(message);
           this.options.log?.(message);
-          void this.watcher?.close();
-          this.watcher = null;
+          void watcher.close();
+          // A watcher replaced meanwhile (setPolling) is not this one.
+          if (this.watcher === watcher) this.watcher = null;
         },
       });
+      this.watcher = watcher;
     } catch (error) {
       this.status.warn(`File watching unavailable (${(error as Error).message}); using periodic scans`);
     }

@@ -6,11 +6,15 @@
 // inotify watch already reports each create, write, delete and rename of the names in it,
 // so files need no watch and no stat. On macOS and Windows, fs.watch is recursive natively
 // (FSEvents, ReadDirectoryChangesW): one watch covers the whole tree there.
+//
+// Network and FUSE mounts send no kernel events for changes made elsewhere: with `poll`, the
+// tree is polled instead (polled-watches.ts).
 
 import { watch } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { RESERVED_DIR } from '../../common/paths.js';
 import { FolderWatches } from './folder-watches.js';
+import { pollFolder } from './polled-watches.js';
 
 export interface HintWatcher {
   close(): Promise<void>;
@@ -18,10 +22,17 @@ export interface HintWatcher {
 
 export interface WatchOptions {
   debounceMs: number;
+  /** Look for changes by polling (network and FUSE folders) rather than by kernel events. */
+  poll?: boolean;
   /** A batch of changed paths (relative, '/'-separated). */
   onHints(paths: string[]): void;
   /** Watching failed or degraded; `message` says what to do about it. */
   onError(message: string): void;
+  /**
+   * Polling only: every path now has a first stat to compare with. A change made before that
+   * is not seen as one (the engine scans everything then).
+   */
+  onReady?(): void;
 }
 
 export function watchFolder(root: string, options: WatchOptions): HintWatcher {
@@ -65,8 +76,12 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
   const fail = (error: NodeJS.ErrnoException) => queueMicrotask(() => !closed && options.onError(errorMessage(error)));
   const reservedDir = join(root, RESERVED_DIR);
 
-  let stop: () => void;
-  if (process.platform === 'darwin' || process.platform === 'win32') {
+  let stop: () => void | Promise<void>;
+  if (options.poll) {
+    const polled = pollFolder(root, (path) => path === reservedDir, { changed: hint, failed: fail });
+    void polled.ready.then(() => !closed && options.onReady?.());
+    stop = () => polled.close();
+  } else if (process.platform === 'darwin' || process.platform === 'win32') {
     try {
       const watcher = watch(root, { recursive: true }, (_event, name) => hint(name ? join(root, name) : root));
       watcher.on('error', (error) => fail(error as NodeJS.ErrnoException));
@@ -84,7 +99,7 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);
-      stop();
+      await stop();
     },
   };
 }

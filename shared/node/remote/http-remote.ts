@@ -1,6 +1,8 @@
 // RemoteStore over the in-house server's HTTP API (docs/protocol.md). Keep-alive sockets,
 // byte counters for status and benchmarks, and every foreign failure mapped to a SyncError
-// code the engine acts on: connection failures, timeouts and 5xx are 'unavailable'.
+// code the engine acts on: connection failures, timeouts and 5xx are 'unavailable'. The JSON
+// calls go through got (json-calls.ts); block bytes through node:http directly
+// (http-exchange.ts, direct-get.ts), which README.md "Architecture" explains.
 
 import { createHash } from 'node:crypto';
 import http from 'node:http';
@@ -29,11 +31,13 @@ import type {
   ConfirmBlocksRequest,
   ConfirmBlocksResponse,
 } from '../../common/tier-protocol.js';
-import { MAX_CLIENT_RETRY_AFTER_SEC, MAX_CLIENT_RETRY_WAIT_SEC } from '../../common/limits.js';
+import { MAX_CLIENT_RETRY_WAIT_SEC } from '../../common/limits.js';
 import { BLOCKS_GET_ABSENT } from '../../common/protocol.js';
 import type { StatsResponse } from '../../common/tier-stats.js';
 import { DirectGets, NotDirect } from './direct-get.js';
+import { busyPauseSec } from './busy-retry.js';
 import { exchange } from './http-exchange.js';
+import { JsonCalls } from './json-calls.js';
 import type { RemoteStore, TransferCounters } from './remote-store.js';
 import { sleep } from '../sleep.js';
 
@@ -63,6 +67,7 @@ export class HttpRemote implements RemoteStore {
   private readonly timeoutMs: number;
   /** Block downloads into the caller's buffer, over plain http (direct-get.ts). */
   private readonly direct: DirectGets | null;
+  private readonly calls: JsonCalls;
 
   constructor(
     readonly url: string,
@@ -77,6 +82,7 @@ export class HttpRemote implements RemoteStore {
     const Agent = this.base.protocol === 'https:' ? https.Agent : http.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 8 });
     this.direct = this.base.protocol === 'http:' ? new DirectGets(this.base, options.maxSockets ?? 8) : null;
+    this.calls = new JsonCalls({ agent: this.agent, token, timeoutMs: this.timeoutMs, counters: this.counters });
   }
 
   /** Closes idle keep-alive sockets; the store stays usable. */
@@ -215,10 +221,15 @@ export class HttpRemote implements RemoteStore {
     }
   }
 
-  private async json<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const response = await this.request(method, path, payload, { ...options, contentType: 'application/json' });
-    return this.parse<T>(this.check(response, `${method} ${path.split('?')[0]}`));
+  private async json<T>(method: string, path: string, body?: unknown, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<T> {
+    const url = new URL(path, this.base);
+    let response: Response;
+    try {
+      response = await this.calls.call({ method, url, body: body === undefined ? undefined : Buffer.from(JSON.stringify(body)), ...options });
+    } catch (error) {
+      throw this.unreachable(method, url.pathname, error);
+    }
+    return this.parse<T>(this.check(response, `${method} ${url.pathname}`));
   }
 
   private parse<T>(response: Response): T {
@@ -262,20 +273,14 @@ export class HttpRemote implements RemoteStore {
     }
   }
 
-  /**
-   * One request; a 429 (this user has too many requests in flight) is asked again after its
-   * Retry-After (at most MAX_CLIENT_RETRY_AFTER_SEC a time), for up to MAX_CLIENT_RETRY_WAIT_SEC
-   * in all, and only then returned.
-   */
+  /** One block transfer; a busy answer is asked again as busy-retry.ts says, and only then returned. */
   private async request(method: string, path: string, body?: Buffer, options: RequestOptions = {}): Promise<Response> {
     let waited = 0;
     for (;;) {
       const response = await this.requestOnce(method, path, body, options);
-      if (response.status !== 429) return response;
-      const pause = retryAfterSec(response.retryAfter);
-      if (waited + pause > MAX_CLIENT_RETRY_WAIT_SEC) return response;
-      await sleep(pause * 1000, options.signal);
-      if (options.signal?.aborted) throw this.unreachable(method, path, new Error('aborted'));
+      const pause = busyPauseSec(response.status, response.retryAfter, waited);
+      if (pause === 0) return response;
+      await sleep(pause * 1000);
       waited += pause;
     }
   }
@@ -286,13 +291,12 @@ export class HttpRemote implements RemoteStore {
       return await exchange(target, {
         method,
         agent: this.agent,
-        signal: options.signal,
         headers: {
           authorization: `Bearer ${this.token}`,
           ...(body ? { 'content-type': options.contentType } : {}),
         },
         body,
-        timeoutMs: options.timeoutMs ?? this.timeoutMs,
+        timeoutMs: this.timeoutMs,
         counters: this.counters,
         bodyInto: options.bodyInto,
       });
@@ -310,8 +314,6 @@ export class HttpRemote implements RemoteStore {
 interface RequestOptions {
   bodyInto?: Buffer;
   contentType?: string;
-  timeoutMs?: number;
-  signal?: AbortSignal;
 }
 
 /**
@@ -340,14 +342,6 @@ export function readBlockRecords(body: Buffer, asked: readonly BlockHash[], out:
   }
   if (offset !== body.length) throw malformed(`${body.length - offset} bytes after the last record`);
   for (const [hash, bytes] of found) out.set(hash, bytes);
-}
-
-/** Seconds to wait from a Retry-After header (seconds or an HTTP date), within 0.1..MAX_CLIENT_RETRY_AFTER_SEC; 1 when absent or unreadable. */
-export function retryAfterSec(header: string | undefined, now = Date.now()): number {
-  let seconds = 1;
-  if (header !== undefined && /^\d+$/.test(header.trim())) seconds = Number(header.trim());
-  else if (header !== undefined && Number.isFinite(Date.parse(header))) seconds = (Date.parse(header) - now) / 1000;
-  return Math.min(MAX_CLIENT_RETRY_AFTER_SEC, Math.max(0.1, seconds));
 }
 
 function statusCode(status: number): ErrorCode {

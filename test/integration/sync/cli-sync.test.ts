@@ -2,10 +2,11 @@
 // long-running client (watcher + long-poll + control endpoint) stopped by SIGTERM.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { inotifyWatches } from '../../helpers/inotify.js';
 import { runHsync, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 import { listFiles, makeClient, removeDirs, type TestClient } from '../../helpers/sync-client.js';
 
@@ -128,28 +129,21 @@ test('hsync sync keeps syncing both ways until SIGTERM, then exits 0', async () 
   const state = await tempDir('daemon-state');
   const peer = await makeClient(server.url, token, 'peer');
   clients.push(peer);
-  const child = spawn(process.execPath, [HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, `--token=${token}`, '--device', 'daemon'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { child, stdout, stderr, exited } = startClient(['--folder', folder, '--state', state, '--device', 'daemon']);
   try {
-    await waitFor(() => /^syncing /m.test(stdout), 20_000, () => `no start: ${stderr}`);
+    await waitFor(() => /^syncing /m.test(stdout()), 20_000, () => `no start: ${stderr()}`);
 
     // Remote → local through the long-poll.
     await peer.write('from-peer.txt', 'pushed by the peer');
     await peer.sync();
-    await waitFor(async () => (await listFiles(folder)).includes('from-peer.txt'), 10_000, () => stderr);
+    await waitFor(async () => (await listFiles(folder)).includes('from-peer.txt'), 10_000, () => stderr());
 
     // Local → remote through the watcher.
     await writeFile(join(folder, 'from-daemon.txt'), 'written next to the daemon');
     await waitFor(
       async () => (await peer.remote.list(0)).entries.some((e) => e.path === 'from-daemon.txt'),
       10_000,
-      () => stderr,
+      () => stderr(),
     );
 
     const status = await runHsync(['status', '--state', state, '--json']);
@@ -158,8 +152,48 @@ test('hsync sync keeps syncing both ways until SIGTERM, then exits 0', async () 
   } finally {
     child.kill('SIGTERM');
   }
-  assert.equal(await exited, 0, stderr);
+  assert.equal(await exited, 0, stderr());
 });
+
+test('hsync sync --poll finds a new file and an edit by polling, with no inotify watch, and uploads their bytes', async () => {
+  const folder = await tempDir('poll');
+  const state = await tempDir('poll-state');
+  await writeFile(join(folder, 'edited.txt'), 'first version');
+  const peer = await makeClient(server.url, token, 'poll-peer');
+  clients.push(peer);
+  const { child, stdout, stderr, exited } = startClient(['--poll', '--folder', folder, '--state', state, '--device', 'poller']);
+  /** The bytes of `path` as the server holds them, or null while it has no such file. */
+  const onServer = async (path: string): Promise<string | null> => {
+    await peer.sync(true);
+    return (await listFiles(peer.root)).includes(path) ? peer.read(path) : null;
+  };
+  try {
+    await waitFor(() => /^syncing .*, polling for changes$/m.test(stdout()), 20_000, () => `no start: ${stdout()} ${stderr()}`);
+    await waitFor(async () => (await onServer('edited.txt')) === 'first version', 10_000, () => stderr());
+
+    // Both within seconds: the periodic full scan (every 60 s) is not what finds them.
+    await writeFile(join(folder, 'new.txt'), 'made after the start');
+    await waitFor(async () => (await onServer('new.txt')) === 'made after the start', 10_000, () => stderr());
+    await appendFile(join(folder, 'edited.txt'), ', then edited');
+    await waitFor(async () => (await onServer('edited.txt')) === 'first version, then edited', 10_000, () => stderr());
+    const watches = inotifyWatches(child.pid!);
+    if (watches !== null) assert.equal(watches, 0, 'polling holds no inotify watch');
+  } finally {
+    child.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0, stderr());
+});
+
+/** A long-running `hsync sync` against the test server with `args`; its output so far, and its exit code once it ends. */
+function startClient(args: string[]) {
+  const child = spawn(process.execPath, [HSYNC, 'sync', '--server', server.url, `--token=${token}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d));
+  child.stderr.on('data', (d: Buffer) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, why: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,9 +1,10 @@
 // The long-running engine: watcher hints reach the server fast; when the watcher fails
 // (inotify limit), a warning shows and periodic rescans keep the folder syncing.
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { inotifyWatches } from '../../helpers/inotify.js';
 import { syncFixture } from '../../helpers/sync-client.js';
 
 const fx = syncFixture();
@@ -51,4 +52,18 @@ test('a failing watcher (ENOSPC) shows a warning and periodic rescans keep synci
   assert.match(a.engine.getStatus().warnings[0], /max_user_watches/);
   await writeFile(join(a.root, 'unwatched.txt'), 'found by a rescan');
   await waitFor(async () => (await a.remote.list(0)).entries.some((e) => e.path === 'unwatched.txt'), 5_000);
+});
+
+test('switched to polling while running (Preferences), the client drops its inotify watches and still uploads a new file', { skip: inotifyWatches() === null ? 'counts inotify watches through /proc (Linux only)' : false }, async () => {
+  const token = await fx.newUser();
+  const a = await fx.client(token, 'laptop', { watch: true, rescanIntervalMs: 600_000 });
+  await mkdir(join(a.root, 'a/b'), { recursive: true });
+  const before = inotifyWatches()!;
+  await a.engine.start();
+  await waitFor(() => inotifyWatches() === before + 3, 5_000); // the root, a and a/b
+  await a.engine.setPolling(true);
+  assert.equal(inotifyWatches(), before, 'polling holds no inotify watch');
+  // Written before the poller's first stat of it, the full scan at its readiness finds it; after, polling does.
+  await writeFile(join(a.root, 'a/b/polled.txt'), 'found by polling');
+  await waitFor(async () => (await a.remote.list(0)).entries.some((e) => e.path === 'a/b/polled.txt'), 10_000);
 });

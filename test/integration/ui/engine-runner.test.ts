@@ -48,7 +48,7 @@ test('a paused start sends nothing; resume syncs; status shows the storage tier'
   const folder = join(dir, 'Sync');
   await mkdir(folder);
   await writeFile(join(folder, 'a.txt'), 'a\n');
-  const engine = await startRealEngine({ folder, serverUrl: server.url, token, deviceName: 'runner', paused: true, accountKey: `${server.url}\n${token}`, limits: { upLimitKBps: 0, downLimitKBps: 0 } }, join(dir, 'state'));
+  const engine = await startRealEngine({ folder, serverUrl: server.url, token, deviceName: 'runner', paused: true, accountKey: `${server.url}\n${token}`, limits: { upLimitKBps: 0, downLimitKBps: 0 }, poll: false }, join(dir, 'state'));
   try {
     assert.equal((await engine.getStatus()).state, 'paused');
     await new Promise((r) => setTimeout(r, 1500));

@@ -20,6 +20,7 @@ function fakeEngine() {
     syncNow: async () => void calls.push('syncNow'),
     confirmDeletes: async () => void calls.push('confirmDeletes'),
     cancelDeletes: async () => void calls.push('cancelDeletes'),
+    setPolling: async (poll: boolean) => void calls.push(`setPolling ${poll}`),
     getStatus: () => ({ state: 'idle' }),
     status: { subscribe: () => () => undefined },
   };
@@ -30,7 +31,7 @@ test('settings persist, the token is never read back, and the device name applie
   const { engine } = fakeEngine();
   const api = new EngineApi(engine as unknown as SyncEngine, dir, { folder: '/f', serverUrl: 'http://127.0.0.1:1', token: 'secret-token', deviceName: 'laptop' });
   const settings = await api.getSettings();
-  assert.deepEqual(settings, { folder: '/f', serverUrl: 'http://127.0.0.1:1', deviceName: 'laptop', startAtLogin: false, paused: false, hasToken: true, upLimitKBps: 0, downLimitKBps: 0 });
+  assert.deepEqual(settings, { folder: '/f', serverUrl: 'http://127.0.0.1:1', deviceName: 'laptop', startAtLogin: false, paused: false, hasToken: true, upLimitKBps: 0, downLimitKBps: 0, pollForChanges: false });
   assert.equal(JSON.stringify(settings).includes('secret-token'), false);
 
   const updated = await api.updateSettings({ deviceName: 'work laptop', startAtLogin: true });
@@ -53,4 +54,20 @@ test('pause survives a restart; commands reach the engine', async () => {
   await again.resume();
   assert.equal(again.wasPaused, false);
   assert.deepEqual(calls, ['pause', 'syncNow', 'confirmDeletes', 'cancelDeletes', 'resume']);
+});
+
+test('polling for changes applies to the engine at once; the command line wins at the next start', async () => {
+  const { engine, calls } = fakeEngine();
+  const own = mkdtempSync(join(tmpdir(), 'hsync-api-poll-'));
+  try {
+    const api = new EngineApi(engine as unknown as SyncEngine, own, { folder: '/f', serverUrl: 'http://127.0.0.1:1', token: 't', deviceName: 'laptop', pollForChanges: false });
+    assert.equal((await api.updateSettings({ pollForChanges: true })).pollForChanges, true);
+    assert.deepEqual(calls, ['setPolling true']);
+    const polled = new EngineApi(engine as unknown as SyncEngine, own, { folder: '/f', serverUrl: 'http://127.0.0.1:1', token: 't', deviceName: 'laptop', pollForChanges: true });
+    assert.equal((await polled.getSettings()).pollForChanges, true);
+    const plain = new EngineApi(engine as unknown as SyncEngine, own, { folder: '/f', serverUrl: 'http://127.0.0.1:1', token: 't', deviceName: 'laptop', pollForChanges: false });
+    assert.equal((await plain.getSettings()).pollForChanges, false);
+  } finally {
+    rmSync(own, { recursive: true, force: true });
+  }
 });

@@ -2,11 +2,12 @@
 // although only folders are watched (one inotify watch per folder, none per file); folders
 // that appear get watches and their contents hinted, folders that go lose their watches.
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, test } from 'node:test';
 import { watchFolder, type HintWatcher } from '../../../shared/node/engine/watcher.js';
+import { inotifyWatches } from '../../helpers/inotify.js';
 
 let watcher: HintWatcher | null = null;
 const made: string[] = [];
@@ -29,6 +30,14 @@ function start(root: string): void {
   watcher = watchFolder(root, { debounceMs: 30, onHints: (paths) => paths.forEach((p) => seen.add(p)), onError: (m) => assert.fail(m) });
 }
 
+/** Starts a polling watcher; resolves once it has stat'ed every path. */
+async function startPolling(root: string): Promise<void> {
+  seen.clear();
+  let ready = false;
+  watcher = watchFolder(root, { debounceMs: 30, poll: true, onHints: (paths) => paths.forEach((p) => seen.add(p)), onError: (m) => assert.fail(m), onReady: () => (ready = true) });
+  await waitUntil(() => ready, () => 'the polling watcher never became ready');
+}
+
 /** Runs `action`, then waits until every expected path has been hinted. */
 async function hintsFor(expected: string[], action: () => void): Promise<void> {
   seen.clear();
@@ -41,23 +50,6 @@ async function waitUntil(check: () => boolean, why: () => string): Promise<void>
   while (!check()) {
     if (Date.now() > deadline) assert.fail(why());
     await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** inotify watches this process holds (Linux), or null where /proc cannot tell. */
-function inotifyWatches(): number | null {
-  try {
-    let count = 0;
-    for (const fd of readdirSync('/proc/self/fdinfo')) {
-      try {
-        count += (readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').match(/^inotify /gm) ?? []).length;
-      } catch {
-        // The descriptor closed while we looked.
-      }
-    }
-    return count;
-  } catch {
-    return null;
   }
 }
 
@@ -97,6 +89,26 @@ test('nothing under .hsync/ is hinted', { skip: COUNTS_WATCHES }, async () => {
   await hintsFor(['marker.txt'], () => writeFileSync(join(root, 'marker.txt'), 'x'));
   assert.deepEqual([...seen].filter((p) => p.startsWith('.hsync')), []);
   assert.equal(inotifyWatches() ?? 1, 1, '.hsync/ and its sub-folders stay unwatched');
+});
+
+test('polling (network and FUSE folders): every kind of change is hinted with no inotify watch at all, nothing under .hsync/', { skip: COUNTS_WATCHES }, async () => {
+  const root = tempDir('hsync-poll-');
+  mkdirSync(join(root, 'a/b'), { recursive: true });
+  mkdirSync(join(root, '.hsync/tmp'), { recursive: true });
+  for (let i = 0; i < 5; i++) writeFileSync(join(root, 'a/b', `f${i}.txt`), `file ${i}`);
+  await startPolling(root);
+  await hintsFor(['a/b/f1.txt'], () => appendFileSync(join(root, 'a/b/f1.txt'), ' modified'));
+  assert.equal(inotifyWatches(), 0, 'polling holds no inotify watch');
+  await hintsFor(['a/b/new.txt'], () => writeFileSync(join(root, 'a/b/new.txt'), 'created'));
+  await hintsFor(['a/b/f2.txt'], () => rmSync(join(root, 'a/b/f2.txt')));
+  await hintsFor(['a/b/f3.txt', 'a/moved.txt'], () => renameSync(join(root, 'a/b/f3.txt'), join(root, 'a/moved.txt')));
+  await hintsFor(['c', 'c/inside.txt'], () => {
+    mkdirSync(join(root, 'c'));
+    writeFileSync(join(root, 'c/inside.txt'), 'in a new folder');
+  });
+  writeFileSync(join(root, '.hsync/tmp/partial'), 'engine-owned');
+  await hintsFor(['marker.txt'], () => writeFileSync(join(root, 'marker.txt'), 'x'));
+  assert.deepEqual([...seen].filter((p) => p.startsWith('.hsync')), []);
 });
 
 test('a folder made with files already inside: the folder, every file and every sub-folder are hinted and watched', { skip: COUNTS_WATCHES }, async () => {

@@ -19,15 +19,16 @@ function memorySettings(initial: Partial<StoredSettings> = {}): SettingsBackend 
 function engines() {
   const started: EngineConfig[] = [];
   const limitsSet: unknown[] = [];
+  const pollingSet: boolean[] = [];
   let stopped = 0;
   let failWith: Error | null = null;
   const start = async (config: EngineConfig): Promise<RunningEngine> => {
     if (failWith) throw failWith;
     started.push(config);
     const fake = createFakeSyncApi({ folder: config.folder });
-    return { ...fake, subscribe: (fn) => fake.subscribe(() => fn()), setLimits: (l) => void limitsSet.push(l), stop: async () => void stopped++ };
+    return { ...fake, subscribe: (fn) => fake.subscribe(() => fn()), setLimits: (l) => void limitsSet.push(l), setPolling: async (p) => void pollingSet.push(p), stop: async () => void stopped++ };
   };
-  return { started, start, limitsSet, stopped: () => stopped, fail: (e: Error | null) => (failWith = e) };
+  return { started, start, limitsSet, pollingSet, stopped: () => stopped, fail: (e: Error | null) => (failWith = e) };
 }
 
 test('no server set: the embedded server is used, and its URL in Preferences is not pinned', async () => {
@@ -39,7 +40,7 @@ test('no server set: the embedded server is used, and its URL in Preferences is 
     startEngine: e.start,
     embeddedServer: async () => (embeddedStarts++, { url: 'http://127.0.0.1:5555', token: 'emb' }),
   });
-  assert.deepEqual(e.started[0], { folder: '/f', serverUrl: 'http://127.0.0.1:5555', token: 'emb', deviceName: 'd', paused: false, accountKey: 'embedded\nemb', limits: { upLimitKBps: 0, downLimitKBps: 0 } });
+  assert.deepEqual(e.started[0], { folder: '/f', serverUrl: 'http://127.0.0.1:5555', token: 'emb', deviceName: 'd', paused: false, accountKey: 'embedded\nemb', limits: { upLimitKBps: 0, downLimitKBps: 0 }, poll: false });
   const shown = await host.getSettings();
   assert.equal(shown.serverUrl, 'http://127.0.0.1:5555');
   assert.equal(shown.hasToken, true);
@@ -52,7 +53,7 @@ test('no server set: the embedded server is used, and its URL in Preferences is 
   // A real server: the engine restarts against it; the token is stored, never shown.
   await host.updateSettings({ serverUrl: 'https://sync.example.org/', token: 'secret' });
   assert.equal(e.stopped(), 1);
-  assert.deepEqual(e.started[1], { folder: '/f', serverUrl: 'https://sync.example.org', token: 'secret', deviceName: 'd', paused: false, accountKey: 'https://sync.example.org\nsecret', limits: { upLimitKBps: 0, downLimitKBps: 0 } });
+  assert.deepEqual(e.started[1], { folder: '/f', serverUrl: 'https://sync.example.org', token: 'secret', deviceName: 'd', paused: false, accountKey: 'https://sync.example.org\nsecret', limits: { upLimitKBps: 0, downLimitKBps: 0 }, poll: false });
   assert.equal(JSON.stringify(await host.getSettings()).includes('secret'), false);
   assert.equal(embeddedStarts, 1);
   await host.stop();
@@ -101,4 +102,20 @@ test('bandwidth caps apply to the running engine at once, without a restart, and
   assert.equal(shown.upLimitKBps, 2000);
   assert.equal(settings.store.downLimitKBps, 100);
   await host.stop();
+});
+
+test('polling for changes switches the running engine at once, without a restart, and is kept', async () => {
+  const settings = memorySettings({ folder: '/f', deviceName: 'd' });
+  const e = engines();
+  const host = await startClientHost({ settings, startEngine: e.start, embeddedServer: async () => ({ url: 'http://127.0.0.1:5555', token: 'emb' }) });
+  assert.equal(e.started[0].poll, false);
+  const shown = await host.updateSettings({ pollForChanges: true });
+  assert.equal(e.started.length, 1, 'no restart');
+  assert.deepEqual(e.pollingSet, [true]);
+  assert.equal(shown.pollForChanges, true);
+  assert.equal(settings.store.pollForChanges, true);
+  await host.stop();
+  const again = await startClientHost({ settings, startEngine: e.start, embeddedServer: async () => ({ url: 'http://127.0.0.1:5555', token: 'emb' }) });
+  assert.equal(e.started[1].poll, true, 'the next start polls');
+  await again.stop();
 });
