@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import type { BlockHash } from '../../../shared/common/blocks.js';
 import type { JournalEntry } from '../../../shared/common/protocol.js';
 import { contentHashOf } from '../../../shared/node/blocks/content-hash.js';
 import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
@@ -117,12 +118,13 @@ test('a file synced under a name a later rule refuses stays on disk and on the s
   // the file on disk, its merge base, and the server's entry as that client last saw it.
   const path = 'old\u202Etxt.exe';
   const bytes = Buffer.from('legacy bytes');
-  const block = createHash('sha256').update(bytes).digest('hex');
+  const block = createHash('sha256').update(bytes).digest('hex') as BlockHash;
+  const contentHash = contentHashOf([block]);
   const kept = (await a.remote.list(0)).entries[0];
   await writeFile(join(a.root, path), bytes);
   const info = await stat(join(a.root, path));
-  const entry: JournalEntry = { ...kept, id: kept.id, path, fileId: 'legacy-file', size: bytes.length, blocks: [block], contentHash: contentHashOf([block]) };
-  a.engine.index.setBase({ path, rev: entry.rev, fileId: entry.fileId, contentHash: entry.contentHash, size: entry.size, mtime: info.mtimeMs, ino: info.ino, remoteMtime: entry.mtime }, entry.blocks);
+  const entry: JournalEntry = { ...kept, id: kept.id, path, fileId: 'legacy-file', size: bytes.length, blocks: [block], contentHash };
+  a.engine.index.setBase({ path, rev: entry.rev, fileId: entry.fileId, contentHash, size: entry.size, mtime: info.mtimeMs, ino: info.ino, remoteMtime: entry.mtime }, entry.blocks);
   a.engine.index.addRemote([entry], a.engine.index.cursor);
   const head = (await a.remote.list(0)).entries.length;
 
