@@ -63,6 +63,21 @@ export interface IgnoredList {
   truncated: boolean;
 }
 
+/**
+ * A folder of the server's tree as this device last pulled it, for the selective-sync tree
+ * (docs/engine.md "Selective sync"). Listed one level at a time.
+ */
+export interface ServerFolder {
+  /** Relative to the synced folder, '/'-separated: `Photos/2019`. */
+  path: string;
+  /** The last name of the path: `2019`. */
+  name: string;
+  /** This device does not sync it: it is one of the excluded folders, or inside one. */
+  excluded: boolean;
+  /** It holds folders of its own (list them with its path as the parent). */
+  hasFolders: boolean;
+}
+
 /** How a conflict is resolved: keep the original (the copy goes), the copy (it takes the name), or both. */
 export type ConflictKeep = 'original' | 'copy' | 'both';
 export const CONFLICT_KEEPS: readonly ConflictKeep[] = ['original', 'copy', 'both'];
@@ -96,6 +111,8 @@ export interface SyncStatus {
   storage: StorageState;
   pendingDeletes: PendingDeletes | null;
   lastSyncedAt: number | null;
+  /** The folders this device does not sync (selective sync), sorted. */
+  excludedFolders: string[];
 }
 
 /** Settings a UI may read and change. The token is write-only: reads report only whether one is set. */
@@ -140,6 +157,16 @@ export interface SyncApi {
   resolveConflict(path: string, keep: ConflictKeep): Promise<void>;
   /** The paths in the folder that the ignore rules keep out of sync. */
   listIgnored(): Promise<IgnoredList>;
+  /** The server's folders directly inside `parent` ('' for the top level), sorted by name. */
+  listServerFolders(parent: string): Promise<ServerFolder[]>;
+  /** The folders this device does not sync (selective sync), sorted. */
+  getExcludedFolders(): Promise<string[]>;
+  /**
+   * Replaces the excluded folders (paths relative to the synced folder); returns the list as
+   * kept (cleaned, a folder inside another dropped). Refused, and nothing changed, when a path
+   * is not a valid folder path.
+   */
+  setExcludedFolders(paths: string[]): Promise<string[]>;
 }
 
 export type SyncApiMethod = keyof SyncApi;
@@ -164,6 +191,9 @@ export const SYNC_API_METHODS = {
   listConflicts: { validate: noArgs },
   resolveConflict: { validate: validateResolve },
   listIgnored: { validate: noArgs },
+  listServerFolders: { validate: validateParent },
+  getExcludedFolders: { validate: noArgs },
+  setExcludedFolders: { validate: validateFolderList },
 } satisfies Record<SyncApiMethod, { validate: (args: unknown[]) => string | null }>;
 
 export function isSyncApiMethod(name: unknown): name is SyncApiMethod {
@@ -175,6 +205,23 @@ function validateResolve(args: unknown[]): string | null {
   const [path, keep] = args;
   if (typeof path !== 'string' || path.length === 0 || path.length > 4096) return 'path must be a non-empty string';
   if (!CONFLICT_KEEPS.includes(keep as ConflictKeep)) return `keep must be one of ${CONFLICT_KEEPS.join(', ')}`;
+  return null;
+}
+
+function validateParent(args: unknown[]): string | null {
+  if (args.length !== 1) return 'takes one folder path';
+  const [parent] = args;
+  return typeof parent === 'string' && parent.length <= 4096 ? null : 'parent must be a folder path (\'\' for the top level)';
+}
+
+/** At most this many folders may be excluded (a list is sent whole, and checked per path). */
+export const MAX_EXCLUDED_FOLDERS = 10_000;
+
+function validateFolderList(args: unknown[]): string | null {
+  if (args.length !== 1) return 'takes one list of folder paths';
+  const [paths] = args;
+  if (!Array.isArray(paths) || paths.length > MAX_EXCLUDED_FOLDERS) return `paths must be a list of at most ${MAX_EXCLUDED_FOLDERS} folder paths`;
+  if (!paths.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 4096)) return 'each path must be a non-empty string';
   return null;
 }
 

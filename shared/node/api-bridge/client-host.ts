@@ -119,6 +119,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
       storage: { mode: 'inhouse', detail: '', tiers: null },
       pendingDeletes: null,
       lastSyncedAt: null,
+      excludedFolders: [],
     };
   }
 
@@ -147,6 +148,9 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
     listConflicts: () => running().listConflicts(),
     resolveConflict: (path, keep) => running().resolveConflict(path, keep),
     listIgnored: () => running().listIgnored(),
+    listServerFolders: (parent) => running().listServerFolders(parent),
+    getExcludedFolders: () => running().getExcludedFolders(),
+    setExcludedFolders: (paths) => running().setExcludedFolders(paths),
     async getSettings() {
       return publicSettings(readSettings(deps.settings), currentUrl, embeddedToken);
     },

@@ -52,6 +52,9 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
     listConflicts: async () => listConflicts(engine.index.base),
     resolveConflict: (path, keep) => engine.betweenCycles(() => resolveConflict(root, engine.index.base, path, keep)),
     listIgnored: () => listIgnored(root, loadIgnoreRules(root)),
+    listServerFolders: async (parent) => engine.serverFolders(parent),
+    getExcludedFolders: async () => engine.excludedFolders(),
+    setExcludedFolders: (paths) => engine.setExcludedFolders(paths),
     async stop() {
       clearInterval(tierTimer);
       await engine.stop();

@@ -3,7 +3,7 @@
 // start; the device name applies at once (it names conflict copies and commits).
 
 import Conf from 'conf';
-import type { ConflictCopy, ConflictKeep, IgnoredList, Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
+import type { ConflictCopy, ConflictKeep, IgnoredList, ServerFolder, Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
 import { listConflicts, resolveConflict } from './conflicts.js';
 import { loadIgnoreRules } from './ignore-rules.js';
 import { listIgnored } from './ignored-paths.js';
@@ -79,6 +79,18 @@ export class EngineApi implements SyncApi {
 
   async listIgnored(): Promise<IgnoredList> {
     return listIgnored(this.engine.root, loadIgnoreRules(this.engine.root));
+  }
+
+  async listServerFolders(parent: string): Promise<ServerFolder[]> {
+    return this.engine.serverFolders(parent);
+  }
+
+  async getExcludedFolders(): Promise<string[]> {
+    return this.engine.excludedFolders();
+  }
+
+  async setExcludedFolders(paths: string[]): Promise<string[]> {
+    return this.engine.setExcludedFolders(paths);
   }
 
   async confirmDeletes(): Promise<void> {

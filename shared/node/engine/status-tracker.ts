@@ -23,6 +23,8 @@ export class StatusTracker {
   pending = { up: { files: 0, bytes: 0 }, down: { files: 0, bytes: 0 } };
   pendingDeletes: PendingDeletes | null = null;
   lastSyncedAt: number | null = null;
+  /** The folders this device does not sync (selective sync). */
+  excludedFolders: readonly string[] = [];
   /** Downloads running outside the sync cycle (prefetches of uploads still under way). */
   background: () => { files: number; bytes: number } = () => ({ files: 0, bytes: 0 });
   private listeners = new Set<(status: SyncStatus) => void>();
@@ -112,6 +114,7 @@ export class StatusTracker {
       storage: { mode: 'inhouse', detail: 'in-house block store', tiers: null } satisfies StorageState,
       pendingDeletes: this.pendingDeletes,
       lastSyncedAt: this.lastSyncedAt,
+      excludedFolders: [...this.excludedFolders],
     };
   }
 
