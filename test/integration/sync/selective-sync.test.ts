@@ -2,16 +2,29 @@
 // excluded folder leaves only the device that excluded it, and only once the server holds
 // every byte of it; the server and the other devices keep it; taking it back downloads it.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import type { JournalEntry } from '../../../shared/common/protocol.js';
 import { hashFile } from '../../../shared/node/blocks/chunker.js';
 import { listTrash } from '../../../shared/node/engine/local-trash.js';
 import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
-import { randomish, syncFixture, type TestClient } from '../../helpers/sync-client.js';
+import { hsyncNodeArgs, runHsync } from '../../helpers/server-process.js';
+import { listFiles, randomish, removeDirs, syncFixture, type TestClient } from '../../helpers/sync-client.js';
 
+const HSYNC = join(import.meta.dirname, '..', '..', '..', 'bin', 'hsync.js');
 const fx = syncFixture();
+const dirs: string[] = [];
+after(() => removeDirs(...dirs));
+
+async function tempDir(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `hsync-selective-${name}-`));
+  dirs.push(dir);
+  return dir;
+}
 
 /** The server's live entries for this token: path → content hash. */
 async function serverTree(token: string): Promise<Record<string, string>> {
@@ -120,4 +133,50 @@ test('bad folder paths are refused and change nothing', async () => {
   await a.engine.setExcludedFolders(['big']);
   await assert.rejects(a.engine.setExcludedFolders(['big', '../elsewhere']), { code: 'bad_request', message: /"\.\." segment/ });
   assert.deepEqual(a.engine.excludedFolders(), ['big']);
+});
+
+test('hsync sync --exclude-folder is kept for later runs, hsync status shows it, --include-folder takes it back; a bad path exits 2', async () => {
+  const token = await fx.newUser();
+  const b = await fx.client(token, 'desktop');
+  await b.write('big/x.txt', 'in big\n');
+  await b.write('top.txt', 'top\n');
+  await b.sync();
+  const [folder, state] = [await tempDir('folder'), await tempDir('state')];
+  const sync = (...more: string[]) => runHsync(['sync', '--once', '--folder', folder, '--state', state, '--server', fx.server.url, `--token=${token}`, '--device', 'laptop', ...more]);
+
+  const first = await sync('--exclude-folder', 'big/');
+  assert.equal(first.code, 0, first.stderr);
+  assert.deepEqual(await listFiles(folder), ['top.txt']);
+  const again = await sync();
+  assert.equal(again.code, 0, again.stderr);
+  assert.deepEqual(await listFiles(folder), ['top.txt'], 'a run without the flag keeps big/ excluded');
+
+  const bad = await sync('--exclude-folder', '../elsewhere');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--exclude-folder \.\.\/elsewhere: give a folder inside /);
+
+  // The running client says which folders it leaves out, and so does hsync status.
+  const child = spawn(process.execPath, [...hsyncNodeArgs(), HSYNC, 'sync', '--folder', folder, '--state', state, '--server', fx.server.url, `--token=${token}`, '--device', 'laptop'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let stdout = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d;
+        if (/^not synced on this device: big$/m.test(stdout)) resolve();
+      });
+      child.once('exit', () => reject(new Error(`exited early: ${stdout}`)));
+    });
+    const status = await runHsync(['status', '--state', state]);
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, /^ {2}excluded big\/ \(selective sync: not on this device\)$/m);
+    assert.deepEqual(JSON.parse((await runHsync(['status', '--state', state, '--json'])).stdout).excludedFolders, ['big']);
+  } finally {
+    child.kill('SIGTERM');
+  }
+  assert.equal(await exited, 0);
+
+  const back = await sync('--include-folder', 'big');
+  assert.equal(back.code, 0, back.stderr);
+  assert.deepEqual(await listFiles(folder), ['big/x.txt', 'top.txt']);
 });
