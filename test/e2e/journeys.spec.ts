@@ -212,7 +212,7 @@ test('selective sync: unchecking a folder in Preferences takes it off this disk 
 
   // The tree lists the server's folders, every one checked; a folder opens on demand.
   await page.getByRole('button', { name: 'Preferences' }).click();
-  const tree = page.getByRole('tree', { name: 'Folders on this device' });
+  const tree = page.getByRole('tree', { name: 'Selective sync' });
   const big = tree.getByRole('checkbox', { name: 'big' });
   await expect(big).toBeChecked();
   await expect(tree.getByRole('checkbox', { name: 'Documents' })).toBeChecked();
@@ -225,7 +225,7 @@ test('selective sync: unchecking a folder in Preferences takes it off this disk 
   await tree.getByRole('button', { name: 'Show folders in Photos' }).click();
   await expect(tree.getByRole('checkbox', { name: '2021' })).toBeChecked();
   const shot = info.outputPath('selective-sync.png');
-  await page.getByRole('group', { name: 'Folders on this device' }).screenshot({ path: shot });
+  await page.getByRole('group', { name: 'Selective sync' }).screenshot({ path: shot });
   if (process.env.HSYNC_UPDATE_SCREENSHOT) await copyFile(shot, join(ROOT, 'docs', 'selective-sync.png'));
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByRole('dialog')).toBeHidden();
