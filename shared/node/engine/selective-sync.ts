@@ -42,10 +42,12 @@ export class ExcludedFolders {
     this.set = new Set(this.list);
   }
 
-  /** The excluded folder that holds `path` (or is it), or null when it syncs. */
+  /**
+   * The excluded folder that holds `path`, or null when it syncs. Only what is inside a
+   * folder is excluded: a file with the folder's own name is not.
+   */
   folderOf(path: string): string | null {
     if (this.set.size === 0) return null;
-    if (this.set.has(path)) return path;
     for (let slash = path.indexOf('/'); slash > 0; slash = path.indexOf('/', slash + 1)) {
       if (this.set.has(path.slice(0, slash))) return path.slice(0, slash);
     }

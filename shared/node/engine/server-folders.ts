@@ -29,7 +29,7 @@ export function listServerFolders(parent: string, base: BaseTree, remote: Remote
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, hasFolders]) => {
       const path = prefix + name;
-      return { path, name, excluded: excluded.folderOf(path) !== null, hasFolders };
+      return { path, name, excluded: excluded.folderOf(`${path}/`) !== null, hasFolders };
     });
 }
 

@@ -78,7 +78,7 @@ test('folder paths are cleaned; bad ones are refused with the reason', () => {
 
 test('a path is under an excluded folder only at a folder boundary', () => {
   const excluded = new ExcludedFolders(['big', 'docs/old']);
-  assert.equal(excluded.folderOf('big'), 'big');
+  assert.equal(excluded.folderOf('big'), null, 'a file named like the folder is not in it');
   assert.equal(excluded.folderOf('big/x/y.txt'), 'big');
   assert.equal(excluded.folderOf('bigger/x'), null);
   assert.equal(excluded.folderOf('docs/old/a'), 'docs/old');
