@@ -11,7 +11,8 @@ export const help = `Usage: hsync status [--state DIR] [--json] [--ignored]
        hsync status --events [--since N] [--follow] [--state DIR] [--json]
 
 Shows the state of the running client (found through DIR/control.json; DIR defaults to
-${defaultStateDir()}): state, pending transfers, problems and storage tier.
+${defaultStateDir()}): state, pending transfers, problems, storage tier and the folders
+it does not sync (selective sync, "hsync sync --exclude-folder").
 With --json, prints the full status object.
 With --ignored, lists instead the paths of the folder the ignore rules keep out of sync, one
 a line, a folder once with a trailing "/", and which rules ignore it (.hsyncignore or
@@ -97,6 +98,7 @@ function formatStatus(s: SyncStatus): string {
   if (s.pendingDeletes?.side === 'remote') {
     lines.push(`  waiting  remove ${s.pendingDeletes.count} files deleted on the server from this device? (confirm in the status window)`);
   } else if (s.pendingDeletes) lines.push(`  waiting  delete ${s.pendingDeletes.count} files on all devices? (confirm in the status window)`);
+  if (s.excludedFolders.length > 0) lines.push(`  excluded ${s.excludedFolders.map((f) => `${f}/`).join(', ')} (selective sync: not on this device)`);
   for (const p of s.problems) lines.push(`  problem  ${p.path}: ${p.message}`);
   for (const w of s.warnings) lines.push(`  warning  ${w}`);
   return lines.join('\n');

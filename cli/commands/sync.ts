@@ -3,10 +3,11 @@
 // and long-poll) with a local control endpoint, until SIGINT/SIGTERM.
 
 import { hostname } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { startControl } from '../../shared/node/api-bridge/control-server.js';
 import { accountKey, adoptLegacyState, defaultStateDir, folderStateDir, legacyCliFolderState } from '../../shared/node/api-bridge/state-dir.js';
 import { EngineApi } from '../../shared/node/engine/engine-api.js';
+import { cleanFolderPath } from '../../shared/node/engine/selective-sync.js';
 import { SyncEngine } from '../../shared/node/engine/engine.js';
 import { HttpRemote } from '../../shared/node/remote/http-remote.js';
 import { ThrottledRemote, transferLimits } from '../../shared/node/remote/throttled-remote.js';
@@ -37,6 +38,15 @@ Options:
                       kernel's file events: for network (NFS, SMB) and FUSE folders, which
                       send no events for changes made elsewhere; costs a stat per file per
                       second (the status window's Preferences switch it for this run)
+  --exclude-folder PATH
+                      selective sync: do not sync the folder PATH (relative to DIR; may be
+                      given more than once) on this device. It stays on the server and on
+                      every other device; here its files go to the local trash once the
+                      server holds every byte of them (unsynced edits go up first), and a
+                      folder made again at PATH goes up as "PATH (selective sync conflict)".
+                      Kept with the folder's state, so later runs keep it
+  --include-folder PATH
+                      take an excluded folder back: it downloads again (repeatable)
   --min-free-mb N     keep N MB free on the folder's disk: downloads that would cross it wait,
                       reported as "disk full", and resume once space is freed
                       (default: 1 GB, or 5 % of a disk smaller than 20 GB)
@@ -57,6 +67,8 @@ export async function run(argv: string[]): Promise<number> {
     'ui-port': { type: 'string' },
     'min-free-mb': { type: 'string' },
     poll: { type: 'boolean' },
+    'exclude-folder': { type: 'string', multiple: true },
+    'include-folder': { type: 'string', multiple: true },
   });
   if (args.values.help) {
     console.log(help);
@@ -84,6 +96,8 @@ export async function run(argv: string[]): Promise<number> {
   const poll = args.values.poll === true;
   const minFreeBytes = args.values['min-free-mb'] === undefined ? undefined : intOption(args, 'min-free-mb', 0, 0, 1_000_000_000) * 1e6;
 
+  const selection = selectiveFlags(root, args.values['exclude-folder'], args.values['include-folder']);
+
   const http = new HttpRemote(serverUrl, token);
   // The tiered remote falls back to the server's S3 tier when the block service is down.
   const remote = new TieredRemote(http);
@@ -91,6 +105,16 @@ export async function run(argv: string[]): Promise<number> {
   // No caps until the stored settings are read (EngineApi applies them before the first transfer).
   const limits = transferLimits({ upLimitKBps: 0, downLimitKBps: 0 });
   const engine = new SyncEngine({ root, stateDir, remote: new ThrottledRemote(remote, limits), device, watch: !once, poll, log: once ? undefined : log, minFreeBytes });
+  if (selection) {
+    const kept = engine.excludedFolders();
+    const inner = selection.include.map((folder) => ({ folder, outer: kept.find((f) => folder.startsWith(`${f}/`)) })).find((i) => i.outer);
+    if (inner) {
+      await engine.stop();
+      http.close();
+      throw new UsageError(`--include-folder ${inner.folder}: it is inside the excluded folder "${inner.outer}"; include "${inner.outer}" and exclude its other folders instead`);
+    }
+    await engine.setExcludedFolders([...kept.filter((f) => !selection.include.includes(f)), ...selection.exclude]);
+  }
   const api = new EngineApi(engine, stateDir, { folder: root, serverUrl, token, deviceName: device, pollForChanges: poll }, () => remote.storage(), limits);
 
   if (once) {
@@ -118,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
   if (args.values['confirm-deletes']) void engine.confirmDeletes();
   await engine.start();
   console.log(`syncing ${root} with ${serverUrl} as "${device}"${poll ? ', polling for changes' : ''}`);
+  if (engine.excludedFolders().length > 0) console.log(`not synced on this device: ${engine.excludedFolders().join(', ')}`);
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);
@@ -127,4 +152,25 @@ export async function run(argv: string[]): Promise<number> {
   await control.close();
   http.close();
   return 0;
+}
+
+/**
+ * The --exclude-folder and --include-folder values as clean paths relative to the synced
+ * folder (an absolute path inside it is accepted too), or null when neither was given.
+ */
+function selectiveFlags(root: string, exclude: unknown, include: unknown): { exclude: string[]; include: string[] } | null {
+  const list = (flag: string, values: unknown) =>
+    (Array.isArray(values) ? (values as string[]) : []).map((value) => {
+      const path = isAbsolute(value) ? relative(root, value) : value;
+      if (path === '' || path.startsWith('..')) throw new UsageError(`--${flag} ${value}: give a folder inside ${root}`);
+      try {
+        return cleanFolderPath(path);
+      } catch (error) {
+        throw new UsageError(`--${flag}: ${(error as Error).message}`);
+      }
+    });
+  const out = { exclude: list('exclude-folder', exclude), include: list('include-folder', include) };
+  const both = out.exclude.find((path) => out.include.includes(path));
+  if (both) throw new UsageError(`"${both}" is given to both --exclude-folder and --include-folder`);
+  return out.exclude.length + out.include.length > 0 ? out : null;
 }

@@ -1,14 +1,17 @@
 // The Preferences dialog: server URL + token, folder, device name, bandwidth caps, start at
-// login, polling for changes (folders on network or FUSE mounts send no change events). The token field is write-only (the API never returns it); leaving it empty keeps the current one.
+// login, polling for changes (folders on network or FUSE mounts send no change events), and the
+// folders to sync on this device (folder-tree.ts). The token field is write-only (the API never returns it); leaving it empty keeps the current one.
 
 import { MAX_LIMIT_KBPS, type SettingsPatch, type SyncApi } from '../../shared/common/sync-api.js';
 import { byId } from './dom.js';
+import { setupFolderTree } from './folder-tree.js';
 
 export function setupPreferences(api: SyncApi): void {
   const dialog = byId<HTMLDialogElement>('prefs');
   const form = byId<HTMLFormElement>('prefs-form');
   const error = byId('prefs-error');
   const input = (id: string) => byId<HTMLInputElement>(id);
+  const folders = setupFolderTree(api);
 
   byId('open-prefs').addEventListener('click', async () => {
     error.hidden = true;
@@ -27,6 +30,7 @@ export function setupPreferences(api: SyncApi): void {
       showError(`Could not read settings: ${(e as Error).message}`);
     }
     dialog.showModal();
+    await folders.load();
   });
 
   byId('prefs-cancel').addEventListener('click', () => dialog.close());
@@ -52,6 +56,8 @@ export function setupPreferences(api: SyncApi): void {
     if (!patch.deviceName) return showError('Give this device a name.');
     try {
       await api.updateSettings(patch);
+      const excluded = folders.changed();
+      if (excluded) await api.setExcludedFolders(excluded);
       dialog.close();
     } catch (e) {
       showError(`Not saved: ${(e as Error).message}`);

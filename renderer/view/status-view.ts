@@ -45,6 +45,9 @@ export function renderStatus(s: SyncStatus, now = Date.now()): void {
   setText('folder', s.folder);
   setText('device', s.device);
   setText('server', s.serverUrl);
+  // Selective sync: the folders this device leaves out, so nobody wonders where they went.
+  byId('excluded-footer').hidden = s.excludedFolders.length === 0;
+  setText('excluded', s.excludedFolders.map((f) => `${f}/`).join(', '));
 }
 
 function detailLine(s: SyncStatus, now: number): string {

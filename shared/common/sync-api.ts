@@ -64,6 +64,21 @@ export interface IgnoredList {
   truncated: boolean;
 }
 
+/**
+ * A folder of the server's tree as this device last pulled it, for the selective-sync tree
+ * (docs/engine.md "Selective sync"). Listed one level at a time.
+ */
+export interface ServerFolder {
+  /** Relative to the synced folder, '/'-separated: `Photos/2019`. */
+  path: string;
+  /** The last name of the path: `2019`. */
+  name: string;
+  /** This device does not sync it: it is one of the excluded folders, or inside one. */
+  excluded: boolean;
+  /** It holds folders of its own (list them with its path as the parent). */
+  hasFolders: boolean;
+}
+
 /** How a conflict is resolved: keep the original (the copy goes), the copy (it takes the name), or both. */
 export type ConflictKeep = 'original' | 'copy' | 'both';
 export const CONFLICT_KEEPS: readonly ConflictKeep[] = ['original', 'copy', 'both'];
@@ -99,6 +114,8 @@ export interface SyncStatus {
   lastSyncedAt: number | null;
   /** The newest folder event this status includes: eventsSince(seq) answers what came after. */
   seq: number;
+  /** The folders this device does not sync (selective sync), sorted. */
+  excludedFolders: string[];
 }
 
 /** Settings a UI may read and change. The token is write-only: reads report only whether one is set. */
@@ -148,6 +165,16 @@ export interface SyncApi {
   listIgnored(): Promise<IgnoredList>;
   /** The folder's events after sequence number `since` (docs/engine.md "Folder state and events"). */
   eventsSince(since: number): Promise<EventPage>;
+  /** The server's folders directly inside `parent` ('' for the top level), sorted by name. */
+  listServerFolders(parent: string): Promise<ServerFolder[]>;
+  /** The folders this device does not sync (selective sync), sorted. */
+  getExcludedFolders(): Promise<string[]>;
+  /**
+   * Replaces the excluded folders (paths relative to the synced folder); returns the list as
+   * kept (cleaned, a folder inside another dropped). Refused, and nothing changed, when a path
+   * is not a valid folder path.
+   */
+  setExcludedFolders(paths: string[]): Promise<string[]>;
 }
 
 export type SyncApiMethod = keyof SyncApi;
@@ -173,6 +200,9 @@ export const SYNC_API_METHODS = {
   resolveConflict: { validate: validateResolve },
   listIgnored: { validate: noArgs },
   eventsSince: { validate: validateSince },
+  listServerFolders: { validate: validateParent },
+  getExcludedFolders: { validate: noArgs },
+  setExcludedFolders: { validate: validateFolderList },
 } satisfies Record<SyncApiMethod, { validate: (args: unknown[]) => string | null }>;
 
 export function isSyncApiMethod(name: unknown): name is SyncApiMethod {
@@ -191,6 +221,23 @@ function validateSince(args: unknown[]): string | null {
   if (args.length !== 1) return 'takes one sequence number';
   const [since] = args;
   return Number.isSafeInteger(since) && (since as number) >= 0 ? null : 'the sequence number must be a whole number, 0 or more';
+}
+
+function validateParent(args: unknown[]): string | null {
+  if (args.length !== 1) return 'takes one folder path';
+  const [parent] = args;
+  return typeof parent === 'string' && parent.length <= 4096 ? null : 'parent must be a folder path (\'\' for the top level)';
+}
+
+/** At most this many folders may be excluded (a list is sent whole, and checked per path). */
+export const MAX_EXCLUDED_FOLDERS = 10_000;
+
+function validateFolderList(args: unknown[]): string | null {
+  if (args.length !== 1) return 'takes one list of folder paths';
+  const [paths] = args;
+  if (!Array.isArray(paths) || paths.length > MAX_EXCLUDED_FOLDERS) return `paths must be a list of at most ${MAX_EXCLUDED_FOLDERS} folder paths`;
+  if (!paths.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 4096)) return 'each path must be a non-empty string';
+  return null;
 }
 
 function noArgs(args: unknown[]): string | null {

@@ -186,3 +186,63 @@ test('a conflict shows in Conflicted copies, and one click keeps the other devic
   expect(await readFile(join(desk, 'report.txt'), 'utf8')).toBe('the laptop\'s version\n');
   expect((await readdir(desk)).filter((n) => n.includes('conflicted copy'))).toEqual([]);
 });
+
+test('selective sync: unchecking a folder in Preferences takes it off this disk only; the status shows it excluded', async ({ page }, info) => {
+  server = await startServerProcess();
+  const token = await server.addUser('dora');
+  const laptop = join(dir, 'laptop');
+  const desk = join(dir, 'desk');
+  const deskState = join(dir, 'desk-state');
+  await mkdir(join(laptop, 'big', 'raw'), { recursive: true });
+  await mkdir(join(laptop, 'Documents'));
+  await writeFile(join(laptop, 'big', 'raw', 'take1.mov'), bytes(9_000_000, 3)); // three 4 MiB blocks
+  await writeFile(join(laptop, 'big', 'cut.txt'), 'final cut\n');
+  await writeFile(join(laptop, 'Documents', 'plan.txt'), 'the plan\n');
+  for (const year of ['2019', '2020', '2021']) {
+    await mkdir(join(laptop, 'Photos', year), { recursive: true });
+    await writeFile(join(laptop, 'Photos', year, 'beach.jpg'), `a photo from ${year}\n`);
+  }
+  client = await startUiProcess(['bin/hsync.js', 'sync', '--folder', laptop, '--server', server.url, `--token=${token}`, '--device', 'laptop', '--state', join(dir, 'laptop-state'), '--ui-port', '0']);
+  await page.goto(client.uiUrl);
+  await expect(page.getByRole('list', { name: 'Recent activity' })).toContainText('big/raw/take1.mov');
+  await expect(heading(page)).toHaveText('Up to date');
+  expect((await syncOnce(desk, server.url, token, 'desk', deskState)).code).toBe(0);
+  const movie = await sha256(join(desk, 'big', 'raw', 'take1.mov'));
+  expect(movie).toBe(await sha256(join(laptop, 'big', 'raw', 'take1.mov')));
+
+  // The tree lists the server's folders, every one checked; a folder opens on demand.
+  await page.getByRole('button', { name: 'Preferences' }).click();
+  const tree = page.getByRole('tree', { name: 'Selective sync' });
+  const big = tree.getByRole('checkbox', { name: 'big' });
+  await expect(big).toBeChecked();
+  await expect(tree.getByRole('checkbox', { name: 'Documents' })).toBeChecked();
+  await tree.getByRole('button', { name: 'Show folders in big' }).click();
+  const raw = tree.getByRole('checkbox', { name: 'raw' });
+  await expect(raw).toBeChecked();
+  await big.uncheck();
+  await expect(raw).not.toBeChecked();
+  await expect(raw).toBeDisabled();
+  await tree.getByRole('button', { name: 'Show folders in Photos' }).click();
+  await expect(tree.getByRole('checkbox', { name: '2021' })).toBeChecked();
+  const shot = info.outputPath('selective-sync.png');
+  await page.getByRole('group', { name: 'Selective sync' }).screenshot({ path: shot });
+  if (process.env.HSYNC_UPDATE_SCREENSHOT) await copyFile(shot, join(ROOT, 'docs', 'selective-sync.png'));
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('dialog')).toBeHidden();
+
+  // big/ leaves this disk; the status says so; the other folders stay.
+  await expect(page.locator('#excluded')).toHaveText('big/');
+  await expect.poll(() => exists(join(laptop, 'big', 'cut.txt'))).toBe(false);
+  await expect.poll(async () => (await readdir(laptop)).filter((n) => n !== '.hsync').sort()).toEqual(['Documents', 'Photos']);
+  expect(await readFile(join(laptop, 'Documents', 'plan.txt'), 'utf8')).toBe('the plan\n');
+
+  // The other device and the server keep every byte of it.
+  expect((await syncOnce(desk, server.url, token, 'desk', deskState)).code).toBe(0);
+  expect(await sha256(join(desk, 'big', 'raw', 'take1.mov'))).toBe(movie);
+  expect(await readFile(join(desk, 'big', 'cut.txt'), 'utf8')).toBe('final cut\n');
+
+  // Opened again, Preferences shows big unchecked.
+  await page.getByRole('button', { name: 'Preferences' }).click();
+  await expect(tree.getByRole('checkbox', { name: 'big' })).not.toBeChecked();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+});

@@ -2,13 +2,15 @@
 // notifies subscribers on each change, the way the engine does. Not used by `npm start`
 // or by the end-to-end journeys, which drive the real engine.
 
-import type { ConflictCopy, ConflictKeep, IgnoredList, Settings, SettingsPatch, SyncApi, SyncApiMethod, SyncStatus } from '../../shared/common/sync-api.js';
+import type { ConflictCopy, ConflictKeep, IgnoredList, ServerFolder, Settings, SettingsPatch, SyncApi, SyncApiMethod, SyncStatus } from '../../shared/common/sync-api.js';
 
 export interface FakeSyncApi extends SyncApi {
   status: SyncStatus;
   settings: Settings;
   conflicts: ConflictCopy[];
   ignored: IgnoredList;
+  /** The server's folder tree: every folder path ('a', 'a/b'). */
+  serverFolders: string[];
   calls: { method: SyncApiMethod; args: unknown[] }[];
   subscribe(fn: (status: SyncStatus) => void): () => void;
   /** Merges a patch into the status and notifies subscribers. */
@@ -35,6 +37,7 @@ export function emptyStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
     pendingDeletes: null,
     lastSyncedAt: null,
     seq: 0,
+    excludedFolders: [],
     ...overrides,
   };
 }
@@ -59,6 +62,7 @@ export function createFakeSyncApi(initial: Partial<SyncStatus> = {}): FakeSyncAp
     },
     conflicts: [],
     ignored: { paths: [], truncated: false },
+    serverFolders: [],
     calls: [],
     subscribe(fn) {
       listeners.add(fn);
@@ -111,6 +115,24 @@ export function createFakeSyncApi(initial: Partial<SyncStatus> = {}): FakeSyncAp
     async eventsSince(since: number) {
       record('eventsSince', [since]);
       return { events: [], seq: fake.status.seq, missed: false };
+    },
+    async listServerFolders(parent: string): Promise<ServerFolder[]> {
+      record('listServerFolders', [parent]);
+      const prefix = parent === '' ? '' : `${parent}/`;
+      const excluded = (path: string) => fake.status.excludedFolders.some((f) => path === f || path.startsWith(`${f}/`));
+      return fake.serverFolders
+        .filter((path) => path.startsWith(prefix) && !path.slice(prefix.length).includes('/'))
+        .sort()
+        .map((path) => ({ path, name: path.slice(prefix.length), excluded: excluded(path), hasFolders: fake.serverFolders.some((p) => p.startsWith(`${path}/`)) }));
+    },
+    async getExcludedFolders() {
+      record('getExcludedFolders', []);
+      return [...fake.status.excludedFolders];
+    },
+    async setExcludedFolders(paths: string[]) {
+      record('setExcludedFolders', [paths]);
+      fake.setStatus({ excludedFolders: [...paths].sort() });
+      return [...fake.status.excludedFolders];
     },
     async resolveConflict(path: string, keep: ConflictKeep) {
       record('resolveConflict', [path, keep]);

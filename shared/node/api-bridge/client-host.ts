@@ -124,6 +124,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
       pendingDeletes: null,
       lastSyncedAt: null,
       seq: 0,
+      excludedFolders: [],
     };
   }
 
@@ -154,6 +155,9 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
     listIgnored: () => running().listIgnored(),
     // Before the engine runs there are no events yet; its first status carries seq 0.
     eventsSince: async (since) => (engine ? engine.eventsSince(since) : { events: [], seq: 0, missed: false }),
+    listServerFolders: (parent) => running().listServerFolders(parent),
+    getExcludedFolders: () => running().getExcludedFolders(),
+    setExcludedFolders: (paths) => running().setExcludedFolders(paths),
     async getSettings() {
       return publicSettings(readSettings(deps.settings), currentUrl, embeddedToken);
     },

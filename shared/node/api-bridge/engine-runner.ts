@@ -54,6 +54,9 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
     resolveConflict: (path, keep) => engine.betweenCycles(() => resolveConflict(root, engine.index.base, path, keep)),
     listIgnored: () => listIgnored(root, loadIgnoreRules(root)),
     eventsSince: async (since) => engine.status.eventsSince(since),
+    listServerFolders: async (parent) => engine.serverFolders(parent),
+    getExcludedFolders: async () => engine.excludedFolders(),
+    setExcludedFolders: (paths) => engine.setExcludedFolders(paths),
     async stop() {
       clearInterval(tierTimer);
       await engine.stop();

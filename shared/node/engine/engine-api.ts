@@ -4,7 +4,7 @@
 
 import Conf from 'conf';
 import type { EventPage } from '../../common/folder-events.js';
-import type { ConflictCopy, ConflictKeep, IgnoredList, Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
+import type { ConflictCopy, ConflictKeep, IgnoredList, ServerFolder, Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
 import { listConflicts, resolveConflict } from './conflicts.js';
 import { loadIgnoreRules } from './ignore-rules.js';
 import { listIgnored } from './ignored-paths.js';
@@ -86,6 +86,18 @@ export class EngineApi implements SyncApi {
 
   async eventsSince(since: number): Promise<EventPage> {
     return this.engine.status.eventsSince(since);
+  }
+
+  async listServerFolders(parent: string): Promise<ServerFolder[]> {
+    return this.engine.serverFolders(parent);
+  }
+
+  async getExcludedFolders(): Promise<string[]> {
+    return this.engine.excludedFolders();
+  }
+
+  async setExcludedFolders(paths: string[]): Promise<string[]> {
+    return this.engine.setExcludedFolders(paths);
   }
 
   async confirmDeletes(): Promise<void> {

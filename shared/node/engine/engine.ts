@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { SyncError, hasCode, toErrorData, type ErrorData } from '../../common/errors.js';
 import { pathProblem } from '../../common/paths.js';
-import type { SyncStatus } from '../../common/sync-api.js';
+import type { ServerFolder, SyncStatus } from '../../common/sync-api.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { reuploadWanted } from './block-repair.js';
 import { execute, type ExecutorContext } from './executor.js';
@@ -22,6 +22,8 @@ import { heldDeletesStatus, keepLocalCopies } from './held-deletes.js';
 import { DEFAULT_PLAN_OPTIONS, plan, type Plan, type PlanOptions } from './planner.js';
 import { Prefetcher } from './prefetch.js';
 import { Scanner } from './scanner.js';
+import { cleanFolderPath, ExcludedFolders } from './selective-sync.js';
+import { listServerFolders } from './server-folders.js';
 import { StatusTracker } from './status-tracker.js';
 import type { LocalEntry, Op } from './types.js';
 import { watchFolder, type HintWatcher } from './watcher.js';
@@ -63,6 +65,8 @@ export interface SyncOutcome {
 }
 
 const MAX_ROUNDS = 8;
+/** The index's meta key that keeps the excluded folders (a JSON list) across restarts. */
+const EXCLUDED_KEY = 'excludedFolders';
 /** Partial downloads older than this are deleted at start; younger ones are resumed. */
 const TEMP_MAX_AGE_MS = 24 * 3600_000;
 /** One-shot syncs look again this many times at a file still being written before giving up. */
@@ -77,6 +81,8 @@ export class SyncEngine {
   device: string;
   private readonly scanner: Scanner;
   private rules: IgnoreRules;
+  /** Folders this device does not sync (docs/engine.md "Selective sync"), kept in the index. */
+  private excluded: ExcludedFolders;
   private readonly now: () => number;
   private readonly planOptions: PlanOptions;
   private deletesConfirmed = false;
@@ -121,6 +127,7 @@ export class SyncEngine {
     this.polling = options.poll === true;
     this.index = new IndexStore(join(options.stateDir, 'index.sqlite'));
     this.rules = loadIgnoreRules(options.root);
+    this.excluded = new ExcludedFolders(storedExcluded(this.index.getMeta(EXCLUDED_KEY), options.log));
     this.scanner = new Scanner(options.root, () => this.rules, this.index.base);
     this.planOptions = { ...DEFAULT_PLAN_OPTIONS, ...options.plan };
     this.prefetcher = new Prefetcher({
@@ -128,13 +135,15 @@ export class SyncEngine {
       remote: options.remote,
       device: () => this.device,
       locate: (hash) => this.index.locate(hash),
-      have: (upload) => this.index.base.get(upload.path)?.contentHash === upload.contentHash,
+      // A file in an excluded folder is not wanted here: nothing to fetch ahead.
+      have: (upload) => this.index.base.get(upload.path)?.contentHash === upload.contentHash || this.excluded.folderOf(upload.path) !== null,
       minFreeBytes: options.minFreeBytes,
       log: options.log,
       onProgress: () => this.status.changed(),
     });
     this.status = new StatusTracker({ folder: options.root, serverUrl: options.remote.url, device: () => this.device }, options.remote.counters, this.now);
     this.status.background = () => this.prefetcher.progress();
+    this.status.excludedFolders = this.excluded.list;
   }
 
   /** The synced folder. */
@@ -241,6 +250,34 @@ export class SyncEngine {
     await this.enqueue();
   }
 
+  /** The folders this device does not sync, sorted. */
+  excludedFolders(): string[] {
+    return [...this.excluded.list];
+  }
+
+  /**
+   * Replaces the excluded folders (kept in the index, so every later start has them) and,
+   * once started, syncs at once: an excluded folder leaves this disk, one taken back
+   * downloads. Bad paths throw before anything changes. Returns the list as kept.
+   */
+  async setExcludedFolders(paths: readonly string[]): Promise<string[]> {
+    const next = new ExcludedFolders(paths);
+    // Between cycles: a plan is made against one list.
+    await this.run(async () => {
+      this.index.setMeta(EXCLUDED_KEY, JSON.stringify(next.list));
+      this.excluded = next;
+      this.status.excludedFolders = next.list;
+      this.status.changed();
+    });
+    if (this.pollLoop && !this.stopping) this.schedule(true);
+    return [...next.list];
+  }
+
+  /** The server's folders directly inside `parent` ('' for the top), as this device last pulled them. */
+  serverFolders(parent: string): ServerFolder[] {
+    return listServerFolders(parent === '' ? '' : cleanFolderPath(parent), this.index.base, this.index.remote, this.excluded);
+  }
+
   /** Lets the held deletions shown in the status through (both kinds when none is shown yet). */
   async confirmDeletes(): Promise<void> {
     const side = this.status.pendingDeletes?.side;
@@ -331,6 +368,7 @@ export class SyncEngine {
           deletesConfirmed: this.deletesConfirmed,
           remoteDeletesConfirmed: this.remoteDeletesConfirmed,
           ignored: (path) => this.rules.ignores(path) || this.linked.above(path) !== null,
+          excluded: (path) => this.excluded.folderOf(path),
         });
         this.lastPlan = next;
         // A path the user now ignores no longer syncs here: its old failure is moot. Refused
@@ -592,3 +630,16 @@ export class SyncEngine {
   }
 }
 
+
+/** The excluded folders as the index keeps them; a damaged value syncs everything and says so. */
+function storedExcluded(text: string | null, log?: (line: string) => void): string[] {
+  if (text === null) return [];
+  try {
+    const list: unknown = JSON.parse(text);
+    if (Array.isArray(list) && list.every((p) => typeof p === 'string')) return new ExcludedFolders(list).list.slice();
+  } catch {
+    // reported below
+  }
+  log?.(`selective sync: the stored list of excluded folders is damaged (${text.slice(0, 80)}); every folder syncs`);
+  return [];
+}

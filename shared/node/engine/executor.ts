@@ -24,6 +24,7 @@ import { ensureDir, existsOnDisk, forgetDirs, lstatOrNull, pruneEmptyDirs, still
 import { moveToTrash } from './local-trash.js';
 import { writeSmallTemp } from './small-temp.js';
 import { pushChanges, type OutgoingChange } from './uploader.js';
+import { unsync, unsyncAside } from './unsync.js';
 import type { BaseEntry, LocalEntry, Op } from './types.js';
 import type { ActivityItem } from '../../common/sync-api.js';
 import { formatBytes } from '../../common/status-words.js';
@@ -66,11 +67,11 @@ export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteR
   const result: ExecuteResult = { done: 0, needPull: false };
   const downloads: Op[] = [];
   const pushes: Op[] = [];
-  const localDeletes: Extract<Op, { kind: 'delete_local' }>[] = [];
+  const localDeletes: Extract<Op, { kind: 'delete_local' | 'unsync' | 'unsync_aside' }>[] = [];
   for (const op of ops) {
     if (op.kind === 'download' || op.kind === 'conflict' || op.kind === 'restore' || op.kind === 'download_aside') downloads.push(op);
     else if (op.kind === 'upload' || op.kind === 'upload_move' || op.kind === 'delete_remote') pushes.push(op);
-    else if (op.kind === 'delete_local') localDeletes.push(op);
+    else if (op.kind === 'delete_local' || op.kind === 'unsync' || op.kind === 'unsync_aside') localDeletes.push(op);
     else if (op.kind === 'upload_aside') await guarded(ctx, op.path, async () => {
       pushes.push(...(await moveAside(op, ctx)));
       result.done++;
@@ -123,7 +124,9 @@ export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteR
     result.needPull ||= pushed.needPull;
   }
   for (const op of localDeletes) await guarded(ctx, op.path, async () => {
-    await deleteLocal(op, ctx);
+    if (op.kind === 'unsync') await unsync(op, ctx);
+    else if (op.kind === 'unsync_aside') await unsyncAside(op, ctx);
+    else await deleteLocal(op, ctx);
     result.done++;
   });
   return result;
@@ -267,22 +270,7 @@ async function download(planned: DownloadOp, ctx: ExecutorContext, prefetch: Blo
     planned.kind === 'download' && (await folderInTheWay(ctx.root, checkedPath(planned.path), ctx.local)) === 'keeps-name'
       ? { kind: 'download_aside', path: planned.path, entry: planned.entry }
       : planned;
-  const entry: JournalEntry =
-    op.kind === 'restore'
-      ? {
-          id: 0,
-          path: op.path,
-          rev: op.base.rev,
-          fileId: op.base.fileId,
-          deleted: false,
-          size: op.base.size,
-          mtime: op.base.remoteMtime,
-          contentHash: op.base.contentHash,
-          blocks: index.baseBlocks(op.path),
-          device: ctx.device,
-          committedAt: 0,
-        }
-      : op.entry;
+  const entry: JournalEntry = op.kind === 'restore' ? index.baseAsEntry(op.base, ctx.device) : op.entry;
   // Beside a local folder of the same name, the remote file lands under a conflict name
   // of the device that wrote it.
   const path =

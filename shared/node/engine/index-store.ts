@@ -228,6 +228,42 @@ export class IndexStore {
     this.maybeFlush();
   }
 
+  /** The base version of `path` as a journal entry (a restore fetches it like a download). */
+  baseAsEntry(base: BaseEntry, device: string): JournalEntry {
+    return {
+      id: 0,
+      path: base.path,
+      rev: base.rev,
+      fileId: base.fileId,
+      deleted: false,
+      size: base.size,
+      mtime: base.remoteMtime,
+      contentHash: base.contentHash,
+      blocks: this.baseBlocks(base.path),
+      device,
+      committedAt: 0,
+    };
+  }
+
+  /**
+   * This device no longer holds `path` but the server does: the base becomes the pending
+   * remote entry (unless a newer one waits there), so planning meets it as a download again
+   * once the path syncs here (docs/engine.md "Selective sync").
+   */
+  baseToRemote(path: string, device: string): void {
+    const base = this.base.get(path);
+    if (!base) return;
+    this.transaction(() => {
+      const pending = this.remote.get(path);
+      if (!pending || pending.rev <= base.rev) {
+        const entry = this.baseAsEntry(base, device);
+        this.remote.set(path, entry);
+        this.unsaved.set(path, entry);
+      }
+      this.deleteBase(path);
+    });
+  }
+
   baseBlocks(path: string): BlockHash[] {
     const row = this.stmt('SELECT blocks FROM base WHERE path = ?').get([path]);
     const text = row ? (row.blocks as string) : '';

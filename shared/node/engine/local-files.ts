@@ -26,10 +26,10 @@ export async function lstatOrNull(path: string): Promise<Stats | null> {
 }
 
 /**
- * True when the file at `abs` still holds the base version: same stat, or (after a touch or
- * a rename-into-place by an editor) the same content hash.
+ * True when the file at `abs` still holds the expected version (the base, or what the scan
+ * saw): same stat, or (after a touch or a rename-into-place by an editor) the same content hash.
  */
-export async function stillMatches(abs: string, expect: BaseEntry, now: Stats): Promise<boolean> {
+export async function stillMatches(abs: string, expect: Pick<BaseEntry, 'size' | 'mtime' | 'ino'> & { contentHash: string | null }, now: Stats): Promise<boolean> {
   if (!now.isFile()) return false;
   if (sameStat(expect, now)) return true;
   if (now.size !== expect.size) return false;

@@ -22,8 +22,9 @@ export const TRASH_DISK_SHARE = 0.1;
 /** … and never more than this many bytes, whichever is smaller. */
 export const TRASH_MAX_BYTES = 5e9;
 
-/** Why a file went to the trash. */
-export type TrashReason = 'deleted' | 'overwritten';
+/** Why a file went to the trash ('excluded': its folder left this device, docs/engine.md "Selective sync"). */
+export const TRASH_REASONS = ['deleted', 'overwritten', 'excluded'] as const;
+export type TrashReason = (typeof TRASH_REASONS)[number];
 
 export interface TrashEntry {
   id: string;
@@ -117,8 +118,8 @@ function parseNote(id: string, text: string): TrashEntry | null {
   if (typeof path !== 'string' || pathProblem(path) !== null) return null;
   if (contentHash !== null && !isBlockHash(contentHash)) return null;
   if (rev !== null && !(Number.isSafeInteger(rev) && (rev as number) > 0)) return null;
-  if (reason !== 'deleted' && reason !== 'overwritten') return null;
-  return { id, path, trashedAt: Number(at), size: Number(size), contentHash: contentHash as string | null, rev: rev as number | null, reason };
+  if (!TRASH_REASONS.includes(reason as TrashReason)) return null;
+  return { id, path, trashedAt: Number(at), size: Number(size), contentHash: contentHash as string | null, rev: rev as number | null, reason: reason as TrashReason };
 }
 
 /** Where an entry's bytes are. */

@@ -20,6 +20,12 @@ export interface PlanOptions {
    * a normal edit or conflict. See docs/engine.md "Ignore rules".
    */
   ignored?: (path: string) => boolean;
+  /**
+   * The excluded folder (selective sync) that holds a path, or null: such a path is planned
+   * by `planExcluded`, never downloaded, never deleted on the server (docs/engine.md
+   * "Selective sync").
+   */
+  excluded?: (path: string) => string | null;
 }
 
 export const DEFAULT_PLAN_OPTIONS: PlanOptions = { deletesConfirmed: false, massDeleteCount: 100, massDeleteRatio: 0.5 };
@@ -48,18 +54,22 @@ const ORDER: Record<Op['kind'], number> = {
   upload: 7,
   delete_remote: 8,
   delete_local: 9,
+  unsync: 9,
+  unsync_aside: 9,
 };
 
 export function plan(base: BaseTree, local: LocalTree, remote: RemoteTree, options: PlanOptions = DEFAULT_PLAN_OPTIONS): Plan {
   const ops: Op[] = [];
   const waiting: string[] = [];
   const paths = new Set<string>(remote.keys());
-  for (const [path, entry] of local) if (entry.contentHash !== base.get(path)?.contentHash) paths.add(path);
+  // An unchanged file needs no decision, unless it is in an excluded folder: it has to leave.
+  for (const [path, entry] of local) if (entry.contentHash !== base.get(path)?.contentHash || options.excluded?.(path)) paths.add(path);
   for (const path of base.keys()) if (!local.has(path)) paths.add(path);
 
   for (const path of [...paths].sort()) {
     if (options.ignored?.(path)) continue;
-    const op = planPath(path, base.get(path), local.get(path), remote.get(path));
+    const folder = options.excluded?.(path) ?? null;
+    const op = folder === null ? planPath(path, base.get(path), local.get(path), remote.get(path)) : planExcluded(path, folder, base.get(path), local.get(path), remote.get(path));
     if (op === 'waiting') waiting.push(path);
     else if (op) ops.push(op);
   }
@@ -107,6 +117,22 @@ export function planPath(path: string, b: BaseEntry | undefined, l: LocalEntry |
   // Edit against delete: the edit survives on both sides.
   if (l) return { kind: 'upload', path, parentRev: null, local: l };
   return { kind: 'download', path, entry: remoteLive!, expect: null };
+}
+
+/**
+ * The decision for a path inside an excluded folder. A file leaves this disk only when the
+ * server holds its bytes: it equals the server's live entry, or the base (a revision the
+ * server keeps). A synced file edited here goes up first by the usual rules, and leaves on a
+ * later round; a file this device never synced is not merged into the server's folder but
+ * goes aside. Nothing is downloaded, and a file already gone here is no deletion.
+ */
+export function planExcluded(path: string, folder: string, b: BaseEntry | undefined, l: LocalEntry | undefined, r: JournalEntry | undefined): Op | 'waiting' | null {
+  if (!l) return b ? { kind: 'unsync', path, expect: b, local: null } : null;
+  if (l.contentHash === null) return 'waiting';
+  const live = r ? (r.deleted ? null : r) : b;
+  if (l.contentHash === live?.contentHash || l.contentHash === b?.contentHash) return { kind: 'unsync', path, expect: b ?? null, local: l };
+  if (b) return planPath(path, b, l, r);
+  return { kind: 'unsync_aside', path, folder, local: l };
 }
 
 /**

@@ -23,6 +23,8 @@ export class StatusTracker {
   /** Transitions FOLDER_TRANSITIONS does not allow, as "from → to": a defect when not empty. */
   readonly illegalTransitions: string[] = [];
   pending = { up: { files: 0, bytes: 0 }, down: { files: 0, bytes: 0 } };
+  /** The folders this device does not sync (selective sync). */
+  excludedFolders: readonly string[] = [];
   /** Downloads running outside the sync cycle (prefetches of uploads still under way). */
   background: () => { files: number; bytes: number } = () => ({ files: 0, bytes: 0 });
   private listeners = new Set<(status: SyncStatus) => void>();
@@ -164,6 +166,7 @@ export class StatusTracker {
       pendingDeletes: this.view.pendingDeletes,
       lastSyncedAt: this.view.lastSyncedAt,
       seq: this.seq,
+      excludedFolders: [...this.excludedFolders],
     };
   }
 

@@ -75,6 +75,18 @@ export type Op =
   | { kind: 'adopt'; path: string; entry: JournalEntry; local: LocalEntry }
   /** Both sides lack the path: drop base and remote records. */
   | { kind: 'forget'; path: string }
+  /**
+   * A file inside an excluded folder that the server holds (the base version, or the
+   * server's live one) leaves this disk through the local trash; its base becomes a remote
+   * entry, so taking the folder back downloads it. `local` null: it is already gone here
+   * (docs/engine.md "Selective sync").
+   */
+  | { kind: 'unsync'; path: string; expect: BaseEntry | null; local: LocalEntry | null }
+  /**
+   * A file made here inside an excluded folder: not merged into the server's folder, it
+   * moves to `<folder> (selective sync conflict)/…` and is uploaded from there.
+   */
+  | { kind: 'unsync_aside'; path: string; folder: string; local: LocalEntry }
   /** Bring back the base version from the server (a held delete cancelled, a crash-truncated file). */
   | { kind: 'restore'; path: string; base: BaseEntry; reason: string };
 

@@ -1,6 +1,7 @@
 // The engine as the desktop app and `npm start` run it: real server process, real folder.
 // Status carries the storage tier from the remote; a paused start sends nothing.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,4 +65,31 @@ test('a paused start sends nothing; resume syncs; status shows the storage tier'
   const state = join(dir, 'state');
   assert.notEqual(folderStateDir(state, folder, 'a'), folderStateDir(state, join(dir, 'Other'), 'a'), 'one index per folder');
   assert.notEqual(folderStateDir(state, folder, 'a'), folderStateDir(state, folder, 'b'), 'and per account');
+});
+
+test('the desktop engine keeps the excluded folders across a restart: the folder leaves this disk and stays away', async () => {
+  const folder = join(dir, 'Desk');
+  await mkdir(join(folder, 'big'), { recursive: true });
+  await writeFile(join(folder, 'big', 'b.txt'), 'big\n');
+  await writeFile(join(folder, 'top.txt'), 'top\n');
+  const config = { folder, serverUrl: server.url, token, deviceName: 'desk', paused: false, accountKey: `${server.url}\n${token}\ndesk`, limits: { upLimitKBps: 0, downLimitKBps: 0 }, poll: false };
+  const first = await startRealEngine(config, join(dir, 'desk-state'));
+  try {
+    await until('big/b.txt on the server', async () => (await serverPaths()).includes('big/b.txt'));
+    assert.deepEqual(await first.setExcludedFolders(['big']), ['big']);
+    await until('big/ off this disk', async () => !existsSync(join(folder, 'big')));
+    assert.deepEqual((await first.listServerFolders('')).map((f) => `${f.path} ${f.excluded}`), ['big true']);
+  } finally {
+    await first.stop();
+  }
+  const again = await startRealEngine(config, join(dir, 'desk-state'));
+  try {
+    assert.deepEqual(await again.getExcludedFolders(), ['big']);
+    assert.deepEqual((await again.getStatus()).excludedFolders, ['big']);
+    await again.syncNow();
+    assert.equal(existsSync(join(folder, 'big')), false, 'not downloaded again after the restart');
+    assert.ok((await serverPaths()).includes('big/b.txt'), 'the server keeps it');
+  } finally {
+    await again.stop();
+  }
 });

@@ -123,3 +123,21 @@ test('a rolled-back transaction does not lose pulled entries: the next one write
   assert.deepEqual(onDisk(file), { cursor: '6', remote: ['p.txt', 'q.txt'] });
   store.close();
 });
+
+test('baseToRemote: the base becomes a pending remote entry that survives reopen, unless a newer one waits', () => {
+  const file = join(dir, 'excluded', 'index.sqlite');
+  const store = new IndexStore(file);
+  const block = 'b'.repeat(64) as BlockHash;
+  store.setBase(entry, [block]);
+  store.setBase({ ...entry, path: 'b.txt' }, [block]);
+  store.addRemote([{ id: 9, path: 'b.txt', rev: 9, fileId: 'f1', deleted: false, size: 2, mtime: 1, contentHash: 'e'.repeat(64) as ContentHash, blocks: [block], device: 'x', committedAt: 0 }], 9);
+  store.baseToRemote('a.txt', 'laptop');
+  store.baseToRemote('b.txt', 'laptop');
+  store.close();
+  const again = new IndexStore(file);
+  assert.equal(again.base.size, 0);
+  assert.deepEqual(again.locate(block), [], 'no local file holds the block any more');
+  assert.deepEqual(again.remote.get('a.txt'), { id: 0, path: 'a.txt', rev: 3, fileId: 'f1', deleted: false, size: 5, mtime: 9, contentHash: entry.contentHash, blocks: [block], device: 'laptop', committedAt: 0 });
+  assert.equal(again.remote.get('b.txt')?.rev, 9, 'the newer pending entry is kept');
+  again.close();
+});
