@@ -2,16 +2,14 @@
 // sync (docs/engine.md "Ignore rules"), an ignored folder once, with the rules that ignore it;
 // none of them reaches the server.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
 import { runHsync, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 import { removeDirs } from '../../helpers/sync-client.js';
+import { startSyncProcess, syncFolders, untilOnServer } from '../../helpers/sync-process.js';
 
-const HSYNC = join(import.meta.dirname, '..', '..', '..', 'bin', 'hsync.js');
 let server: ServerProcess;
 const dirs: string[] = [];
 
@@ -25,7 +23,7 @@ after(async () => {
 
 test('hsync status --ignored lists the ignored paths of the running client, folders once, and none is on the server', async () => {
   const token = await server.addUser('ignorer');
-  const [folder, state] = await Promise.all(['folder', 'state'].map((n) => mkdtemp(join(tmpdir(), `hsync-ignored-${n}-`))));
+  const { folder, state } = await syncFolders('ignored');
   dirs.push(folder, state);
   await writeFile(join(folder, '.hsyncignore'), 'build/\n*.log\n');
   await mkdir(join(folder, 'build', 'deep'), { recursive: true });
@@ -36,21 +34,11 @@ test('hsync status --ignored lists the ignored paths of the running client, fold
   await writeFile(join(folder, 'src', 'main.c.swp'), 'swap');
   await writeFile(join(folder, '.DS_Store'), 'finder');
 
-  const child = spawn(process.execPath, [HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, '--device', 'ignorer'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HSYNC_TOKEN: token },
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const client = startSyncProcess(server.url, token, 'ignorer', { folder, state });
   const remote = new HttpRemote(server.url, token);
   try {
     // Synced once the one file that is not ignored is on the server.
-    const deadline = Date.now() + 20_000;
-    while (!(await remote.list(0).catch(() => ({ entries: [] as { path: string }[] }))).entries.some((e) => e.path === 'src/main.c')) {
-      if (Date.now() > deadline) throw new Error(`no sync: ${stderr}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await untilOnServer(remote, 'src/main.c', client);
     const text = await runHsync(['status', '--ignored', '--state', state]);
     assert.equal(text.code, 0, text.stderr);
     assert.deepEqual(text.stdout.trimEnd().split('\n'), [
@@ -66,9 +54,8 @@ test('hsync status --ignored lists the ignored paths of the running client, fold
     assert.deepEqual((await remote.list(0)).entries.map((e) => e.path), ['src/main.c'], 'nothing ignored was uploaded');
   } finally {
     remote.close();
-    child.kill('SIGTERM');
   }
-  assert.equal(await exited, 0, stderr);
+  assert.equal(await client.stop(), 0, client.stderr());
   const none = await runHsync(['status', '--ignored', '--state', state]);
   assert.equal(none.code, 1, 'no running client');
 });
