@@ -85,6 +85,10 @@ export class World {
       remote: device.remote.store,
       device: device.name,
       now: this.now,
+      // The engine's one-shot waits pass on the simulated clock, not the wall clock.
+      wait: async (ms) => {
+        this.clockMs += ms;
+      },
       watch: false,
       platform: 'linux',
       caseInsensitive: false,

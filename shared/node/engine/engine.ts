@@ -37,6 +37,12 @@ export interface EngineOptions {
   remote: RemoteStore;
   device: string;
   now?: () => number;
+  /**
+   * Waits in a one-shot sync (a file still being written gets a moment before the next
+   * look); default: real time. The simulation passes one that moves its own clock instead,
+   * so a run never waits on the wall clock (docs/testing.md).
+   */
+  wait?: (ms: number) => Promise<void>;
   log?: (line: string) => void;
   /** Watch the folder and long-poll the server (start()); off for one-shot use. */
   watch?: boolean;
@@ -382,7 +388,7 @@ export class SyncEngine {
         if (next.ops.length === 0) {
           if (next.waiting.length > 0 && waits++ < ONCE_WAITS && this.options.watch === false) {
             // One-shot: give a file that is being written a moment, then look again.
-            await sleep(this.waitingDelay);
+            await (this.options.wait ?? sleep)(this.waitingDelay);
             for (const path of next.waiting) this.hints.add(path);
             continue;
           }
