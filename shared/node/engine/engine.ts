@@ -10,7 +10,7 @@ import type { RemoteStore } from '../remote/remote-store.js';
 import { reuploadWanted } from './block-repair.js';
 import { execute, type ExecutorContext } from './executor.js';
 import { removeStaleTemp } from './downloader.js';
-import { checkFolder } from './folder-guard.js';
+import { checkFolder, makeReservedDir } from './folder-guard.js';
 import { IGNORE_FILE, loadIgnoreRules, type IgnoreRules } from './ignore-rules.js';
 import { releaseMemory } from './idle-memory.js';
 import { IndexStore } from './index-store.js';
@@ -359,6 +359,7 @@ export class SyncEngine {
       this.caseInsensitive ??= this.options.caseInsensitive ?? probeCaseInsensitive(this.options.root);
       if (!this.tempCleaned) {
         this.tempCleaned = true;
+        makeReservedDir(this.options.root);
         await removeStaleTemp(this.options.root, TEMP_MAX_AGE_MS, this.now());
         this.tempReady = true;
         await this.sweepTrash();

@@ -2,16 +2,29 @@
 // exist and hold the `.hsync/` marker (an unmounted drive or a root replaced by an empty
 // folder must not read as "the user deleted everything").
 
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SyncError } from '../../common/errors.js';
 import { RESERVED_DIR } from '../../common/paths.js';
+import { makePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js';
 
 export const MARKER_FILE = 'folder-id';
 
 /** Path of the engine's reserved folder in a root. */
 export function reservedDir(root: string): string {
   return join(root, RESERVED_DIR);
+}
+
+/**
+ * Makes the reserved folder 0700, or makes an existing one so (a folder joined before): it
+ * holds partial downloads and the local trash, which no other user of the machine should
+ * list or read. A link in its place is left alone: a chmod would act on what it points to.
+ */
+export function makeReservedDir(root: string): void {
+  const dir = reservedDir(root);
+  const info = lstatSync(dir, { throwIfNoEntry: false });
+  if (info === undefined || info.isDirectory()) makePrivateDir(dir);
 }
 
 /**
@@ -37,6 +50,6 @@ export async function checkFolder(root: string, firstSync: boolean): Promise<voi
   if (!firstSync) {
     throw new SyncError('folder_missing', `check folder "${root}": its ${RESERVED_DIR}/ marker is gone (folder replaced or emptied?); nothing was deleted`);
   }
-  await mkdir(reservedDir(root), { recursive: true });
-  await writeFile(marker, `${Date.now()}-${Math.random().toString(36).slice(2)}\n`);
+  makeReservedDir(root);
+  await writeFile(marker, `${Date.now()}-${Math.random().toString(36).slice(2)}\n`, { mode: PRIVATE_FILE_MODE });
 }

@@ -3,7 +3,7 @@
 // `hsync sync` client run under umask 000, then every file and folder they made is
 // checked for group and other bits.
 import assert from 'node:assert/strict';
-import { lstat, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { after, test } from 'node:test';
@@ -66,6 +66,8 @@ test('one process under umask 000: the data dir, database, WAL, blocks and packs
     const client = await syncUnderUmask0(server.url, token);
     await assertPrivate(server.dataDir, [/^\.$/, /^server\.db$/, /^server\.db-wal$/, /^server\.db-shm$/, /^blocks\/[0-9a-f]{2}\/[0-9a-f]{64}$/, /^blocks\/packs\/.+\.pack$/, /^tmp$/]);
     await assertPrivate(client.state, [/^folder$/, /^folder\/index\.sqlite$/, /^folder\/settings\.json$/]);
+    // The synced folder's own .hsync/ (partial downloads, the local trash) is the user's alone.
+    assert.equal((await stat(join(client.root, '.hsync'))).mode & 0o777, 0o700, 'the synced folder\'s .hsync/');
   } finally {
     await server.dispose();
   }
