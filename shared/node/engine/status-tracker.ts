@@ -115,8 +115,9 @@ export class StatusTracker {
 
   /** The events after `since`, oldest first (docs/engine.md "Folder state and events"). */
   eventsSince(since: number): EventPage {
-    const first = this.log[0]?.seq ?? this.seq + 1;
-    return { events: this.log.filter((e) => e.seq > since), seq: this.seq, missed: since + 1 < first && since < this.seq };
+    const kept = this.log.length > EVENT_LOG_LIMIT ? this.log.slice(-EVENT_LOG_LIMIT) : this.log;
+    const first = kept[0]?.seq ?? this.seq + 1;
+    return { events: kept.filter((e) => e.seq > since), seq: this.seq, missed: since + 1 < first && since < this.seq };
   }
 
   subscribe(listener: (status: SyncStatus) => void): () => void {
@@ -128,7 +129,8 @@ export class StatusTracker {
     const event = { ...fact, seq: ++this.seq, at: this.now() } as FolderEvent;
     applyFolderEvent(this.view, event);
     this.log.push(event);
-    if (this.log.length > EVENT_LOG_LIMIT) this.log.splice(0, this.log.length - EVENT_LOG_LIMIT);
+    // Trimmed in batches, not per event: a sync of 10,000 files emits 10,000 events.
+    if (this.log.length >= 2 * EVENT_LOG_LIMIT) this.log.splice(0, this.log.length - EVENT_LOG_LIMIT);
     this.changed();
   }
 
