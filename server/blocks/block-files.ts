@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { close, createReadStream, open, readdirSync, rmSync, write, writev } from 'node:fs';
-import { open as openFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, open as openFile, rename, stat, unlink } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -91,12 +91,22 @@ export class BlockFiles {
     return new TempFile(path, await openFd(path, 'wx', PRIVATE_FILE_MODE));
   }
 
-  /** Makes a fully written temp file the loose block `hash`, durably. */
+  /**
+   * Makes a fully written temp file the loose block `hash`, durably. A copy already in
+   * place is first linked under tmp/ and unlinked after the answer: a rename over the last
+   * name of a 4 MiB file frees its extents in the same step (2.1 ms instead of 0.3 ms on
+   * ext4 here), which would make re-uploading a stored block measurably slower than
+   * uploading a new one and tell the uploader that someone has it (docs/protocol.md,
+   * "PUT /v1/blocks/<hash>"). init() removes what a crash leaves under tmp/.
+   */
   async commitLoose(temp: TempFile, hash: string): Promise<void> {
     await temp.finish();
     const path = this.loosePath(hash);
+    const previous = join(this.tmpDir, `${randomBytes(12).toString('hex')}.old`);
+    const kept = await link(path, previous).then(() => true, () => false);
     await rename(temp.path, path);
     await syncThreads().syncDir(join(this.blocksDir, hash.slice(0, 2)));
+    if (kept) setImmediate(() => void unlink(previous).catch(() => undefined));
     // The bytes were hash-checked on their way in (the callers' contract).
     this.fresh.delete(hash);
     if (this.fresh.size >= FRESH_MAX) this.fresh.delete(this.fresh.keys().next().value!);

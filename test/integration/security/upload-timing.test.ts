@@ -2,9 +2,11 @@
 // long as his upload of a block nobody has, on every upload path that skipped work for a
 // stored block (the local PUT, the metadata service's PUT in split mode, a signed
 // block-service PUT, an s3-placement PUT, a presigned S3 upload and its confirm). Uploads of
-// both kinds alternate in pairs and the median of the 20 pair ratios is compared with a bound
-// a loaded machine stays within: before the fix the stored block's PUT skipped the write and
-// fsync (pair ratios up to 1.8 here; after it 0.9 to 1.4 on a busy machine).
+// both kinds alternate, and the ratio of their medians over 20 rounds is compared with a
+// bound a loaded machine stays within: before the fix the stored block's PUT skipped the
+// write and fsync (ratios up to 1.8 here). The median of per-pair ratios was tried first and
+// is too noisy for a bound: it reached 1.59-1.63 in runs whose medians were 1.10-1.29 apart,
+// as uploads of one kind alike land on a slow fsync now and then.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
@@ -57,11 +59,9 @@ const putUrl = (url: string, token: string, tier: 'inhouse' | 's3'): Upload => a
 
 /**
  * Alice stores ROUNDS blocks with `alice`; bob then uploads each of them and a random
- * block with `bob`, back to back. Returns the medians (ms) and the median of the per-pair
- * ratios (stored / new): a pair runs within ~0.1 s, so a slow patch of the machine slows
- * both of its uploads alike.
+ * block with `bob`, back to back, in alternating order. Returns the medians (ms).
  */
-async function timings(alice: Upload, bob: Upload): Promise<{ stored: number; fresh: number; ratio: number }> {
+async function timings(alice: Upload, bob: Upload): Promise<{ stored: number; fresh: number }> {
   const hers = Array.from({ length: ROUNDS }, () => randomBytes(BLOCK));
   for (const bytes of hers) await alice(bytes, sha(bytes));
   const stored: number[] = [];
@@ -84,13 +84,13 @@ async function timings(alice: Upload, bob: Upload): Promise<{ stored: number; fr
     }
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return { stored: median(stored), fresh: median(fresh), ratio: median(stored.map((t, i) => t / fresh[i])) };
+  return { stored: median(stored), fresh: median(fresh) };
 }
 
-function assertSameTime(route: string, { stored, fresh, ratio }: { stored: number; fresh: number; ratio: number }): void {
-  const apart = Math.max(ratio, 1 / ratio);
-  console.log(`${route}: median ${stored.toFixed(1)} ms for a block stored already, ${fresh.toFixed(1)} ms for a new one (pair ratio ${ratio.toFixed(2)})`);
-  assert.ok(apart < BOUND, `${route}: a stored block takes ${stored.toFixed(1)} ms, a new one ${fresh.toFixed(1)} ms (pair ratio ${ratio.toFixed(2)}, bound ${BOUND})`);
+function assertSameTime(route: string, { stored, fresh }: { stored: number; fresh: number }): void {
+  const apart = Math.max(stored / fresh, fresh / stored);
+  console.log(`${route}: median ${stored.toFixed(1)} ms for a block stored already, ${fresh.toFixed(1)} ms for a new one (${apart.toFixed(2)} apart)`);
+  assert.ok(apart < BOUND, `${route}: a stored block takes ${stored.toFixed(1)} ms, a new one ${fresh.toFixed(1)} ms (${apart.toFixed(2)} apart, bound ${BOUND})`);
 }
 
 test('single process: PUT /v1/blocks/<hash> of a stored block takes as long as of a new one', async () => {

@@ -8,6 +8,7 @@ import { buffer } from 'node:stream/consumers';
 import { after, before, describe, it } from 'node:test';
 import { BlockFiles } from '../../../server/blocks/block-files.js';
 import { LocalInhouse } from '../../../server/tiers/inhouse-store.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 describe('BlockFiles', () => {
   let dir: string;
@@ -93,5 +94,41 @@ describe('BlockFiles', () => {
     await temp.discard();
     await temp.discard(); // twice is harmless
     assert.deepEqual(readdirSync(files.tmpDir), []);
+  });
+
+  it('putting a stored 4 MiB block in place again takes as long as a new one, and its old copy goes after', async () => {
+    // Timed from the written temp file to the durable name, as commitLoose does in a PUT.
+    // A rename over the only name of the old copy frees its extents inside that step
+    // (median 2.1 ms instead of 0.3 ms on ext4), which would tell an uploader the block
+    // was stored already (docs/protocol.md, "PUT /v1/blocks/<hash>"). With the fsync before
+    // it the whole step measured 1.30-1.33 times as long for a stored block without the
+    // fix, 1.00-1.07 with it.
+    const bytes = randomBytes(4 * 1024 * 1024);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const commit = async (name: string): Promise<number> => {
+      const temp = await files.createTemp();
+      await temp.write([bytes]);
+      const start = performance.now();
+      await files.commitLoose(temp, name);
+      return performance.now() - start;
+    };
+    await commit(hash);
+    const stored: number[] = [];
+    const fresh: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const newName = createHash('sha256').update(`new ${i}`).digest('hex');
+      if (i % 2 === 0) {
+        stored.push(await commit(hash));
+        fresh.push(await commit(newName));
+      } else {
+        fresh.push(await commit(newName));
+        stored.push(await commit(hash));
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    const ratio = median(stored) / median(fresh);
+    assert.ok(ratio < 1.2, `a stored block took ${median(stored).toFixed(2)} ms to put in place, a new one ${median(fresh).toFixed(2)} ms`);
+    assert.ok(readFileSync(files.loosePath(hash)).equals(bytes));
+    await waitFor(() => readdirSync(files.tmpDir).length === 0, () => `the old copies are deleted once the new one is in place: ${readdirSync(files.tmpDir).join(', ')}`, 5_000);
   });
 });
