@@ -76,7 +76,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   };
   const tierOptions = opts.tiers ?? {};
   const tiers = openTiers(db, { ...tierOptions, dataDir: opts.dataDir, files });
-  const split = tierOptions.blockService !== undefined;
+  // In-house blocks live beyond this process (a block service or an S3-compatible cluster):
+  // the block routes hand them to the tier service rather than writing under dataDir.
+  const split = tierOptions.blockService !== undefined || Boolean(tierOptions.inhouseS3);
   const wanted = new WantedBlocks(tiers.service.index, (namespaceId) => longpolls.notify(namespaceId));
   const stored = (namespaceId: number, hashes: readonly string[]) => wanted.stored(namespaceId, hashes);
   const routes = [

@@ -9,7 +9,7 @@ import { SyncError } from '../../shared/common/errors.js';
 import { openDatabase } from '../../server/store/database.js';
 import { openTiers, type TierOptions } from '../../server/tiers/open-tiers.js';
 import { repatriateOnce } from '../../server/tiers/repatriate.js';
-import { S3_HELP, S3_OPTIONS, s3ConfigFrom } from '../../server/tiers/s3-config.js';
+import { INHOUSE_S3_HELP, INHOUSE_S3_OPTIONS, S3_HELP, S3_OPTIONS, checkSeparateTiers, s3ConfigFrom, type S3TierConfig } from '../../server/tiers/s3-config.js';
 import { scrubOnce } from '../../server/tiers/scrub.js';
 import { DEFAULT_PRICES, PRICES_HELP, formatTierStats, tierStats } from '../../server/tiers/tier-cost.js';
 import { TierIndex } from '../../server/tiers/tier-index.js';
@@ -26,6 +26,7 @@ export const TIER_OPTIONS = {
   'repatriate-every-sec': { type: 'string' },
   'scrub-rate-mb': { type: 'string' },
   ...S3_OPTIONS,
+  ...INHOUSE_S3_OPTIONS,
 } as const;
 
 export const TIER_HELP = `Roles and tiers:
@@ -37,7 +38,8 @@ export const TIER_HELP = `Roles and tiers:
   --grace-sec N            keep a repatriated block's S3 copy this long (default 86400)
   --repatriate-every-sec N check for blocks to bring home from S3 (default 30; 0 = off)
   --scrub-rate-mb N        scrubber read rate in MB/s (default 10; 0 = off)
-${S3_HELP}`;
+${S3_HELP}
+${INHOUSE_S3_HELP}`;
 
 export interface TierFlags extends TierOptions {
   role: Role;
@@ -63,16 +65,27 @@ export function tierFlags(args: Parsed, dataDir: string): TierFlags {
   }
   const s3 = s3ConfigFrom(args.values);
   if (role === 'blocks' && s3) throw new UsageError('--role blocks holds no S3 credentials; give the --s3-* flags to the meta role');
+  const inhouseS3 = inhouseClusterFrom(args.values, s3, blockService);
+  if (inhouseS3 && role !== 'all') throw new UsageError(`--inhouse-s3-bucket is the in-house tier itself: run it with --role all, not --role ${role}`);
   return {
     role,
     dataDir,
     s3,
+    inhouseS3,
     blockService,
     secretFile,
     graceMs: intOption(args, 'grace-sec', 86_400, 0, 365 * 86_400) * 1000,
     repatriateEveryMs: intOption(args, 'repatriate-every-sec', 30, 0, 86_400) * 1000,
     scrubBytesPerSec: numberOption(args, 'scrub-rate-mb', 10) * 1_000_000,
   };
+}
+
+/** The `--inhouse-s3-*` cluster, checked against the other in-house and S3 flags. */
+function inhouseClusterFrom(values: Parsed['values'], s3: S3TierConfig | null, blockService: string | undefined): S3TierConfig | null {
+  const inhouseS3 = s3ConfigFrom(values, process.env, 'inhouse-s3');
+  if (inhouseS3 && blockService) throw new UsageError('the in-house tier is either --block-service or --inhouse-s3-bucket, not both');
+  checkSeparateTiers(inhouseS3, s3);
+  return inhouseS3;
 }
 
 const ONE_SHOT_OPTIONS = {
@@ -84,6 +97,7 @@ const ONE_SHOT_OPTIONS = {
   'grace-sec': { type: 'string' },
   'rate-mb': { type: 'string' },
   ...S3_OPTIONS,
+  ...INHOUSE_S3_OPTIONS,
 } as const;
 
 export const namespaceHelp = `Usage: hsync server namespace set-placement USER inhouse|s3 [--data DIR]
@@ -91,22 +105,24 @@ export const namespaceHelp = `Usage: hsync server namespace set-placement USER i
 Sets where the blocks of USER's home namespace are written: inhouse (default; S3 only as a
 fallback) or s3 (data residency: blocks are written to S3 only).`;
 
-export const repatriateHelp = `Usage: hsync server repatriate --once [--data DIR] --s3-bucket B … [--block-service URL --secret-file FILE] [--grace-sec N]
+export const repatriateHelp = `Usage: hsync server repatriate --once [--data DIR] --s3-bucket B … [--block-service URL --secret-file FILE | --inhouse-s3-bucket B …] [--grace-sec N]
 
 Copies blocks of in-house namespaces that are held in S3 back to the in-house store,
 verifies them, switches the index, and marks the S3 copies; copies whose grace period
 (--grace-sec, default 86400) is over are deleted. Prints blocks, bytes and MB/s.
 
-${S3_HELP}`;
+${S3_HELP}
+${INHOUSE_S3_HELP}`;
 
-export const scrubHelp = `Usage: hsync server scrub --once [--data DIR] [--s3-bucket B …] [--block-service URL --secret-file FILE] [--rate-mb N] [--json]
+export const scrubHelp = `Usage: hsync server scrub --once [--data DIR] [--s3-bucket B …] [--block-service URL --secret-file FILE | --inhouse-s3-bucket B …] [--rate-mb N] [--json]
 
 Re-reads and re-hashes every in-house block (at most --rate-mb MB/s, default no limit). A
 corrupt block is replaced from S3 when S3 has a good copy, otherwise reported with the
 files that use it and asked for from the devices that hold it (GET /v1/blocks/wanted; the
 first good upload heals it). Exit status 1 when a corrupt block could not be healed.
 
-${S3_HELP}`;
+${S3_HELP}
+${INHOUSE_S3_HELP}`;
 
 export const statsHelp = `Usage: hsync server stats [--data DIR] [--json] [--price-inhouse N] [--price-s3 N]
 
@@ -156,8 +172,9 @@ function oneShot(argv: string[], dataDefault: string, needsS3: boolean) {
   const blockService = args.values['block-service'] as string | undefined;
   const secretFile = args.values['secret-file'] as string | undefined;
   if (blockService && !secretFile) throw new UsageError('--block-service needs --secret-file FILE');
+  const inhouseS3 = inhouseClusterFrom(args.values, s3, blockService);
   const db = openExisting(dataDir);
-  const tiers = openTiers(db, { dataDir, s3, blockService, secretFile, graceMs: intOption(args, 'grace-sec', 86_400, 0, 365 * 86_400) * 1000 });
+  const tiers = openTiers(db, { dataDir, s3, inhouseS3, blockService, secretFile, graceMs: intOption(args, 'grace-sec', 86_400, 0, 365 * 86_400) * 1000 });
   return { args, db, tiers };
 }
 

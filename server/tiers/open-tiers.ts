@@ -9,6 +9,7 @@ import { loadOrCreateSecret } from '../signing/secret-file.js';
 import { LocalInhouse, type InhouseStore } from './inhouse-store.js';
 import { RemoteInhouse } from './remote-inhouse.js';
 import type { S3TierConfig } from './s3-config.js';
+import { S3Inhouse } from './s3-inhouse.js';
 import { S3Tier } from './s3-tier.js';
 import { TierIndex } from './tier-index.js';
 import { TierService } from './tier-service.js';
@@ -21,6 +22,8 @@ export interface TierOptions {
    * reads know which blocks this process wrote itself (BlockFiles.readLoose).
    */
   files?: BlockFiles;
+  /** An S3-compatible cluster (Ceph RGW, MinIO…) as the in-house tier, instead of dataDir's blocks. */
+  inhouseS3?: S3TierConfig | null;
   /** URL of the separate block service (`--role meta`); absent: blocks live under dataDir. */
   blockService?: string;
   /** Key file shared with the block service; required with blockService. */
@@ -36,8 +39,13 @@ export interface OpenTiers {
 export function openTiers(db: Db, options: TierOptions): OpenTiers {
   const s3 = options.s3 ? new S3Tier(options.s3) : null;
   let remote: RemoteInhouse | null = null;
+  let cluster: S3Tier | null = null;
   let inhouse: InhouseStore;
-  if (options.blockService) {
+  if (options.inhouseS3) {
+    if (options.blockService) throw new Error('the in-house tier is either --block-service or --inhouse-s3-bucket, not both');
+    cluster = new S3Tier(options.inhouseS3);
+    inhouse = new S3Inhouse(cluster);
+  } else if (options.blockService) {
     if (!options.secretFile) throw new Error('--block-service needs --secret-file (the key shared with the block service)');
     remote = new RemoteInhouse(options.blockService, loadOrCreateSecret(options.secretFile));
     inhouse = remote;
@@ -60,6 +68,7 @@ export function openTiers(db: Db, options: TierOptions): OpenTiers {
     close() {
       s3?.close();
       remote?.close();
+      cluster?.close();
     },
   };
 }

@@ -9,7 +9,7 @@ import type { BlockHash } from '../../shared/common/blocks.js';
 import { grantUrl, type GrantMethod } from '../signing/block-grant.js';
 import type { BlockLocation } from '../blocks/block-files.js';
 import type { StoredBlock } from '../blocks/get-blocks.js';
-import { checkBytes, type InhouseStore } from './inhouse-store.js';
+import { checkBytes, readEach, type InhouseStore } from './inhouse-store.js';
 
 /** Lifetime of the grants the metadata side makes for its own requests. */
 const SELF_GRANT_SEC = 60;
@@ -48,20 +48,8 @@ export class RemoteInhouse implements InhouseStore {
   }
 
   /** One signed GET per block, 8 at a time; a block that fails is left out (absent). */
-  async readMany(found: ReadonlyMap<string, StoredBlock>): Promise<Map<string, Buffer>> {
-    const out = new Map<string, Buffer>();
-    const hashes = [...found.keys()];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(8, hashes.length) }, async () => {
-        while (next < hashes.length) {
-          const hash = hashes[next++];
-          const bytes = await this.read(hash, null).catch(() => null);
-          if (bytes) out.set(hash, bytes);
-        }
-      }),
-    );
-    return out;
+  readMany(found: ReadonlyMap<string, StoredBlock>): Promise<Map<string, Buffer>> {
+    return readEach(this, found);
   }
 
   async write(hash: string, bytes: Buffer): Promise<void> {

@@ -15,6 +15,7 @@ import https from 'node:https';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
@@ -42,6 +43,7 @@ export class S3Tier {
       region: config.region,
       endpoint: config.endpoint,
       forcePathStyle: config.pathStyle,
+      profile: config.profile,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestHandler: { httpAgent: new http.Agent(agentOptions), httpsAgent: new https.Agent(agentOptions) },
@@ -90,6 +92,16 @@ export class S3Tier {
   /** Human-readable location, for messages and logs. */
   get location(): string {
     return `s3://${this.config.bucket}/${this.keyPrefix}`;
+  }
+
+  /** True when the bucket answers right now (a HEAD of the bucket, credentials checked). */
+  async reachable(): Promise<boolean> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.config.bucket }));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Stores a block, after checking that the bytes are the block they claim to be. */

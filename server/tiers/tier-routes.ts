@@ -25,7 +25,7 @@ const MAX_JSON = 1024 * 1024;
 const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 
 export interface TierRouteOptions {
-  /** True in `--role meta`: in-house blocks live on the block service, not under --data. */
+  /** True when in-house blocks live on the block service (`--role meta`) or an S3-compatible cluster, not under --data. */
   split: boolean;
   /** Blocks the namespaces' devices are asked to upload again; uploads here heal them. */
   wanted: WantedBlocks;

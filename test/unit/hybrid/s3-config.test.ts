@@ -1,7 +1,7 @@
 // The S3 flags: what the server accepts, what it refuses, and with which one-line reason.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { s3ConfigFrom } from '../../../server/tiers/s3-config.js';
+import { checkSeparateTiers, s3ConfigFrom } from '../../../server/tiers/s3-config.js';
 
 const env = {};
 
@@ -35,3 +35,35 @@ for (const [name, values, message] of refused) {
     assert.throws(() => s3ConfigFrom(values, env), (e: Error) => e.name === 'UsageError' && message.test(e.message));
   });
 }
+
+test('the in-house cluster reads its own --inhouse-s3-* flags, with a named profile', () => {
+  const values = {
+    's3-bucket': 'public',
+    's3-region': 'us-east-1',
+    'inhouse-s3-bucket': 'home',
+    'inhouse-s3-region': 'default',
+    'inhouse-s3-endpoint': 'http://127.0.0.1:7480',
+    'inhouse-s3-path-style': true,
+    'inhouse-s3-profile': 'ceph',
+  };
+  assert.deepEqual(s3ConfigFrom(values, env, 'inhouse-s3'), {
+    bucket: 'home',
+    region: 'default',
+    endpoint: 'http://127.0.0.1:7480',
+    prefix: '',
+    pathStyle: true,
+    profile: 'ceph',
+  });
+  assert.equal(s3ConfigFrom(values, env)?.bucket, 'public', 'the public tier keeps its own flags');
+  assert.equal(s3ConfigFrom({ 's3-bucket': 'public', 's3-region': 'us-east-1' }, env, 'inhouse-s3'), null);
+  assert.throws(() => s3ConfigFrom({ 'inhouse-s3-region': 'x' }, env, 'inhouse-s3'), /--inhouse-s3-region needs --inhouse-s3-bucket/);
+  assert.throws(() => s3ConfigFrom({ 'inhouse-s3-bucket': 'home', 'inhouse-s3-region': 'x', 'inhouse-s3-profile': 'a b' }, env, 'inhouse-s3'), /not a profile name/);
+});
+
+test("an in-house cluster that is the S3 tier's own bucket and prefix is refused (the sweep would delete in-house blocks)", () => {
+  const s3 = s3ConfigFrom({ 's3-bucket': 'same', 's3-region': 'us-east-1', 's3-endpoint': 'http://h:1' }, env);
+  const inhouse = s3ConfigFrom({ 'inhouse-s3-bucket': 'same', 'inhouse-s3-region': 'us-east-1', 'inhouse-s3-endpoint': 'http://h:1' }, env, 'inhouse-s3');
+  assert.throws(() => checkSeparateTiers(inhouse, s3), (e: Error) => e.name === 'UsageError' && /own bucket and prefix/.test(e.message));
+  const other = s3ConfigFrom({ 'inhouse-s3-bucket': 'same', 'inhouse-s3-region': 'us-east-1', 'inhouse-s3-endpoint': 'http://h:1', 'inhouse-s3-prefix': 'home' }, env, 'inhouse-s3');
+  assert.doesNotThrow(() => checkSeparateTiers(other, s3));
+});

@@ -1,0 +1,45 @@
+// The in-house block tier on an S3-compatible cluster the operator runs (Ceph RADOS
+// Gateway, MinIO…: `hsync server --inhouse-s3-bucket B …`). Blocks are objects at
+// `<prefix>blocks/<sha256>`, written and read with the same codec as the public S3 tier
+// (S3Tier), so both tiers agree on what an object holds. Only this server talks to the
+// cluster: clients send in-house blocks through the block routes, which hash-check them
+// before they are written, so no client ever holds a URL or a key for it.
+// Failures map as the block service's do: unreachable or 5xx is 'unavailable', which
+// sends clients to the public S3 fallback.
+
+import type { BlockHash } from '../../shared/common/blocks.js';
+import type { BlockLocation } from '../blocks/block-files.js';
+import type { StoredBlock } from '../blocks/get-blocks.js';
+import { readEach, type InhouseStore } from './inhouse-store.js';
+import type { S3Tier } from './s3-tier.js';
+
+export class S3Inhouse implements InhouseStore {
+  constructor(private readonly cluster: S3Tier) {}
+
+  get location(): string {
+    const { endpoint } = this.cluster.config;
+    return endpoint ? `${this.cluster.location} on ${endpoint}` : this.cluster.location;
+  }
+
+  /** Hash-checked by S3Tier.get: 'not_found' when absent, 'hash_mismatch' when corrupt. */
+  read(hash: string, _where: BlockLocation | null): Promise<Buffer> {
+    return this.cluster.get(hash as BlockHash);
+  }
+
+  readMany(found: ReadonlyMap<string, StoredBlock>): Promise<Map<string, Buffer>> {
+    return readEach(this, found);
+  }
+
+  /** Checks the hash, then PUTs the whole object (a corrupt copy is simply replaced). */
+  write(hash: string, bytes: Buffer): Promise<void> {
+    return this.cluster.put(hash as BlockHash, bytes);
+  }
+
+  head(hash: string): Promise<number | null> {
+    return this.cluster.head(hash as BlockHash);
+  }
+
+  healthy(): Promise<boolean> {
+    return this.cluster.reachable();
+  }
+}

@@ -1,0 +1,160 @@
+// The in-house tier on a real Ceph cluster (RADOS Gateway from Debian, scripts/ceph-dev.sh),
+// s3rver as the public S3 tier, a real `hsync server` and `hsync sync --once` clients:
+// devices sync byte-exact through it, the bytes are objects in the RGW bucket, a corrupt
+// object is found by the scrub and healed, and with the gateway stopped uploads fall back
+// to S3 and come home once it is back.
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { cephSkipReason, startCephRgw, type CephRgw } from '../../helpers/ceph-rgw.js';
+import { device, syncCli, tree, writeFiles, type Device } from '../../helpers/hybrid-devices.js';
+import { runHsync, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+import { startS3rver, type S3rverPeer } from '../../helpers/s3rver.js';
+
+const BUCKET = 'hsync-inhouse';
+const MiB = 1024 * 1024;
+
+describe('in-house tier on Ceph RGW', { skip: cephSkipReason() }, () => {
+  let rgw: CephRgw;
+  let s3: S3rverPeer;
+  let server: ServerProcess;
+  let env: Record<string, string>;
+  let inhouseFlags: string[];
+  const devices: Device[] = [];
+
+  before(async () => {
+    rgw = await startCephRgw();
+    await rgw.createBucket(BUCKET);
+    s3 = await startS3rver();
+    // Two credential sets: s3rver's as the profile of the standard chain, the gateway's as
+    // the in-house tier's named profile.
+    const credentials = await mkdtemp(join(tmpdir(), 'hsync-aws-'));
+    await writeFile(
+      join(credentials, 'credentials'),
+      `[s3rver]\naws_access_key_id = ${s3.env.AWS_ACCESS_KEY_ID}\naws_secret_access_key = ${s3.env.AWS_SECRET_ACCESS_KEY}\n` +
+        `[ceph]\naws_access_key_id = ${rgw.accessKey}\naws_secret_access_key = ${rgw.secretKey}\n`,
+      { mode: 0o600 },
+    );
+    env = {
+      AWS_SHARED_CREDENTIALS_FILE: join(credentials, 'credentials'),
+      AWS_CONFIG_FILE: join(credentials, 'config'),
+      AWS_PROFILE: 's3rver',
+      AWS_REGION: s3.region,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    inhouseFlags = ['--inhouse-s3-endpoint', rgw.endpoint, '--inhouse-s3-bucket', BUCKET, '--inhouse-s3-region', rgw.region, '--inhouse-s3-path-style', '--inhouse-s3-profile', 'ceph'];
+    server = await startServerProcess({ env, args: [...s3.flags, ...inhouseFlags, '--repatriate-every-sec', '0', '--scrub-rate-mb', '0'] });
+  });
+  after(async () => {
+    await server?.dispose();
+    await s3?.stop();
+    await rgw?.stop();
+    if (env) await rm(join(env.AWS_SHARED_CREDENTIALS_FILE, '..'), { recursive: true, force: true });
+    for (const d of devices) await Promise.all([rm(d.root, { recursive: true, force: true }), rm(d.state, { recursive: true, force: true })]);
+  });
+
+  const newDevice = async (name: string, token: string) => {
+    const d = await device(name, token);
+    devices.push(d);
+    return d;
+  };
+  const sync = (d: Device) => syncCli(server.url, d);
+  /** `hsync server SUB` on the running server's data dir with both tiers' flags. */
+  const admin = (sub: string[]) => runHsync(['server', ...sub, '--data', server.dataDir, ...s3.flags, ...inhouseFlags], env);
+  const stats = async () => {
+    const result = await runHsync(['server', 'stats', '--data', server.dataDir, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    return JSON.parse(result.stdout) as { tiers: { inhouse: { blocks: number }; s3: { blocks: number } }; pendingRepatriation: number };
+  };
+  /** Block objects in the gateway's bucket, each read back and hash-checked against its name. */
+  const rgwBlocks = async () => {
+    const out = new Map<string, boolean>();
+    const list = await rgw.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'blocks/' }));
+    for (const object of list.Contents ?? []) {
+      const hash = object.Key!.slice('blocks/'.length);
+      out.set(hash, (await rgw.hashOf(BUCKET, object.Key!)) === hash);
+    }
+    return out;
+  };
+
+  test('two devices sync byte-exact through it; every block is an object in the RGW bucket', async () => {
+    const token = await server.addUser('alice');
+    const a = await newDevice('a', token);
+    const b = await newDevice('b', token);
+    await writeFiles(a.root, 'photos', [5 * MiB + 123, 2 * MiB, MiB + 7]);
+    await writeFiles(a.root, 'notes', Array.from({ length: 12 }, (_, i) => 200 + i * 51));
+    const up = await sync(a);
+    assert.equal(up.code, 0, up.stderr);
+    const down = await sync(b);
+    assert.equal(down.code, 0, down.stderr);
+    const expected = await tree(a.root);
+    assert.equal(Object.keys(expected).length, 15);
+    assert.deepEqual(await tree(b.root), expected);
+
+    const counts = await stats();
+    assert.equal(counts.tiers.s3.blocks, 0, 'nothing fell back to S3');
+    const objects = await rgwBlocks();
+    assert.equal(objects.size, counts.tiers.inhouse.blocks, 'one RGW object per in-house block');
+    assert.ok(objects.size >= 4 + 12, `${objects.size} objects for 4 large blocks and 12 small files`);
+    assert.ok([...objects.values()].every(Boolean), 'every object holds the bytes of its hash');
+  });
+
+  test('a corrupt object in RGW is found by the scrub, asked for from the device, and healed', async () => {
+    const token = await server.addUser('carol');
+    const a = await newDevice('ca', token);
+    await writeFile(join(a.root, 'report.bin'), randomBytes(300_000));
+    assert.equal((await sync(a)).code, 0);
+    const before = await rgwBlocks();
+    // report.bin is one block (under 4 MiB): its hash is the file's.
+    const hash = createHash('sha256').update(await readFile(join(a.root, 'report.bin'))).digest('hex');
+    assert.equal(before.get(hash), true);
+    await rgw.put(BUCKET, `blocks/${hash}`, randomBytes(300_000));
+
+    const scrub = await admin(['scrub', '--once']);
+    assert.equal(scrub.code, 1, `scrub reports a block it could not heal; ${scrub.stdout} ${scrub.stderr}`);
+    assert.match(scrub.stdout, new RegExp(`block ${hash}: corrupt, NOT healed .*report\\.bin`));
+
+    // The device hears that its block is wanted and uploads it again; the upload rewrites the object.
+    const heal = await sync(a);
+    assert.equal(heal.code, 0, heal.stderr);
+    assert.equal(await rgw.hashOf(BUCKET, `blocks/${hash}`), hash, 'the RGW object holds the block again');
+    const again = await admin(['scrub', '--once']);
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+  });
+
+  test('gateway stopped: uploads fall back to S3, another device converges, repatriation brings them home', async () => {
+    const token = await server.addUser('dora');
+    const a = await newDevice('da', token);
+    const b = await newDevice('db', token);
+    await writeFiles(a.root, 'big', [3 * MiB, MiB + 1]);
+    await writeFiles(a.root, 'small', Array.from({ length: 6 }, (_, i) => 100 + i));
+    await rgw.stopGateway();
+    try {
+      const up = await sync(a);
+      assert.equal(up.code, 0, `A finishes through the fallback; ${up.stderr}`);
+      const during = await stats();
+      assert.ok(during.tiers.s3.blocks >= 8, `${during.tiers.s3.blocks} blocks in S3`);
+      assert.equal(during.pendingRepatriation, during.tiers.s3.blocks);
+      const down = await sync(b);
+      assert.equal(down.code, 0, down.stderr);
+      assert.deepEqual(await tree(b.root), await tree(a.root));
+    } finally {
+      await rgw.startGateway();
+    }
+    const home = await admin(['repatriate', '--once', '--grace-sec', '0']);
+    assert.equal(home.code, 0, home.stdout + home.stderr);
+    const after = await stats();
+    assert.equal(after.tiers.s3.blocks, 0, 'S3 emptied by the sweep');
+    assert.equal(after.pendingRepatriation, 0);
+    const objects = await rgwBlocks();
+    assert.equal(objects.size, after.tiers.inhouse.blocks);
+    assert.ok([...objects.values()].every(Boolean));
+    const c = await newDevice('dc', token);
+    assert.equal((await sync(c)).code, 0);
+    assert.deepEqual(await tree(c.root), await tree(a.root), 'a new device downloads from the cluster');
+  });
+});
