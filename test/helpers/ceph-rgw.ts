@@ -5,7 +5,7 @@
 // (CI set, as .ci/run does) that is a failure instead: CI installs the packages.
 
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,10 +20,10 @@ export interface CephRgw {
   region: string;
   accessKey: string;
   secretKey: string;
-  /** A credentials file with the gateway's key under profile `ceph` (for --inhouse-s3-profile). */
-  credentialsFile: string;
   /** An S3 client on the gateway with the right key (path style, plain bodies). */
   client: S3Client;
+  /** Another client on the gateway signing with `secretKey` (a forger's, say); destroy it after use. */
+  clientWith(secretKey: string): S3Client;
   /** Creates a bucket on the gateway. */
   createBucket(bucket: string): Promise<void>;
   /** The object's bytes, or null when the gateway has none. */
@@ -83,16 +83,16 @@ export async function startCephRgw(): Promise<CephRgw> {
   const region = vars.RGW_REGION;
   const accessKey = vars.RGW_ACCESS_KEY;
   const secretKey = vars.RGW_SECRET_KEY;
-  const credentialsFile = join(top, 'credentials');
-  await writeFile(credentialsFile, `[ceph]\naws_access_key_id = ${accessKey}\naws_secret_access_key = ${secretKey}\n`, { mode: 0o600 });
-  const client = new S3Client({
-    region,
-    endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: accessKey, secretAccessKey: secretKey },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const clientWith = (secret: string) =>
+    new S3Client({
+      region,
+      endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: accessKey, secretAccessKey: secret },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  const client = clientWith(secretKey);
   const get = async (bucket: string, key: string): Promise<Buffer | null> => {
     try {
       const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -107,8 +107,8 @@ export async function startCephRgw(): Promise<CephRgw> {
     region,
     accessKey,
     secretKey,
-    credentialsFile,
     client,
+    clientWith,
     async createBucket(bucket) {
       await client.send(new CreateBucketCommand({ Bucket: bucket }));
     },
