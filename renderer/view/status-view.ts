@@ -7,6 +7,7 @@ import {
   formatDuration,
   formatRate,
   plural,
+  problemsTitle,
   stateTone,
   stateWords,
   storageWords,
@@ -121,7 +122,7 @@ function renderMassDelete(s: SyncStatus): void {
 
 function renderProblems(s: SyncStatus, now: number): void {
   byId('problems-card').hidden = s.problems.length === 0;
-  setText('problems-title', `${s.problems.length} ${plural(s.problems.length, 'file')} cannot sync`);
+  setText('problems-title', problemsTitle(s.problems));
   replaceRows(byId('problems'), JSON.stringify(s.problems), () =>
     s.problems.map((p) => {
       const row = el('li', 'row problem');

@@ -57,8 +57,9 @@ export class TierService {
 
   /**
    * The block's bytes, hash-checked. A corrupt or missing in-house copy is recorded and
-   * the S3 copy used instead; 'unavailable' when the in-house store is down and S3 has no
-   * copy (the client then asks for S3 URLs itself, and is refused the same way).
+   * the S3 copy used instead; 'storage_unavailable' when the in-house store is down and S3
+   * has no copy (the client then asks for S3 URLs itself, finds none, and lets that file
+   * wait while it syncs the rest).
    * `serving` is for answering a download (InhouseStore.read).
    */
   async read(hash: string, serving?: ServingRead): Promise<Buffer> {
@@ -72,6 +73,10 @@ export class TierService {
       const lost = hasCode(error, 'hash_mismatch') || hasCode(error, 'not_found');
       if (lost) index.markCorrupt(hash, 'inhouse', (error as Error).message);
       if ((lost || hasCode(error, 'unavailable')) && this.deps.s3 && index.inS3(hash)) return this.readS3(hash);
+      if (hasCode(error, 'unavailable')) {
+        // This server answers; the block waits for its store (docs/hybrid-storage.md, "In-house outage").
+        throw new SyncError('storage_unavailable', `read block ${hash}: waiting for in-house storage (${(error as Error).message})`, { cause: error });
+      }
       throw error;
     }
   }

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'too_large', // block over 4 MiB, path over its limit
   'need_blocks', // commit references blocks the namespace has not uploaded
   'unavailable', // a service is down, refused, or timed out
+  'storage_unavailable', // the server answers, but the store holding a block is down and no other tier has it
   'too_many_requests', // this user has too many requests in flight; retry after Retry-After
   'disk_full', // ENOSPC anywhere
   'folder_missing', // sync root or its .hsync marker is gone
@@ -76,6 +77,7 @@ const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   hash_mismatch: 422,
   too_many_requests: 429,
   unavailable: 503,
+  storage_unavailable: 503,
   disk_full: 507,
 };
 

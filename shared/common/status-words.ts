@@ -122,3 +122,27 @@ export function trayLine(s: SyncStatus): string {
   if (files === 0) return 'Syncing…';
   return `Syncing ${files} ${plural(files, 'file')}, ${formatBytes(bytes)} left`;
 }
+
+/** How many of these files wait for the in-house store to come back (an outage); they sync once it does. */
+export function waitingForStorage(problems: readonly { code: string }[]): number {
+  return problems.filter(isStorageWait).length;
+}
+
+/** A file that waits for the in-house store: its block could not be read while the store was down. */
+export function isStorageWait(problem: { code: string }): boolean {
+  return problem.code === 'storage_unavailable';
+}
+
+/** "Waiting for in-house storage: 3 files", the words for files held back by an outage of the block store. */
+export function waitingForStorageWords(files: number): string {
+  return `Waiting for in-house storage: ${files} ${plural(files, 'file')}`;
+}
+
+/** The problems card's title: the files waiting for in-house storage, then those that cannot sync. */
+export function problemsTitle(problems: readonly { code: string }[]): string {
+  const waiting = waitingForStorage(problems);
+  const other = problems.length - waiting;
+  const parts = waiting > 0 ? [waitingForStorageWords(waiting)] : [];
+  if (other > 0) parts.push(`${other} ${plural(other, 'file')} cannot sync`);
+  return parts.join('; ');
+}

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { SyncError, hasCode, toErrorData, type ErrorData } from '../../common/errors.js';
 import { pathProblem } from '../../common/paths.js';
 import type { ServerFolder, SyncStatus } from '../../common/sync-api.js';
+import { isStorageWait, problemsTitle } from '../../common/status-words.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { reuploadWanted } from './block-repair.js';
 import { execute, type ExecutorContext } from './executor.js';
@@ -73,6 +74,8 @@ export interface SyncOutcome {
 const MAX_ROUNDS = 8;
 /** The index's meta key that keeps the excluded folders (a JSON list) across restarts. */
 const EXCLUDED_KEY = 'excludedFolders';
+/** How soon files waiting for the in-house store are tried again by a running client. */
+const STORAGE_RETRY_MS = 10_000;
 /** Partial downloads older than this are deleted at start; younger ones are resumed. */
 const TEMP_MAX_AGE_MS = 24 * 3600_000;
 /** One-shot syncs look again this many times at a file still being written before giving up. */
@@ -185,6 +188,8 @@ export class SyncEngine {
       return { agreed: false, reason: `${s.pendingDeletes.count} of ${s.pendingDeletes.total} ${where}; held until confirmed (--confirm-deletes)` };
     }
     const failed = [...s.problems.values()].filter((p) => p.kind === 'fail');
+    const waiting = failed.find(isStorageWait);
+    if (waiting) return { agreed: false, reason: `${problemsTitle(failed).toLowerCase()}; first: ${waiting.message}` };
     if (failed.length > 0) return { agreed: false, reason: `${failed.length} file${failed.length === 1 ? '' : 's'} could not sync, first: ${failed[0].message}` };
     if (this.lastPlan && this.lastPlan.waiting.length > 0) return { agreed: false, reason: `waiting for ${this.lastPlan.waiting.length} file(s) to stop changing, first: "${this.lastPlan.waiting[0]}"` };
     if (this.lastPlan && this.lastPlan.ops.length > 0) return { agreed: false, reason: `${this.lastPlan.ops.length} changes still pending` };
@@ -407,6 +412,7 @@ export class SyncEngine {
       this.offlineDelay = 1000;
       this.status.cycleFinished();
       this.status.setState(this.paused ? 'paused' : 'idle');
+      this.retryStorageWaits();
     } catch (error) {
       this.fail(error);
     }
@@ -419,6 +425,18 @@ export class SyncEngine {
       }, 1000);
       timer.unref();
     }
+  }
+
+  /**
+   * Files waiting for the in-house store (an outage) are tried again after
+   * STORAGE_RETRY_MS rather than at the next rescan, so a running client has them soon
+   * after the store is back; the long-poll hears nothing of a store coming back.
+   */
+  private retryStorageWaits(): void {
+    if (!this.pollLoop || this.stopping) return;
+    if (![...this.status.problems.values()].some((p) => p.kind === 'fail' && isStorageWait(p))) return;
+    const timer = setTimeout(() => this.schedule(true), STORAGE_RETRY_MS);
+    timer.unref();
   }
 
   /**

@@ -6,7 +6,7 @@
 
 import type { ErrorData } from '../../common/errors.js';
 import { applyFolderEvent, emptyFolderView, isAllowedTransition, type EventPage, type FolderEvent, type FolderFact, type FolderView, type RecordedProblem } from '../../common/folder-events.js';
-import { formatBytes } from '../../common/status-words.js';
+import { formatBytes, problemsTitle, waitingForStorage } from '../../common/status-words.js';
 import type { ActivityItem, FolderState, PendingDeletes, StorageState, SyncStatus } from '../../common/sync-api.js';
 import type { TransferCounters } from '../remote/remote-store.js';
 
@@ -204,8 +204,10 @@ export class StatusTracker {
         if (this.view.pendingDeletes?.side === 'remote') return `Waiting: remove ${this.view.pendingDeletes.count} files deleted on the server from this device?`;
         if (this.view.pendingDeletes) return `Waiting: delete ${this.view.pendingDeletes.count} files on all devices?`;
         {
-          const failed = [...this.view.problems.values()].filter((p) => p.kind === 'fail').length;
-          return failed > 0 ? `Up to date except ${failed} file${failed === 1 ? '' : 's'} that could not sync` : 'Up to date';
+          const failed = [...this.view.problems.values()].filter((p) => p.kind === 'fail');
+          // Files held back by an outage of the block store are named first: they sync once it is back.
+          if (waitingForStorage(failed) > 0) return problemsTitle(failed);
+          return failed.length > 0 ? `Up to date except ${failed.length} file${failed.length === 1 ? '' : 's'} that could not sync` : 'Up to date';
         }
     }
   }

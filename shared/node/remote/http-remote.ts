@@ -249,7 +249,9 @@ export class HttpRemote implements RemoteStore {
     let reason = `HTTP ${response.status}`;
     try {
       const { error } = JSON.parse(response.body.toString('utf8')) as ErrorBody;
-      if (isErrorCode(error?.code) && response.status < 500) code = error.code;
+      // 5xx is 'unavailable' whatever the body says, but for a block the server cannot reach:
+      // that one is about the block, not the server, and waits without stopping the sync.
+      if (isErrorCode(error?.code) && (response.status < 500 || error.code === 'storage_unavailable')) code = error.code;
       if (typeof error?.message === 'string') reason = error.message;
     } catch {
       // A non-JSON error body (a proxy's HTML page, say): the status alone decides.

@@ -263,7 +263,7 @@ export class TieredRemote implements RemoteStore {
       this.setBreaker(recordSuccess(this.breaker));
       return { ok: true, value };
     } catch (error) {
-      if (hasCode(error, 'unavailable') || hasCode(error, 'disk_full')) {
+      if (hasCode(error, 'unavailable') || hasCode(error, 'disk_full') || hasCode(error, 'storage_unavailable')) {
         this.setBreaker(recordFailure(this.breaker, this.now(), this.policy, this.random()));
         return { ok: false, error: error as SyncError };
       }

@@ -1,7 +1,7 @@
 // What a person reads in the window, the tray and `hsync status`: table-driven.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { etaSeconds, formatBytes, formatDuration, stateWords, timeAgo, trayLine } from '../../../shared/common/status-words.js';
+import { etaSeconds, formatBytes, formatDuration, problemsTitle, stateWords, timeAgo, trayLine } from '../../../shared/common/status-words.js';
 import { emptyStatus } from '../../helpers/fake-sync-api.js';
 
 const pending = (up: number, down: number, bytes = 0) => ({ up: { files: up, bytes }, down: { files: down, bytes: 0 } });
@@ -43,4 +43,12 @@ test('the tray line says how much is left', () => {
   assert.equal(trayLine(emptyStatus({ state: 'syncing', pending: { up: { files: 10, bytes: 40e6 }, down: { files: 2, bytes: 8e6 } } })), 'Syncing 12 files, 48 MB left');
   assert.equal(trayLine(emptyStatus({ state: 'paused' })), 'Paused');
   assert.equal(trayLine(emptyStatus()), 'Up to date');
+});
+
+test('problems title: files waiting for in-house storage first, then those that cannot sync', () => {
+  const waiting = { code: 'storage_unavailable' };
+  const broken = { code: 'invalid_path' };
+  assert.equal(problemsTitle([waiting, waiting, waiting]), 'Waiting for in-house storage: 3 files');
+  assert.equal(problemsTitle([waiting, broken]), 'Waiting for in-house storage: 1 file; 1 file cannot sync');
+  assert.equal(problemsTitle([broken, broken]), '2 files cannot sync');
 });
