@@ -6,10 +6,13 @@
 //      service dead, so it is the path a real outage takes;
 //   4. the time from the block service dying (kill -9) to the client's next block stored;
 //   5. repatriation of the S3-held GiB back in-house, MB/s;
-//   6. 10,000 small blocks into an s3-placement namespace (target ≤ 4 s).
-// Run: node --import tsx bench/hybrid-tiers.ts [--mib N] [--small]
+//   6. 10,000 small blocks into an s3-placement namespace (target ≤ 4 s);
+//   7. the same GiB (new bytes) through an in-house tier on a Ceph cluster, beside RGW's own
+//      PUT ceiling (bench/ceph-tier.ts; skipped, and said so, without Debian's Ceph).
+// Run: node --import tsx bench/hybrid-tiers.ts [--mib N] [--small | --ceph]
 //   --mib N   size of the 4 MiB-block runs (default 1024)
 //   --small   only figure 6 (and its read-back check): the quick run for small-block work
+//   --ceph    only figures 2 and 7: the built-in block service against the Ceph tier
 
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
@@ -21,6 +24,7 @@ import { TieredRemote } from '../shared/node/remote/tiered-remote.js';
 import { s3ConfigFrom } from '../server/tiers/s3-config.js';
 import { S3Tier } from '../server/tiers/s3-tier.js';
 import { freePort } from '../test/helpers/hybrid-cluster.js';
+import { cephFigures } from './ceph-tier.js';
 import { runHsync, startServerProcess } from '../test/helpers/server-process.js';
 import { S3RVER_CREDENTIALS, startS3rver } from '../test/helpers/s3rver.js';
 
@@ -29,6 +33,7 @@ const argIndex = process.argv.indexOf('--mib');
 const totalMiB = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 1024;
 const count = Math.max(1, Math.floor(totalMiB / 4));
 const smallOnly = process.argv.includes('--small');
+const cephOnly = process.argv.includes('--ceph');
 Object.assign(process.env, S3RVER_CREDENTIALS);
 
 interface Block {
@@ -77,6 +82,16 @@ async function main(): Promise<void> {
       await smallBlocks(meta.url, await meta.addUser('eu'), meta.dataDir);
       return;
     }
+    const token = await meta.addUser('bench');
+    const http = new HttpRemote(meta.url, token, { maxSockets: 8 });
+    const remote = new TieredRemote(http, { concurrency: 8 });
+    const ceph = (builtInMs: number) => cephFigures({ makeBlocks: () => makeBlocks(seed), builtInMs, pool, line });
+    if (cephOnly) {
+      await ceph(await inhouseRun(remote, seed, bytesTotal));
+      remote.close();
+      http.close();
+      return;
+    }
     // 1. s3rver's ceiling with the SDK.
     const tier = new S3Tier(s3ConfigFrom({ 's3-endpoint': s3.endpoint, 's3-region': s3.region, 's3-bucket': s3.bucket, 's3-prefix': 'ceiling', 's3-path-style': true })!);
     const ceilingSet = makeBlocks(seed);
@@ -95,16 +110,7 @@ async function main(): Promise<void> {
     console.log(`${'s3rver PUT ceiling, 10,000 × 4 KiB (SDK)'.padEnd(44)} ${(tinyCeilingMs / 1000).toFixed(2).padStart(7)} s  ${Math.round(10_000 / (tinyCeilingMs / 1000)).toString().padStart(6)} objects/s`);
     tier.close();
 
-    const token = await meta.addUser('bench');
-    const http = new HttpRemote(meta.url, token, { maxSockets: 8 });
-    const remote = new TieredRemote(http, { concurrency: 8 });
-
-    // 2. In-house tier: signed URLs on the block service (split mode).
-    const inhouseSet = makeBlocks(seed);
-    t = performance.now();
-    await pool(inhouseSet, 8, (b) => remote.putBlock(b.hash, b.bytes));
-    const inhouseMs = performance.now() - t;
-    line('client → in-house tier (split, signed URLs)', inhouseMs, bytesTotal, remote.storage().mode);
+    const inhouseMs = await inhouseRun(remote, seed, bytesTotal);
 
     // 4. Outage: kill -9 the block service between two uploads; time to the next stored block.
     const probe = makeBlocks(seed).slice(0, 1);
@@ -134,6 +140,8 @@ async function main(): Promise<void> {
     if (repatriate.code !== 0) throw new Error(`repatriate: ${repatriate.stderr}`);
     const r = JSON.parse(repatriate.stdout) as { copied: number; bytes: number; ms: number; swept: number };
     line(`repatriation (${r.copied} blocks home, ${r.swept} swept)`, r.ms, r.bytes);
+    // 7. The Ceph in-house tier, against figure 2.
+    await ceph(inhouseMs);
     remote.close();
     http.close();
   } finally {
@@ -141,6 +149,16 @@ async function main(): Promise<void> {
     await blocks.dispose();
     await s3.stop();
   }
+}
+
+/** 2. In-house tier: signed URLs on the block service (split mode); returns the time, ms. */
+async function inhouseRun(remote: TieredRemote, seed: Buffer, bytesTotal: number): Promise<number> {
+  const inhouseSet = makeBlocks(seed);
+  const t = performance.now();
+  await pool(inhouseSet, 8, (b) => remote.putBlock(b.hash, b.bytes));
+  const inhouseMs = performance.now() - t;
+  line('client → in-house tier (split, signed URLs)', inhouseMs, bytesTotal, remote.storage().mode);
+  return inhouseMs;
 }
 
 /**

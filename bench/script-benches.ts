@@ -41,6 +41,8 @@ const HYBRID_RULES: LineRule[] = [
   { match: /^block service killed/, figure: 'block service dead → syncing', max: 5, context: 'target ≤ 5 s' },
   { match: /^10,000 × 4 KiB blocks → S3/, figure: '10,000 × 4 KiB into S3', max: 4, context: 'rclone 11.3 s; target ≤ 4 s' },
   { match: /^repatriation/, figure: 'repatriation', value: /([\d.]+) MB\/s/, unit: 'MB/s', context: 'S3 → in-house, verified' },
+  { match: /^RGW PUT ceiling/, figure: 'Ceph RGW ceiling, 64 × 4 MiB', value: /([\d.]+) MB\/s/, unit: 'MB/s', context: 'the Ceph gateway itself (memstore), 8 in flight' },
+  { match: /^client → in-house tier on Ceph RGW/, figure: '1 GiB via the Ceph in-house tier', context: 'vs the built-in block service in the same run' },
 ];
 
 const SECONDS = /\s(\d+(?:\.\d+)?) s\b/;
@@ -93,7 +95,7 @@ export const syncBench: BenchModule = {
 
 export const hybridBench: BenchModule = {
   name: 'hybrid',
-  summary: 'S3 tier vs in-house tier (s3rver), failover time, small blocks into S3, repatriation',
+  summary: 'S3 tier vs in-house tier (s3rver), failover time, small blocks into S3, repatriation, the Ceph in-house tier vs the built-in block service',
   run: () => runScript('hybrid-tiers.ts', HYBRID_RULES),
 };
 

@@ -118,7 +118,7 @@ pid file = $dir/run/mon.pid
 [osd]
 osd data = $dir/osd/\$id
 osd objectstore = memstore
-memstore device bytes = 1073741824
+memstore device bytes = 8589934592
 pid file = $dir/run/osd.pid
 [client.rgw.a]
 rgw frontends = beast endpoint=127.0.0.1:$rgw_port
