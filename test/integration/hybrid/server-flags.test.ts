@@ -19,6 +19,19 @@ const cases: [string, string[], number, RegExp][] = [
   ['stats on a data dir no server used', ['server', 'stats', '--data', join(data, 'nothing-here')], 1, /no server\.db there/],
   ['bad placement', ['server', 'namespace', 'set-placement', 'alice', 'glacier', '--data', data], 2, /placement must be inhouse or s3/],
   ['negative price', ['server', 'stats', '--data', data, '--price-s3=-1'], 2, /--price-s3 must be a non-negative number/],
+  ['in-house cluster flag without a bucket', ['server', '--data', data, '--inhouse-s3-endpoint', 'http://127.0.0.1:1'], 2, /--inhouse-s3-endpoint needs --inhouse-s3-bucket/],
+  [
+    'in-house cluster beside a block service',
+    ['server', '--data', data, '--role', 'meta', '--block-service', 'http://127.0.0.1:1', '--secret-file', join(data, 'k'), '--inhouse-s3-bucket', 'home', '--inhouse-s3-region', 'us-east-1'],
+    2,
+    /either --block-service or --inhouse-s3-bucket/,
+  ],
+  [
+    "in-house cluster in the S3 tier's own bucket",
+    ['server', '--data', data, '--s3-bucket', 'same', '--s3-region', 'us-east-1', '--inhouse-s3-bucket', 'same', '--inhouse-s3-region', 'us-east-1'],
+    2,
+    /own bucket and prefix/,
+  ],
 ];
 
 describe('hsync server refuses', { concurrency: 4 }, () => {
@@ -30,6 +43,12 @@ describe('hsync server refuses', { concurrency: 4 }, () => {
       assert.equal(result.stderr.trim().split('\n').length, 1, 'one line');
     });
   }
+});
+
+test('hsync server --help documents the in-house cluster flags', async () => {
+  const result = await runHsync(['server', '--help']);
+  assert.equal(result.code, 0);
+  for (const flag of ['endpoint', 'bucket', 'region', 'prefix', 'path-style', 'profile']) assert.match(result.stdout, new RegExp(`--inhouse-s3-${flag}`));
 });
 
 test('stats --help documents the default prices and their source', async () => {
