@@ -287,3 +287,36 @@ test('version history: a file edited twice, its first version restored with one 
   expect(await readFile(join(desk, 'notes', 'plan.txt'), 'utf8')).toBe('the first plan\n');
   expect((await readdir(join(desk, 'notes'))).filter((n) => n.includes('conflicted copy'))).toEqual([]);
 });
+
+test('bandwidth limits: an upload cap set in Preferences holds the next upload to it, and stays set', async ({ page }, info) => {
+  server = await startServerProcess();
+  const token = await server.addUser('fay');
+  const laptop = join(dir, 'laptop');
+  await mkdir(laptop);
+  client = await startUiProcess(['bin/hsync.js', 'sync', '--folder', laptop, '--server', server.url, `--token=${token}`, '--device', 'laptop', '--state', join(dir, 'laptop-state'), '--ui-port', '0']);
+  await page.goto(client.uiUrl);
+  await expect(heading(page)).toHaveText('Up to date');
+
+  await page.getByRole('button', { name: 'Preferences' }).click();
+  await page.getByLabel('Upload limit (KB/s, 0 = none)').fill('500');
+  await page.getByLabel('Download limit (KB/s, 0 = none)').fill('2000');
+  await page.getByLabel('Download limit (KB/s, 0 = none)').blur();
+  const shot = info.outputPath('bandwidth-limits.png');
+  await page.locator('#prefs-form').screenshot({ path: shot });
+  if (process.env.HSYNC_UPDATE_SCREENSHOT) await copyFile(shot, join(ROOT, 'docs', 'bandwidth-limits.png'));
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('dialog')).toBeHidden();
+
+  // 1.5 MB under a 500 KB/s cap takes at least 3 s (less a second's burst) to reach the server.
+  const started = Date.now();
+  await writeFile(join(laptop, 'video.bin'), bytes(1_500_000, 9));
+  await expect(page.getByRole('list', { name: 'Recent activity' })).toContainText('video.bin', { timeout: 30_000 });
+  expect(Date.now() - started).toBeGreaterThan(2_000);
+  const desk = join(dir, 'desk');
+  expect((await syncOnce(desk, server.url, token, 'desk', join(dir, 'desk-state'))).code).toBe(0);
+  expect(await sha256(join(desk, 'video.bin'))).toBe(await sha256(join(laptop, 'video.bin')));
+
+  await page.getByRole('button', { name: 'Preferences' }).click();
+  await expect(page.getByLabel('Upload limit (KB/s, 0 = none)')).toHaveValue('500');
+  await page.getByRole('button', { name: 'Cancel' }).click();
+});
