@@ -17,6 +17,8 @@ import { Journal } from './meta/journal.js';
 import { Longpolls } from './meta/longpoll.js';
 import { metaRoutes } from './meta/meta-routes.js';
 import { Ownership } from './meta/ownership.js';
+import { DEFAULT_RETENTION_DAYS } from './meta/retention.js';
+import { startRetentionJob } from './meta/retention-job.js';
 import { authenticate, createUser } from './store/accounts.js';
 import { openDatabase, serverIdOf } from './store/database.js';
 import { startTierJobs } from './tiers/background-jobs.js';
@@ -34,6 +36,13 @@ export interface ServerOptions {
    * Hybrid storage (docs/hybrid-storage.md): the S3 tier, and in split mode (`--role meta`)
    * the separate block service. Absent: blocks live under dataDir only, as before.
    */
+  /**
+   * Days a revision that is not a file's newest is kept (docs/hybrid-storage.md "Retention");
+   * default 30, 0 keeps every revision.
+   */
+  retentionDays?: number;
+  /** The retention sweep's clock (tests move it forward); default Date.now. */
+  retentionClock?: () => number;
   tiers?: Omit<TierOptions, 'dataDir'> & {
     /** Pause between repatriation checks, ms; 0 turns the job off. Default 30 s. */
     repatriateEveryMs?: number;
@@ -119,6 +128,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     repatriateEveryMs: tierOptions.s3 ? (tierOptions.repatriateEveryMs ?? 30_000) : 0,
     scrubBytesPerSec: tierOptions.scrubBytesPerSec ?? 10_000_000,
   });
+  const retention = startRetentionJob({
+    db,
+    files: split ? null : files,
+    tiers: tiers.service,
+    retentionDays: opts.retentionDays ?? DEFAULT_RETENTION_DAYS,
+    now: opts.retentionClock ?? Date.now,
+  });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 
@@ -138,6 +154,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         clearInterval(drain);
         clearTimeout(cut);
         await jobs.stop();
+        await retention.stop();
         tiers.close();
         db.close();
       })();

@@ -2,7 +2,8 @@
 // newest first, deletions included (what `hsync restore` can bring back).
 
 import { HttpRemote } from '../../shared/node/remote/http-remote.js';
-import type { JournalEntry } from '../../shared/common/protocol.js';
+import type { FileRevision } from '../../shared/common/sync-api.js';
+import { fileHistory } from '../../shared/node/engine/file-history.js';
 import { parse, UsageError } from '../args.js';
 import { ACCOUNT_OPTIONS, accountFlags, folderAccount, syncPathArg } from '../folder-account.js';
 
@@ -20,19 +21,7 @@ the epoch (the server's clock when the revision was committed).
 Exit status: 0 when listed (also for a path with no revisions), 1 when the server
 refused or is unreachable, 2 for bad flags.`;
 
-export interface RevisionLine {
-  rev: number;
-  time: number;
-  device: string;
-  size: number;
-  deleted: boolean;
-}
-
-export function revisionLines(entries: JournalEntry[]): RevisionLine[] {
-  return entries.map((e) => ({ rev: e.rev, time: e.committedAt, device: e.device, size: e.size, deleted: e.deleted }));
-}
-
-function formatLine(r: RevisionLine): string {
+function formatLine(r: FileRevision): string {
   return `${String(r.rev).padStart(8)}  ${new Date(r.time).toISOString()}  ${r.deleted ? 'deleted' : `${r.size} bytes`}  ${r.device}`;
 }
 
@@ -51,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   const path = syncPathArg(account.root, args.positionals[0]);
   const remote = new HttpRemote(account.serverUrl, account.token);
   try {
-    const revisions = revisionLines(await remote.revisions(path));
+    const revisions = await fileHistory(remote, path);
     if (args.values.json) console.log(JSON.stringify({ revisions }));
     else if (revisions.length === 0) console.log(`no revisions of ${path}`);
     else console.log(revisions.map(formatLine).join('\n'));

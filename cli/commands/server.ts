@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { addUser, startServer } from '../../server/index.js';
 import { loadOrCreateKeys } from '../../server/signing/secret-file.js';
+import { DEFAULT_RETENTION_DAYS } from '../../server/meta/retention.js';
 import { startBlockService } from '../../server/tiers/block-service.js';
 import { intOption, parse, stringOption, UsageError } from '../args.js';
 import { TIER_HELP, TIER_OPTIONS, runNamespace, runRepatriate, runScrub, runStats, tierFlags } from './server-hybrid.js';
@@ -14,7 +15,7 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'hybrid-sync', 'server');
 }
 
-export const help = `Usage: hsync server [--data DIR] [--host HOST] [--port PORT] [--role all|meta|blocks] [tier options]
+export const help = `Usage: hsync server [--data DIR] [--host HOST] [--port PORT] [--retention-days N] [--role all|meta|blocks] [tier options]
        hsync server user add NAME [--data DIR]
        hsync server namespace set-placement USER inhouse|s3 [--data DIR]
        hsync server repatriate --once [--data DIR] [tier options]
@@ -30,6 +31,10 @@ Options:
                 or ~/.local/share/hybrid-sync/server)
   --host HOST   address to listen on (default 127.0.0.1)
   --port PORT   port to listen on, 0 for any free port (default 8787; 8788 for --role blocks)
+  --retention-days N
+                keep revisions that are not a file's current version N days (default 30;
+                0 keeps every revision); a sweep soon after start and then hourly drops
+                older ones and frees the blocks no remaining revision uses
 
 ${TIER_HELP}
 
@@ -51,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'repatriate') return runRepatriate(argv.slice(1), defaultDataDir());
   if (argv[0] === 'scrub') return runScrub(argv.slice(1), defaultDataDir());
   if (argv[0] === 'stats') return runStats(argv.slice(1), defaultDataDir());
-  const args = parse(argv, { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, ...TIER_OPTIONS });
+  const args = parse(argv, { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'retention-days': { type: 'string' }, ...TIER_OPTIONS });
   if (args.values.help) {
     console.log(help);
     return 0;
@@ -60,12 +65,13 @@ export async function run(argv: string[]): Promise<number> {
   const host = stringOption(args, 'host', '127.0.0.1');
   const tiers = tierFlags(args, dataDir);
   const port = intOption(args, 'port', tiers.role === 'blocks' ? 8788 : 8787, 0, 65535);
+  const retentionDays = intOption(args, 'retention-days', DEFAULT_RETENTION_DAYS, 0, 36_500);
   let server;
   try {
     server =
       tiers.role === 'blocks'
         ? await startBlockService({ dataDir, host, port, key: loadOrCreateKeys(tiers.secretFile!) })
-        : await startServer({ dataDir, host, port, tiers });
+        : await startServer({ dataDir, host, port, tiers, retentionDays, retentionClock: testClock(process.env) });
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     const reason = code === 'EADDRINUSE' ? 'address in use' : code === 'EACCES' ? 'permission denied' : message;
@@ -89,6 +95,15 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+}
+
+/**
+ * HSYNC_TEST_CLOCK_OFFSET_MS moves the retention sweep's clock forward, so a test can see a
+ * month pass (docs/testing.md); nothing else reads it.
+ */
+function testClock(env: NodeJS.ProcessEnv): (() => number) | undefined {
+  const offset = Number(env.HSYNC_TEST_CLOCK_OFFSET_MS ?? '');
+  return Number.isSafeInteger(offset) && offset > 0 ? () => Date.now() + offset : undefined;
 }
 
 async function runUser(argv: string[]): Promise<number> {

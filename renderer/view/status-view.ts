@@ -149,6 +149,12 @@ function renderRecent(s: SyncStatus, now: number): void {
         el('time', 'muted small', timeAgo(item.at, now)),
       );
       row.querySelector('time')!.setAttribute('datetime', new Date(item.at).toISOString());
+      // Version history (history-view.ts) listens for these.
+      const history = el('button', 'ghost small', 'History');
+      history.type = 'button';
+      history.dataset.history = item.path;
+      history.setAttribute('aria-label', `History of ${item.path}`);
+      row.append(history);
       return row;
     }),
   );

@@ -32,6 +32,12 @@ const READ_CHUNK = 1024 * 1024;
 const FRESH_MS = 60_000;
 const FRESH_MAX = 1024;
 
+/**
+ * How long a write is remembered for the retention sweep: far longer than the moment between
+ * bytes landing and the route recording their rows.
+ */
+const WRITE_MEMORY_MS = 10 * 60_000;
+
 /** One set of fsync threads per process, made on first use; idle threads keep nothing alive. */
 let shared: SyncThreads | null = null;
 const syncThreads = (): SyncThreads => (shared ??= new SyncThreads());
@@ -49,6 +55,13 @@ export class BlockFiles {
   readonly tmpDir: string;
   /** Loose blocks written here lately: hash → the file's identity right after its rename, and when. */
   private readonly fresh = new Map<string, { stamp: string; at: number }>();
+  /**
+   * Blocks and packs written lately (name → when), oldest first: their index rows are
+   * recorded only after the bytes are in place, so the retention sweep leaves them alone.
+   */
+  private readonly written = new Map<string, number>();
+  /** Loose blocks the retention sweep is deleting; a write of the same block waits for it. */
+  private readonly freeing = new Map<string, Promise<void>>();
 
   constructor(dataDir: string) {
     this.dataDir = dataDir;
@@ -101,6 +114,10 @@ export class BlockFiles {
    */
   async commitLoose(temp: TempFile, hash: string): Promise<void> {
     await temp.finish();
+    // After a deletion the sweep began, never beside it; noted in the same turn as the
+    // check, so a sweep from here on leaves this block (wroteLately).
+    while (this.freeing.has(hash)) await this.freeing.get(hash);
+    this.noteWrite(hash);
     const path = this.loosePath(hash);
     const previous = join(this.tmpDir, `${randomBytes(12).toString('hex')}.old`);
     const kept = await link(path, previous).then(() => true, () => false);
@@ -137,6 +154,7 @@ export class BlockFiles {
   async writePack(parts: Buffer[]): Promise<string> {
     const temp = await this.createTemp();
     const pack = `${randomBytes(12).toString('hex')}.pack`;
+    this.noteWrite(pack);
     try {
       await temp.write(parts);
       await temp.finish();
@@ -147,6 +165,46 @@ export class BlockFiles {
       throw error;
     }
     return pack;
+  }
+
+  /**
+   * True when block `name` (a hash) or pack `name` was written in the last WRITE_MEMORY_MS:
+   * its rows may not be in the index yet.
+   */
+  wroteLately(name: string): boolean {
+    const at = this.written.get(name);
+    return at !== undefined && Date.now() - at < WRITE_MEMORY_MS;
+  }
+
+  /**
+   * Deletes the loose block `hash` (the retention sweep, once its rows are gone). Registered
+   * before the first await, so a write of the block that starts later waits until it is done.
+   */
+  freeLoose(hash: string): Promise<void> {
+    const done = unlink(this.loosePath(hash))
+      .catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      })
+      .finally(() => this.freeing.delete(hash));
+    this.freeing.set(hash, done.catch(() => undefined));
+    return done;
+  }
+
+  /** Deletes pack file `pack` (the retention sweep, once no block row points into it). */
+  async freePack(pack: string): Promise<void> {
+    await unlink(this.packPath(pack)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+
+  private noteWrite(name: string): void {
+    const now = Date.now();
+    this.written.delete(name);
+    this.written.set(name, now);
+    for (const [old, at] of this.written) {
+      if (now - at < WRITE_MEMORY_MS) break;
+      this.written.delete(old);
+    }
   }
 
   /**

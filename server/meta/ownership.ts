@@ -7,10 +7,12 @@ import type { Db } from '../store/database.js';
 export class Ownership {
   private readonly ownsStmt;
   private readonly addStmt;
+  private readonly touchStmt;
 
   constructor(db: Db) {
     this.ownsStmt = db.prepare('SELECT 1 FROM block_owners WHERE namespace_id = ? AND hash = ?').pluck();
-    this.addStmt = db.prepare('INSERT OR IGNORE INTO block_owners (namespace_id, hash) VALUES (?, ?)');
+    this.addStmt = db.prepare('INSERT OR IGNORE INTO block_owners (namespace_id, hash, owned_at) VALUES (?, ?, ?)');
+    this.touchStmt = db.prepare('UPDATE block_owners SET owned_at = ? WHERE namespace_id = ? AND hash = ?');
   }
 
   owns(namespaceId: number, hash: string): boolean {
@@ -29,10 +31,19 @@ export class Ownership {
     return out;
   }
 
-  /** Records ownership; returns how many were new. Call inside a transaction for many. */
+  /**
+   * Records ownership after a verified upload, and when it was (an upload's blocks are kept
+   * while its commit may still come: docs/hybrid-storage.md "Retention"); returns how many were
+   * new. Call inside a transaction for many.
+   */
   add(namespaceId: number, hashes: Iterable<string>): number {
     let added = 0;
-    for (const hash of hashes) added += this.addStmt.run(namespaceId, hash).changes;
+    const now = Date.now();
+    for (const hash of hashes) {
+      const fresh = this.addStmt.run(namespaceId, hash, now).changes;
+      if (fresh === 0) this.touchStmt.run(now, namespaceId, hash);
+      added += fresh;
+    }
     return added;
   }
 }

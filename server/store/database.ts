@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS blocks (
 CREATE TABLE IF NOT EXISTS block_owners (
   namespace_id INTEGER NOT NULL REFERENCES namespaces(id),
   hash TEXT NOT NULL,
+  owned_at INTEGER,                          -- ms; the namespace's last verified upload of it (null: before this was kept)
   PRIMARY KEY (namespace_id, hash)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS journal (
@@ -91,6 +92,9 @@ export function openDatabase(dataDir: string): Db {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);
+  // Data dirs from before block_owners.owned_at: their rows read as uploaded long ago.
+  const ownerColumns = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('block_owners') as string[];
+  if (!ownerColumns.includes('owned_at')) db.exec('ALTER TABLE block_owners ADD COLUMN owned_at INTEGER');
   db.prepare('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)').run('server_id', randomUUID());
   return db;
 }

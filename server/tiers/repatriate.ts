@@ -117,16 +117,15 @@ export async function sweepS3(service: TierService, now: number, packs?: { delet
     index.db.transaction(() => {
       for (const copy of due) {
         const row = index.block(copy.hash);
-        if (row && row.tier === 'inhouse' && !index.residentInS3(copy.hash)) {
+        // No row: the retention sweep freed the block (docs/hybrid-storage.md "Retention").
+        if (!row || (row.tier === 'inhouse' && !index.residentInS3(copy.hash))) {
           if (copy.pack === null) doomed.push(copy.hash);
           else swept++;
           // Forget first: from here a new upload of this block stores it to S3 again, once
           // the deletion below is done (TierService.deleting); a separate process is not covered.
           index.forgetS3(copy.hash);
-        } else if (row) {
-          index.recordS3(copy.hash, row.size); // needed again since it was marked: keep it live
         } else {
-          index.forgetS3(copy.hash);
+          index.recordS3(copy.hash, row.size); // needed again since it was marked: keep it live
         }
       }
     })();

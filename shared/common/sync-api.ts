@@ -79,6 +79,30 @@ export interface ServerFolder {
   hasFolders: boolean;
 }
 
+/** One revision the server keeps of a file (`hsync history --json` prints the same fields). */
+export interface FileRevision {
+  rev: number;
+  /** When the server committed it, ms since the epoch (the server's clock). */
+  time: number;
+  /** The device that committed it. */
+  device: string;
+  size: number;
+  /** The revision is the file's deletion. */
+  deleted: boolean;
+}
+
+/**
+ * What to bring back (docs/engine.md "Restore"): a file or folder path, relative to the synced
+ * folder; no rev or at: the newest copy in the local trash, else the newest server revision
+ * that is not a deletion; `rev`: that server revision; `at` (ms since the epoch): each file's
+ * version at that time, which for a folder restores every file under it.
+ */
+export interface RestoreRequest {
+  path: string;
+  rev?: number;
+  at?: number;
+}
+
 /** How a conflict is resolved: keep the original (the copy goes), the copy (it takes the name), or both. */
 export type ConflictKeep = 'original' | 'copy' | 'both';
 export const CONFLICT_KEEPS: readonly ConflictKeep[] = ['original', 'copy', 'both'];
@@ -175,6 +199,14 @@ export interface SyncApi {
    * is not a valid folder path.
    */
   setExcludedFolders(paths: string[]): Promise<string[]>;
+  /** The revisions the server keeps of a file, newest first, deletions included. */
+  listRevisions(path: string): Promise<FileRevision[]>;
+  /**
+   * Writes the version asked for into the folder and, for a server revision, commits it as a
+   * new revision; returns what was done, a line per file. Refused with 'not_found' when there
+   * is no such version.
+   */
+  restoreVersion(request: RestoreRequest): Promise<string[]>;
 }
 
 export type SyncApiMethod = keyof SyncApi;
@@ -203,6 +235,8 @@ export const SYNC_API_METHODS = {
   listServerFolders: { validate: validateParent },
   getExcludedFolders: { validate: noArgs },
   setExcludedFolders: { validate: validateFolderList },
+  listRevisions: { validate: validatePath },
+  restoreVersion: { validate: validateRestore },
 } satisfies Record<SyncApiMethod, { validate: (args: unknown[]) => string | null }>;
 
 export function isSyncApiMethod(name: unknown): name is SyncApiMethod {
@@ -221,6 +255,25 @@ function validateSince(args: unknown[]): string | null {
   if (args.length !== 1) return 'takes one sequence number';
   const [since] = args;
   return Number.isSafeInteger(since) && (since as number) >= 0 ? null : 'the sequence number must be a whole number, 0 or more';
+}
+
+function validatePath(args: unknown[]): string | null {
+  if (args.length !== 1) return 'takes one path';
+  const [path] = args;
+  return typeof path === 'string' && path.length > 0 && path.length <= 4096 ? null : 'path must be a non-empty string';
+}
+
+function validateRestore(args: unknown[]): string | null {
+  if (args.length !== 1) return 'takes one restore request';
+  const request = args[0] as Record<string, unknown> | null;
+  if (typeof request !== 'object' || request === null || Array.isArray(request)) return 'the request must be an object';
+  const unknownKey = Object.keys(request).find((k) => !['path', 'rev', 'at'].includes(k));
+  if (unknownKey) return `unknown request field "${unknownKey}"`;
+  if (validatePath([request.path])) return 'path must be a non-empty string';
+  if (request.rev !== undefined && !(Number.isSafeInteger(request.rev) && (request.rev as number) > 0)) return 'rev must be a revision number';
+  if (request.at !== undefined && !(Number.isSafeInteger(request.at) && (request.at as number) >= 0)) return 'at must be a time in ms since the epoch';
+  if (request.rev !== undefined && request.at !== undefined) return 'give rev or at, not both';
+  return null;
 }
 
 function validateParent(args: unknown[]): string | null {

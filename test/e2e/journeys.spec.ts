@@ -149,7 +149,7 @@ test('pointing the app at another server is one step in Preferences', async ({ p
   expect(config.serverUrl).toBe(server.url);
 });
 
-test('a conflict shows in Conflicted copies, and one click keeps the other device\'s version everywhere', async ({ page }) => {
+test('a conflict shows in Conflicted copies, and one click keeps the other device\'s version everywhere', async ({ page }, info) => {
   server = await startServerProcess();
   const token = await server.addUser('carol');
   const laptop = join(dir, 'laptop');
@@ -176,6 +176,9 @@ test('a conflict shows in Conflicted copies, and one click keeps the other devic
   await expect(page.getByRole('heading', { name: '1 conflicted copy' })).toBeVisible();
   await expect(row).toContainText("laptop's copy: 21 B");
   await expect(row).toContainText('Kept here: 27 B');
+  const shot = info.outputPath('conflicts.png');
+  await page.locator('#conflicts-card').screenshot({ path: shot });
+  if (process.env.HSYNC_UPDATE_SCREENSHOT) await copyFile(shot, join(ROOT, 'docs', 'conflicts.png'));
   await row.getByRole('button', { name: "Keep laptop's copy" }).click();
   await expect(page.locator('#conflicts-card')).toBeHidden();
   await expect(heading(page)).toHaveText('Up to date');
@@ -244,5 +247,76 @@ test('selective sync: unchecking a folder in Preferences takes it off this disk 
   // Opened again, Preferences shows big unchecked.
   await page.getByRole('button', { name: 'Preferences' }).click();
   await expect(tree.getByRole('checkbox', { name: 'big' })).not.toBeChecked();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+});
+
+test('version history: a file edited twice, its first version restored with one click, here and on a second device', async ({ page }, info) => {
+  server = await startServerProcess();
+  const token = await server.addUser('erin');
+  const laptop = join(dir, 'laptop');
+  const desk = join(dir, 'desk');
+  await mkdir(join(laptop, 'notes'), { recursive: true });
+  await writeFile(join(laptop, 'notes', 'plan.txt'), 'the first plan\n');
+  client = await startUiProcess(['bin/hsync.js', 'sync', '--folder', laptop, '--server', server.url, `--token=${token}`, '--device', 'laptop', '--state', join(dir, 'laptop-state'), '--ui-port', '0']);
+  await page.goto(client.uiUrl);
+  const recent = page.getByRole('list', { name: 'Recent activity' });
+  await expect(recent).toContainText('notes/plan.txt');
+  await expect(heading(page)).toHaveText('Up to date');
+  await writeFile(join(laptop, 'notes', 'plan.txt'), 'the second plan, longer\n');
+  await expect(recent).toContainText('Updated');
+  await expect(heading(page)).toHaveText('Up to date');
+
+  // From Recent activity to the file's versions: the newest is current, the first has Restore.
+  await recent.getByRole('button', { name: 'History of notes/plan.txt' }).first().click();
+  const versions = page.getByRole('list', { name: 'Versions' });
+  await expect(page.locator('#history-summary')).toHaveText('2 versions of notes/plan.txt, newest first:');
+  await expect(versions.getByRole('listitem').first()).toContainText('Current version');
+  const first = versions.getByRole('listitem').nth(1);
+  await expect(first).toContainText('15 B · by laptop');
+  const shot = info.outputPath('version-history.png');
+  await page.locator('#history-card').screenshot({ path: shot });
+  if (process.env.HSYNC_UPDATE_SCREENSHOT) await copyFile(shot, join(ROOT, 'docs', 'version-history.png'));
+
+  await first.getByRole('button', { name: /^Restore revision \d+$/ }).click();
+  await expect(page.locator('#history-result')).toContainText('restored notes/plan.txt');
+  await expect(page.locator('#history-summary')).toHaveText('3 versions of notes/plan.txt, newest first:');
+  expect(await readFile(join(laptop, 'notes', 'plan.txt'), 'utf8')).toBe('the first plan\n');
+  await expect(heading(page)).toHaveText('Up to date');
+
+  expect((await syncOnce(desk, server.url, token, 'desk', join(dir, 'desk-state'))).code).toBe(0);
+  expect(await readFile(join(desk, 'notes', 'plan.txt'), 'utf8')).toBe('the first plan\n');
+  expect((await readdir(join(desk, 'notes'))).filter((n) => n.includes('conflicted copy'))).toEqual([]);
+});
+
+test('bandwidth limits: an upload cap set in Preferences holds the next upload to it, and stays set', async ({ page }, info) => {
+  server = await startServerProcess();
+  const token = await server.addUser('fay');
+  const laptop = join(dir, 'laptop');
+  await mkdir(laptop);
+  client = await startUiProcess(['bin/hsync.js', 'sync', '--folder', laptop, '--server', server.url, `--token=${token}`, '--device', 'laptop', '--state', join(dir, 'laptop-state'), '--ui-port', '0']);
+  await page.goto(client.uiUrl);
+  await expect(heading(page)).toHaveText('Up to date');
+
+  await page.getByRole('button', { name: 'Preferences' }).click();
+  await page.getByLabel('Upload limit (KB/s, 0 = none)').fill('500');
+  await page.getByLabel('Download limit (KB/s, 0 = none)').fill('2000');
+  await page.getByLabel('Download limit (KB/s, 0 = none)').blur();
+  const shot = info.outputPath('bandwidth-limits.png');
+  await page.locator('#prefs-form').screenshot({ path: shot });
+  if (process.env.HSYNC_UPDATE_SCREENSHOT) await copyFile(shot, join(ROOT, 'docs', 'bandwidth-limits.png'));
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('dialog')).toBeHidden();
+
+  // 1.5 MB under a 500 KB/s cap takes at least 3 s (less a second's burst) to reach the server.
+  const started = Date.now();
+  await writeFile(join(laptop, 'video.bin'), bytes(1_500_000, 9));
+  await expect(page.getByRole('list', { name: 'Recent activity' })).toContainText('video.bin', { timeout: 30_000 });
+  expect(Date.now() - started).toBeGreaterThan(2_000);
+  const desk = join(dir, 'desk');
+  expect((await syncOnce(desk, server.url, token, 'desk', join(dir, 'desk-state'))).code).toBe(0);
+  expect(await sha256(join(desk, 'video.bin'))).toBe(await sha256(join(laptop, 'video.bin')));
+
+  await page.getByRole('button', { name: 'Preferences' }).click();
+  await expect(page.getByLabel('Upload limit (KB/s, 0 = none)')).toHaveValue('500');
   await page.getByRole('button', { name: 'Cancel' }).click();
 });

@@ -2,7 +2,7 @@
 // notifies subscribers on each change, the way the engine does. Not used by `npm start`
 // or by the end-to-end journeys, which drive the real engine.
 
-import type { ConflictCopy, ConflictKeep, IgnoredList, ServerFolder, Settings, SettingsPatch, SyncApi, SyncApiMethod, SyncStatus } from '../../shared/common/sync-api.js';
+import type { ConflictCopy, ConflictKeep, FileRevision, IgnoredList, RestoreRequest, ServerFolder, Settings, SettingsPatch, SyncApi, SyncApiMethod, SyncStatus } from '../../shared/common/sync-api.js';
 
 export interface FakeSyncApi extends SyncApi {
   status: SyncStatus;
@@ -133,6 +133,14 @@ export function createFakeSyncApi(initial: Partial<SyncStatus> = {}): FakeSyncAp
       record('setExcludedFolders', [paths]);
       fake.setStatus({ excludedFolders: [...paths].sort() });
       return [...fake.status.excludedFolders];
+    },
+    async listRevisions(path: string): Promise<FileRevision[]> {
+      record('listRevisions', [path]);
+      return [];
+    },
+    async restoreVersion(request: RestoreRequest) {
+      record('restoreVersion', [request]);
+      return [];
     },
     async resolveConflict(path: string, keep: ConflictKeep) {
       record('resolveConflict', [path, keep]);

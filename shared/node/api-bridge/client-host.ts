@@ -158,6 +158,8 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
     listServerFolders: (parent) => running().listServerFolders(parent),
     getExcludedFolders: () => running().getExcludedFolders(),
     setExcludedFolders: (paths) => running().setExcludedFolders(paths),
+    listRevisions: (path) => running().listRevisions(path),
+    restoreVersion: (request) => running().restoreVersion(request),
     async getSettings() {
       return publicSettings(readSettings(deps.settings), currentUrl, embeddedToken);
     },

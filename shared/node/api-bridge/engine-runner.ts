@@ -6,9 +6,11 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { listConflicts, resolveConflict } from '../engine/conflicts.js';
+import { fileHistory } from '../engine/file-history.js';
 import { loadIgnoreRules } from '../engine/ignore-rules.js';
 import { listIgnored } from '../engine/ignored-paths.js';
 import { SyncEngine } from '../engine/engine.js';
+import { restoreInEngine } from '../engine/restore.js';
 import { HttpRemote } from '../remote/http-remote.js';
 import { applyLimits, ThrottledRemote, transferLimits } from '../remote/throttled-remote.js';
 import { TieredRemote } from '../remote/tiered-remote.js';
@@ -57,6 +59,8 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
     listServerFolders: async (parent) => engine.serverFolders(parent),
     getExcludedFolders: async () => engine.excludedFolders(),
     setExcludedFolders: (paths) => engine.setExcludedFolders(paths),
+    listRevisions: (path) => fileHistory(engine.remote, path),
+    restoreVersion: (request) => restoreInEngine(engine, request),
     async stop() {
       clearInterval(tierTimer);
       await engine.stop();

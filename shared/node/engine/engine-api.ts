@@ -4,8 +4,10 @@
 
 import Conf from 'conf';
 import type { EventPage } from '../../common/folder-events.js';
-import type { ConflictCopy, ConflictKeep, IgnoredList, ServerFolder, Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
+import type { ConflictCopy, ConflictKeep, FileRevision, IgnoredList, RestoreRequest, ServerFolder, Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
 import { listConflicts, resolveConflict } from './conflicts.js';
+import { fileHistory } from './file-history.js';
+import { restoreInEngine } from './restore.js';
 import { loadIgnoreRules } from './ignore-rules.js';
 import { listIgnored } from './ignored-paths.js';
 import { applyLimits, type TransferLimits } from '../remote/throttled-remote.js';
@@ -98,6 +100,14 @@ export class EngineApi implements SyncApi {
 
   async setExcludedFolders(paths: string[]): Promise<string[]> {
     return this.engine.setExcludedFolders(paths);
+  }
+
+  async listRevisions(path: string): Promise<FileRevision[]> {
+    return fileHistory(this.engine.remote, path);
+  }
+
+  async restoreVersion(request: RestoreRequest): Promise<string[]> {
+    return restoreInEngine(this.engine, request);
   }
 
   async confirmDeletes(): Promise<void> {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { ContentHash } from '../../../shared/common/blocks.js';
 import type { JournalEntry } from '../../../shared/common/protocol.js';
 import type { TrashEntry } from '../../../shared/node/engine/local-trash.js';
-import { inPlace, keptAt, liveOf, NothingToRestore, pickFolder, pickRevision } from '../../../cli/restore-choice.js';
+import { inPlace, keptAt, liveOf, NothingToRestore, pickFolder, pickRevision } from '../../../shared/node/engine/restore-choice.js';
 
 const entry = (path: string, rev: number, committedAt: number, deleted = false): JournalEntry => ({
   id: rev, path, rev, fileId: `f-${path}`, deleted, size: deleted ? 0 : rev, mtime: 0,

@@ -1,4 +1,4 @@
-// Writes one chosen version of a file into a synced folder for `hsync restore`: the bytes
+// Writes one chosen version of a file into a synced folder for a restore: the bytes
 // come from the local trash (moved back, never copied) or from the server's blocks (through
 // the engine's downloader, hash-checked). A different file already at the name is kept: as
 // a conflicted copy, or in the local trash when it is exactly the server's live version.
@@ -6,16 +6,16 @@
 
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { JournalEntry } from '../shared/common/protocol.js';
-import { SyncError } from '../shared/common/errors.js';
-import { pathProblem } from '../shared/common/paths.js';
-import type { RemoteStore } from '../shared/node/remote/remote-store.js';
-import { conflictCopyPath } from '../shared/node/engine/conflict-name.js';
-import { fetchToTemp } from '../shared/node/engine/downloader.js';
-import { hashSnapshot } from '../shared/node/engine/hash-snapshot.js';
-import { refuseLinkedPath } from '../shared/node/engine/inside-root.js';
-import { existsOnDisk, lstatOrNull } from '../shared/node/engine/local-files.js';
-import { moveToTrash, takeFromTrash, trashData, type TrashEntry } from '../shared/node/engine/local-trash.js';
+import type { JournalEntry } from '../../common/protocol.js';
+import { SyncError } from '../../common/errors.js';
+import { pathProblem } from '../../common/paths.js';
+import type { RemoteStore } from '../remote/remote-store.js';
+import { conflictCopyPath } from './conflict-name.js';
+import { fetchToTemp } from './downloader.js';
+import { hashSnapshot } from './hash-snapshot.js';
+import { refuseLinkedPath } from './inside-root.js';
+import { existsOnDisk, lstatOrNull } from './local-files.js';
+import { moveToTrash, takeFromTrash, trashData, type TrashEntry } from './local-trash.js';
 
 /** One version to bring back, and where from. */
 export type Version = { kind: 'trash'; entry: TrashEntry } | { kind: 'server'; entry: JournalEntry };

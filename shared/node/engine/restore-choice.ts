@@ -1,5 +1,5 @@
-// Which version `hsync restore` brings back, decided without I/O from what the local trash
-// and the server's journal hold (docs/engine.md "Restore"):
+// Which version a restore (`hsync restore`, the status window) brings back, decided without
+// I/O from what the local trash and the server's journal hold (docs/engine.md "Restore"):
 // - a file, no flags: the newest copy in the local trash, else the newest server revision
 //   that is not a deletion;
 // - --rev R: that server revision; --at T: the newest revision committed at or before T,
@@ -8,8 +8,8 @@
 //   the server, or missing here), with --at every file whose version at T is not the one there.
 // A restore never deletes: a file with no version at T (created later, or deleted then) stays.
 
-import type { JournalEntry } from '../shared/common/protocol.js';
-import type { TrashEntry } from '../shared/node/engine/local-trash.js';
+import type { JournalEntry } from '../../common/protocol.js';
+import type { TrashEntry } from './local-trash.js';
 import type { Version } from './restore-write.js';
 
 export interface Pick {
