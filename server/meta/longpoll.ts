@@ -38,6 +38,11 @@ export class Longpolls {
     for (const set of [...this.waiters.values()]) for (const wake of [...set]) wake(false);
   }
 
+  /** How many long-polls of this namespace wait now. */
+  waiting(namespaceId: number): number {
+    return this.waiters.get(namespaceId)?.size ?? 0;
+  }
+
   get size(): number {
     let n = 0;
     for (const set of this.waiters.values()) n += set.size;

@@ -92,7 +92,7 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
       auth: true,
       handle(ctx) {
         const caller = callerOf(ctx);
-        const answer: AccountResponse = { user: caller.user, namespace: caller.namespace, serverId };
+        const answer: AccountResponse = { user: caller.user, namespace: caller.namespace, serverId, waitingLongpolls: longpolls.waiting(caller.namespaceId) };
         sendJson(ctx.res, 200, answer);
       },
     },

@@ -20,6 +20,8 @@ export interface AccountResponse {
   user: string;
   namespace: string;
   serverId: string;
+  /** Long-polls of this namespace waiting now (its devices listening for changes). */
+  waitingLongpolls?: number;
 }
 
 /** POST /v1/blocks/missing */

@@ -1,7 +1,7 @@
-// One fuzz run: a seed's operation list against real processes (a deployment and three
-// `hsync sync` clients), then settle (faults off, every client syncs until quiet) and the
-// invariants. Resolves with the problems found (none: the run passed) and the log of what
-// each operation did.
+// One fuzz run: an operation list (a seed's, or a shrunk one) against real processes (a
+// deployment and three `hsync sync` clients), then settle (faults off, every client syncs
+// until quiet) and the invariants. Resolves with the problems found (none: the run passed)
+// and the log of what each operation did.
 
 import { makeClient, type Client } from './clients.js';
 import { startDeployment, type Deployment } from './deployment.js';
@@ -15,10 +15,15 @@ export interface RunOptions {
   /** Force the deployment; otherwise odd seeds run split, even ones single. */
   mode?: 'single' | 'split';
   settleMs: number;
+  /**
+   * Test-only: the run fails, as if an invariant broke, when its list holds an operation of
+   * this kind (an operation's or a fault's: `truncate`, `server_kill`), so the shrinker can
+   * be checked against a known cause (HSYNC_FUZZ_FAIL_ON, docs/testing.md).
+   */
+  failOn?: string;
 }
 
 export interface RunResult {
-  seed: number;
   split: boolean;
   ops: Op[];
   /** One line per operation: what it did. */
@@ -39,8 +44,17 @@ export function planOf(seed: number, opts: RunOptions): { split: boolean; ops: O
   return { split, ops: generate(rng, opts.ops, split) };
 }
 
+/** The operation's kind, or the fault's for a fault. */
+export function kindOf(op: Op): string {
+  return op.kind === 'fault' ? op.fault.kind : op.kind;
+}
+
 export async function runSeed(seed: number, opts: RunOptions): Promise<RunResult> {
   const { split, ops } = planOf(seed, opts);
+  return runOps(split, ops, opts);
+}
+
+export async function runOps(split: boolean, ops: Op[], opts: Pick<RunOptions, 'settleMs' | 'failOn'>): Promise<RunResult> {
   const log: string[] = [];
   const problems: string[] = [];
   let versions: Version[] = [];
@@ -90,6 +104,8 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunResult
       }
       for (const [i, tree] of folders.entries()) for (const p of tempFiles(tree)) problems.push(`dev${i}: temp file visible: ${p}`);
     }
+    const deliberate = opts.failOn === undefined ? -1 : ops.findIndex((op) => kindOf(op) === opts.failOn);
+    if (deliberate >= 0) problems.push(`deliberate failure (HSYNC_FUZZ_FAIL_ON=${opts.failOn}): op ${deliberate} is one`);
   } catch (error) {
     problems.push(`run failed: ${(error as Error).stack ?? String(error)}`);
   }
@@ -99,7 +115,7 @@ export async function runSeed(seed: number, opts: RunOptions): Promise<RunResult
   ].join('\n');
   for (const c of clients) await c.dispose().catch(() => {});
   await d?.dispose().catch(() => {});
-  return { seed, split, ops, log, problems, settledMs, output };
+  return { split, ops, log, problems, settledMs, output };
 }
 
 /**

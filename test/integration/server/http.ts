@@ -36,6 +36,11 @@ export async function call(url: string, method: string, path: string, token?: st
   return { status: response.status, body: bytes, json: () => JSON.parse(bytes.toString('utf8')) };
 }
 
+/** How many long-polls of the token's namespace wait on the server now (GET /v1/account). */
+export async function waitingLongpolls(url: string, token: string): Promise<number> {
+  return (await call(url, 'GET', '/v1/account', token)).json().waitingLongpolls;
+}
+
 /** Batch body: [32-byte hash][uint32 BE length][bytes] per record. */
 export function batchBody(records: { hash: string; bytes: Buffer }[]): Buffer {
   const parts: Buffer[] = [];

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { block, call } from './http.js';
+import { waitFor } from '../../helpers/wait-for.js';
+import { block, call, waitingLongpolls } from './http.js';
 
 const MiB = 1024 * 1024;
 
@@ -209,7 +210,8 @@ describe('metadata service', () => {
     const started = Date.now();
     const mine = call(server.url, 'GET', `/v1/longpoll?cursor=${head}&timeout=20`, token);
     const theirs = call(server.url, 'GET', `/v1/longpoll?cursor=0&timeout=1`, other);
-    await new Promise((r) => setTimeout(r, 300));
+    // Both wait on the server before the commit (otherwise they would answer at once anyway).
+    await waitFor(async () => (await waitingLongpolls(server.url, token)) === 1 && (await waitingLongpolls(server.url, other)) === 1, 'both long-polls waiting', 5000);
     await commit([put(`poll-${Date.now()}.txt`, null, [], 0)]);
     const woke = await mine;
     assert.deepEqual(woke.json(), { changes: true, cursor: head + 1 });
@@ -223,6 +225,6 @@ describe('metadata service', () => {
   it('tells who the token belongs to', async () => {
     const account = (await call(server.url, 'GET', '/v1/account', token)).json();
     const health = (await call(server.url, 'GET', '/v1/health')).json();
-    assert.deepEqual(account, { user: 'carol', namespace: 'carol', serverId: health.serverId });
+    assert.deepEqual(account, { user: 'carol', namespace: 'carol', serverId: health.serverId, waitingLongpolls: 0 });
   });
 });

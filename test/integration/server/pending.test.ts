@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { block, call } from './http.js';
+import { waitFor } from '../../helpers/wait-for.js';
+import { block, call, waitingLongpolls } from './http.js';
 
 const MiB = 1024 * 1024;
 
@@ -34,7 +35,7 @@ describe('pending uploads', () => {
     const started = Date.now();
     const poll = call(server.url, 'GET', `/v1/longpoll?cursor=${head.cursor}&timeout=20&pending=${seen}`, token);
     const oldPoll = call(server.url, 'GET', `/v1/longpoll?cursor=${head.cursor}&timeout=2`, token);
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor(async () => (await waitingLongpolls(server.url, token)) === 2, 'both long-polls waiting', 5000);
     const a = block(4 * MiB);
     const b = block(1234);
     const first = (await commit([put('video/big.bin', [a.hash, b.hash], 4 * MiB + 1234)])).json();

@@ -8,6 +8,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { BLOCK_SIZE } from '../../../shared/common/blocks.js';
 import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
 import type { RemoteStore } from '../../../shared/node/remote/remote-store.js';
 import { ThrottledRemote, transferLimits } from '../../../shared/node/remote/throttled-remote.js';
@@ -103,11 +104,18 @@ test('hsync limits changes a running client\'s cap mid-transfer, and the cap is 
   assert.equal(set.code, 0, set.stderr);
   assert.equal(set.stdout.trim(), 'upload 200 KB/s, download no limit');
 
-  // 4 MB at 200 KB/s would take 20 s; the cap is lifted after 1 s and the rest goes at once.
-  const bytes = randomish(4_000_000, 12);
+  // Two blocks, 5.2 MB, at 200 KB/s would take 26 s. The cap is lifted once the server lists
+  // the upload as under way (the client's commit was answered "need blocks": its blocks now
+  // wait on the cap), and the rest goes at once.
+  const bytes = randomish(BLOCK_SIZE + 1_000_000, 12);
   const written = performance.now();
   await writeFile(join(folder, 'live.bin'), bytes);
-  await sleep(1000);
+  const watch = new HttpRemote(server.url, token);
+  try {
+    await waitFor(async () => (await watch.pending()).uploads.some((u) => u.path === 'live.bin'), 20_000, () => 'the upload never started');
+  } finally {
+    watch.close();
+  }
   const lifted = await runHsync(['limits', '--state', state, '--up', '0'], env);
   assert.equal(lifted.stdout.trim(), 'upload no limit, download no limit');
   const peer = await makeClient(server.url, token, 'peer');

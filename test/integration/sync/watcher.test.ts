@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { watchFolder as realWatchFolder } from '../../../shared/node/engine/watcher.js';
 import { inotifyWatches } from '../../helpers/inotify.js';
 import { syncFixture } from '../../helpers/sync-client.js';
 
@@ -19,10 +20,21 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: numbe
 
 test('a saved file starts uploading within a fraction of a second (watcher + 150 ms debounce)', async () => {
   const token = await fx.newUser();
-  const a = await fx.client(token, 'laptop', { watch: true, rescanIntervalMs: 600_000 });
+  // The real watcher, with its hints seen on the way to the engine.
+  const hinted = new Set<string>();
+  const watchFolder: typeof realWatchFolder = (root, options) =>
+    realWatchFolder(root, { ...options, onHints: (paths) => (paths.forEach((p) => hinted.add(p)), options.onHints(paths)) });
+  const a = await fx.client(token, 'laptop', { watch: true, rescanIntervalMs: 600_000, watchFolder });
   await a.engine.start();
   await waitFor(() => a.engine.getStatus().lastSyncedAt !== null, 10_000);
-  await new Promise((r) => setTimeout(r, 300)); // let the watcher settle
+  // The watcher is live once it reported a change (its watches are set up asynchronously):
+  // a probe file, written again until it is reported, then synced, so no cycle is running.
+  for (let n = 0; !hinted.has('probe.txt'); n++) {
+    assert.ok(n < 20, 'the watcher never reported the probe file');
+    await writeFile(join(a.root, 'probe.txt'), `probe ${n}`);
+    await waitFor(() => hinted.has('probe.txt'), 1000).catch(() => undefined);
+  }
+  await waitFor(() => a.engine.getStatus().recent.some((item) => item.path === 'probe.txt') && a.engine.getStatus().state === 'idle', 10_000);
   let started = 0;
   const commit = a.remote.commit;
   a.remote.commit = (device, changes) => {

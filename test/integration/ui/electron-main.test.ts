@@ -102,7 +102,12 @@ test('Pause syncing in the tray stops uploads; Resume syncing sends them', async
   assert.equal(((await stat(join(dir, 'state'))).mode & 0o777).toString(8), '700');
 
   await writeFile(join(folder, 'while-paused.txt'), 'kept local until resume\n');
-  await new Promise((r) => setTimeout(r, 2500));
+  // Sync now, from the status window, answers once the engine has run its cycle: a paused
+  // one runs none, so nothing may be on the server by then.
+  item('open-window')!.click!();
+  const win = await until('a status window', () => fake.windows.find((w) => !w.destroyed));
+  const asked = (await fake.invoke(win.webContents, APP_PAGE, 'sync:syncNow')) as ApiResult<null>;
+  assert.equal(asked.ok, true);
   assert.deepEqual(await serverPaths(), [], 'nothing was sent while paused');
 
   item('resume')!.click!();
@@ -167,7 +172,12 @@ test('a missing folder raises one desktop notification; routine syncs raised non
   assert.deepEqual(fake.notifications.map((n) => n.title), ['Your Hybrid Sync folder is missing']);
   assert.match(fake.notifications[0].body, /was moved, deleted or unmounted\. Nothing was deleted on the server/);
   await fake.invoke(win.webContents, APP_PAGE, 'sync:syncNow');
-  await new Promise((r) => setTimeout(r, 600)); // past the tray's 250 ms redraw, where notices are raised
+  // Notices are raised where the tray redraws; a reloaded window asks for a redraw at once,
+  // which pushes the status to it: once that push arrives, the status after the second
+  // sync has been through the notices.
+  const pushes = win.webContents.sent.filter((m) => m.channel === 'sync:status-changed').length;
+  win.webContents.emit('did-finish-load');
+  await until('the redraw after the second sync', () => win.webContents.sent.filter((m) => m.channel === 'sync:status-changed').length > pushes);
   assert.equal(fake.notifications.length, 1, 'still missing: no second notification');
   await rename(away, folder);
   await fake.invoke(win.webContents, APP_PAGE, 'sync:syncNow');
