@@ -94,7 +94,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     health,
     ...tierRoutes(tiers.service, { split, wanted }),
     ...tieredBlockRoutes(blockRoutes({ db, files, index, ownership, stored }), tiers.service, { split, wanted }),
-    ...metaRoutes({ serverId, journal, committer, longpolls, wantedCount: (namespaceId) => wanted.count(namespaceId) }),
+    ...metaRoutes({ serverId, journal, committer, longpolls, wantedCount: (namespaceId) => wanted.count(namespaceId), wantedSeq: (namespaceId) => wanted.seqOf(namespaceId) }),
   ];
   const authenticator = (token: string) => authenticate(db, token);
   let closing = false;

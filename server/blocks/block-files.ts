@@ -114,6 +114,11 @@ export class BlockFiles {
    */
   async commitLoose(temp: TempFile, hash: string): Promise<void> {
     await temp.finish();
+    await this.placeLoose(temp.path, hash);
+  }
+
+  /** The second half of commitLoose: a finished temp file becomes the loose block `hash`. */
+  async placeLoose(tempPath: string, hash: string): Promise<void> {
     // After a deletion the sweep began, never beside it; noted in the same turn as the
     // check, so a sweep from here on leaves this block (wroteLately).
     while (this.freeing.has(hash)) await this.freeing.get(hash);
@@ -121,7 +126,7 @@ export class BlockFiles {
     const path = this.loosePath(hash);
     const previous = join(this.tmpDir, `${randomBytes(12).toString('hex')}.old`);
     const kept = await link(path, previous).then(() => true, () => false);
-    await rename(temp.path, path);
+    await rename(tempPath, path);
     await syncThreads().syncDir(join(this.blocksDir, hash.slice(0, 2)));
     if (kept) setImmediate(() => void unlink(previous).catch(() => undefined));
     // The bytes were hash-checked on their way in (the callers' contract).

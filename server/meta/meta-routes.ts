@@ -41,6 +41,8 @@ export interface MetaServiceDeps {
   pending?: PendingUploads;
   /** How many blocks a namespace is asked to upload again (WantedBlocks.count); none when not given. */
   wantedCount?: (namespaceId: number) => number;
+  /** Grows each time the namespace's wanted list changes (WantedBlocks.seqOf). */
+  wantedSeq?: (namespaceId: number) => number;
 }
 
 /** An integer query parameter within [min, max], or `fallback` when absent. */
@@ -85,6 +87,7 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
   const { serverId, journal, committer, longpolls } = deps;
   const pending = deps.pending ?? new PendingUploads();
   const wantedCount = deps.wantedCount ?? (() => 0);
+  const wantedSeq = deps.wantedSeq ?? (() => 0);
   return [
     {
       method: 'GET',
@@ -142,10 +145,15 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         const asks = ctx.url.searchParams.has('pending');
         const seen = intParam(ctx.url, 'pending', Number.MAX_SAFE_INTEGER, 0, Number.MAX_SAFE_INTEGER);
         const newPending = () => asks && pending.seqOf(namespaceId) > seen && pending.has(namespaceId);
-        // Likewise `wanted=W`: the count of blocks the namespace is asked for, as last seen.
+        // Likewise `wanted=W`: the count of blocks the namespace is asked for, as last seen,
+        // and `wantedSeq=Q`: the list's changes seen, so a want made and ended between two
+        // polls (the count back at W) still wakes the device whose download failed on it.
         const asksWanted = ctx.url.searchParams.has('wanted');
         const seenWanted = intParam(ctx.url, 'wanted', 0, 0, Number.MAX_SAFE_INTEGER);
-        const wantedChanged = () => asksWanted && wantedCount(namespaceId) !== seenWanted;
+        const asksWantedSeq = asksWanted && ctx.url.searchParams.has('wantedSeq');
+        const seenWantedSeq = intParam(ctx.url, 'wantedSeq', 0, 0, Number.MAX_SAFE_INTEGER);
+        const wantedChanged = () =>
+          asksWanted && (wantedCount(namespaceId) !== seenWanted || (asksWantedSeq && wantedSeq(namespaceId) !== seenWantedSeq));
         const quiet = () => journal.head(namespaceId) <= cursor && !newPending() && !wantedChanged();
         const until = Date.now() + timeout * 1000;
         if (timeout > 0 && quiet()) {
@@ -160,7 +168,7 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         const head = journal.head(namespaceId);
         const answer: LongpollResponse = { changes: head > cursor, cursor: head };
         if (asks) Object.assign(answer, { pending: pending.has(namespaceId), pendingSeq: pending.seqOf(namespaceId) });
-        if (asksWanted) answer.wanted = wantedCount(namespaceId);
+        if (asksWanted) Object.assign(answer, { wanted: wantedCount(namespaceId), wantedSeq: wantedSeq(namespaceId) });
         sendJson(ctx.res, 200, answer);
       },
     },

@@ -10,6 +10,11 @@ import { MAX_WANTED_HASHES } from '../../shared/common/limits.js';
 import type { TierIndex } from './tier-index.js';
 
 export class WantedBlocks {
+  /** Per namespace, how many times its list changed since this process started. */
+  private readonly seqs = new Map<number, number>();
+  /** Per namespace, its count when the list last changed here. */
+  private readonly counts = new Map<number, number>();
+
   constructor(
     private readonly index: TierIndex,
     /** Ends the namespace's long-polls at once, so its devices hear of the change. */
@@ -25,9 +30,14 @@ export class WantedBlocks {
     return this.index.wantedCount(namespaceId);
   }
 
+  /** Grows with every change of the namespace's list this process saw (LongpollResponse.wantedSeq). */
+  seqOf(namespaceId: number): number {
+    return this.seqs.get(namespaceId) ?? 0;
+  }
+
   /** The namespace just stored verified bytes of `hashes`: wants they answer are over. */
   stored(namespaceId: number, hashes: readonly string[]): void {
-    if (this.index.healedBy(hashes) > 0) this.wake(namespaceId);
+    if (this.index.healedBy(hashes) > 0) this.changed(namespaceId);
   }
 
   /**
@@ -35,6 +45,15 @@ export class WantedBlocks {
    * missing, the namespace's devices hear of the new want now rather than at their next poll.
    */
   readFailed(namespaceId: number): void {
-    if (this.count(namespaceId) > 0) this.wake(namespaceId);
+    // Only a new want is news: another failed read of a block wanted already changes
+    // nothing, and waking the devices for it would have the reader retry in a loop.
+    const count = this.count(namespaceId);
+    if (count > 0 && count !== this.counts.get(namespaceId)) this.changed(namespaceId);
+  }
+
+  private changed(namespaceId: number): void {
+    this.seqs.set(namespaceId, this.seqOf(namespaceId) + 1);
+    this.counts.set(namespaceId, this.count(namespaceId));
+    this.wake(namespaceId);
   }
 }

@@ -121,12 +121,14 @@ export interface ListResponse {
 }
 
 /**
- * GET /v1/longpoll?cursor=N&timeout=S[&pending=P][&wanted=W]: returns when the journal passes
- * `cursor` or on timeout. With `pending=P` (the last `pendingSeq` seen, 0 at first) also when a
- * pending upload newer than P is announced (see PendingUpload), and the answer carries
- * `pending` and `pendingSeq`. With `wanted=W` (the last `wanted` seen, 0 at first) also when
- * the count of wanted blocks is not W, and the answer carries `wanted`. Additive: without
- * them, or from an older server, those fields are absent.
+ * GET /v1/longpoll?cursor=N&timeout=S[&pending=P][&wanted=W[&wantedSeq=Q]]: returns when the
+ * journal passes `cursor` or on timeout. With `pending=P` (the last `pendingSeq` seen, 0 at
+ * first) also when a pending upload newer than P is announced (see PendingUpload), and the
+ * answer carries `pending` and `pendingSeq`. With `wanted=W` (the last `wanted` seen, 0 at
+ * first) also when the count of wanted blocks is not W, and with `wantedSeq=Q` when the
+ * wanted list changed since Q (a want made and ended between two polls leaves the count
+ * as it was); the answer carries `wanted` and `wantedSeq`. Additive: without them, or from
+ * an older server, those fields are absent.
  */
 export interface LongpollResponse {
   changes: boolean;
@@ -137,6 +139,8 @@ export interface LongpollResponse {
   pendingSeq?: number;
   /** With `wanted=W`: how many blocks the namespace is asked to upload again (GET /v1/blocks/wanted). */
   wanted?: number;
+  /** With `wanted=W`: grows each time the namespace's wanted list changes (0: not since the server started). */
+  wantedSeq?: number;
 }
 
 /**

@@ -129,6 +129,8 @@ export class SyncEngine {
   private pendingSeq = 0;
   /** How many blocks the server wanted again at the last long-poll (0: none, or not asked yet). */
   private wantedSeen = 0;
+  /** The server's count of changes to the wanted list at the last long-poll (LongpollResponse.wantedSeq). */
+  private wantedSeq = 0;
 
   constructor(private readonly options: EngineOptions) {
     this.device = options.device;
@@ -623,13 +625,21 @@ export class SyncEngine {
       this.poll = new AbortController();
       try {
         const cursor = Math.max(this.index.cursor, asked);
-        const answer = await this.remote.longpoll(cursor, this.options.longpollSec ?? 30, this.poll.signal, this.pendingSeq, this.wantedSeen);
+        const answer = await this.remote.longpoll(cursor, this.options.longpollSec ?? 30, this.poll.signal, {
+          pendingSeq: this.pendingSeq,
+          wanted: this.wantedSeen,
+          wantedSeq: this.wantedSeq,
+        });
         delay = 1000;
         if (typeof answer.pendingSeq === 'number') this.pendingSeq = answer.pendingSeq;
         // The server wants blocks again, or a want ended (a device healed it): a cycle
         // uploads what this device holds, or retries the downloads that lacked those blocks.
-        if (typeof answer.wanted === 'number' && answer.wanted !== this.wantedSeen) {
-          this.wantedSeen = answer.wanted;
+        // The sequence also catches a want made and ended between two polls (the count is
+        // back where it was, but a download that failed on it can be retried now).
+        const wantedMoved = typeof answer.wantedSeq === 'number' && answer.wantedSeq !== this.wantedSeq;
+        if (typeof answer.wantedSeq === 'number') this.wantedSeq = answer.wantedSeq;
+        if ((typeof answer.wanted === 'number' && answer.wanted !== this.wantedSeen) || wantedMoved) {
+          if (typeof answer.wanted === 'number') this.wantedSeen = answer.wanted;
           this.schedule(false);
         }
         // Another device is uploading: fetch its blocks as they land, beside any cycle.

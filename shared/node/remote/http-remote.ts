@@ -38,7 +38,7 @@ import { DirectGets, NotDirect } from './direct-get.js';
 import { busyPauseSec } from './busy-retry.js';
 import { exchange } from './http-exchange.js';
 import { JsonCalls } from './json-calls.js';
-import type { RemoteStore, TransferCounters } from './remote-store.js';
+import type { LongpollSeen, RemoteStore, TransferCounters } from './remote-store.js';
 import { sleep } from '../sleep.js';
 
 export interface HttpRemoteOptions {
@@ -103,9 +103,12 @@ export class HttpRemote implements RemoteStore {
     return this.json('GET', `/v1/list?cursor=${cursor}&limit=${limit}`);
   }
 
-  async longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number, wantedSeen?: number): Promise<LongpollResponse> {
-    const seen = (pendingSeen === undefined ? '' : `&pending=${pendingSeen}`) + (wantedSeen === undefined ? '' : `&wanted=${wantedSeen}`);
-    return this.json('GET', `/v1/longpoll?cursor=${cursor}&timeout=${timeoutSec}${seen}`, undefined, {
+  async longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, seen: LongpollSeen = {}): Promise<LongpollResponse> {
+    const query = [['pending', seen.pendingSeq], ['wanted', seen.wanted], ['wantedSeq', seen.wantedSeq]]
+      .filter(([, value]) => value !== undefined)
+      .map(([name, value]) => `&${name}=${value}`)
+      .join('');
+    return this.json('GET', `/v1/longpoll?cursor=${cursor}&timeout=${timeoutSec}${query}`, undefined, {
       timeoutMs: timeoutSec * 1000 + this.timeoutMs,
       signal,
     });

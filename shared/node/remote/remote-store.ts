@@ -35,11 +35,10 @@ export interface RemoteStore {
 
   /**
    * Resolves when the journal passes `cursor` or after `timeoutSec`; rejects with 'unavailable'
-   * on abort. With `pendingSeen` (the last LongpollResponse.pendingSeq seen) it also resolves
-   * at once when a newer pending upload exists; with `wantedSeen` (the last
-   * LongpollResponse.wanted seen) when the count of wanted blocks differs from it.
+   * on abort. With `seen` it also resolves at once when something the client last saw
+   * (LongpollSeen) has moved on.
    */
-  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number, wantedSeen?: number): Promise<LongpollResponse>;
+  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, seen?: LongpollSeen): Promise<LongpollResponse>;
 
   /**
    * Uploads other devices have under way (GET /v1/pending), whose blocks can be fetched as
@@ -84,4 +83,14 @@ export interface RemoteStore {
 
   /** Makes an old revision live again. */
   restore(device: string, path: string, rev: number): Promise<JournalEntry>;
+}
+
+/** What a long-poll's client last saw; each field is the LongpollResponse field of that name. */
+export interface LongpollSeen {
+  /** A pending upload announced after it wakes the poll. */
+  pendingSeq?: number;
+  /** A count of wanted blocks other than it wakes the poll. */
+  wanted?: number;
+  /** A change of the wanted list after it wakes the poll (with `wanted`). */
+  wantedSeq?: number;
 }

@@ -6,7 +6,7 @@
 import type { BlockHash } from '../../common/blocks.js';
 import type { CommitChange, JournalEntry } from '../../common/protocol.js';
 import { BandwidthLimit } from './bandwidth-limit.js';
-import type { RemoteStore } from './remote-store.js';
+import type { LongpollSeen, RemoteStore } from './remote-store.js';
 
 export interface TransferLimits {
   up: BandwidthLimit;
@@ -40,8 +40,8 @@ export class ThrottledRemote implements RemoteStore {
   list(cursor: number, limit?: number) {
     return this.inner.list(cursor, limit);
   }
-  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number, wantedSeen?: number) {
-    return this.inner.longpoll(cursor, timeoutSec, signal, pendingSeen, wantedSeen);
+  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, seen?: LongpollSeen) {
+    return this.inner.longpoll(cursor, timeoutSec, signal, seen);
   }
   missingBlocks(hashes: BlockHash[]) {
     return this.inner.missingBlocks(hashes);

@@ -17,7 +17,7 @@ import type { StorageState } from '../../common/sync-api.js';
 import type { BlockUrl, BlockUrlsRequest, BlockUrlsResponse, ConfirmBlocksRequest, ConfirmBlocksResponse } from '../../common/tier-protocol.js';
 import type { BlockTier, TierStats } from '../../common/tier-stats.js';
 import { CLOSED, DEFAULT_BREAKER, admit, recordFailure, recordSuccess, type BreakerPolicy, type BreakerState } from './circuit-breaker.js';
-import type { RemoteStore, TransferCounters } from './remote-store.js';
+import type { LongpollSeen, RemoteStore, TransferCounters } from './remote-store.js';
 import { UrlTransfer } from './url-transfer.js';
 
 /** What the decorator needs beyond RemoteStore: HttpRemote provides all of it. */
@@ -143,8 +143,8 @@ export class TieredRemote implements RemoteStore {
     return this.inner.list(cursor, limit);
   }
 
-  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, pendingSeen?: number, wantedSeen?: number): Promise<LongpollResponse> {
-    return this.inner.longpoll(cursor, timeoutSec, signal, pendingSeen, wantedSeen);
+  longpoll(cursor: number, timeoutSec: number, signal?: AbortSignal, seen?: LongpollSeen): Promise<LongpollResponse> {
+    return this.inner.longpoll(cursor, timeoutSec, signal, seen);
   }
 
   async pending(): Promise<PendingResponse> {

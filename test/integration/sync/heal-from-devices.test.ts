@@ -110,3 +110,24 @@ test('running clients heal on their own: the failed download asks, the laptop he
     await desktop.close();
   }
 });
+
+test('a want made and healed between two polls still wakes a device that polls with what it saw before', async () => {
+  // The race a running desktop meets: its download fails (a want), the laptop heals it at
+  // once, and only then does the desktop's next long-poll arrive: the count is back at 0,
+  // as the desktop last saw it, so only the list's change count can tell it to retry.
+  const { laptop, desktop, token, hash } = await twoDevicesAndNewVersion(7400);
+  const bad = await readFile(stored(hash));
+  bad[4321] ^= 0x02;
+  await writeFile(stored(hash), bad);
+  const { cursor } = (await (await fetch(`${fx.server.url}/v1/longpoll?cursor=0&timeout=0&wanted=0&wantedSeq=0`, { headers: { authorization: `Bearer ${token}` } })).json()) as { cursor: number };
+  assert.equal((await desktop.sync(true)).agreed, false, 'the desktop cannot fetch v2 yet');
+  await laptop.sync();
+  assert.deepEqual(await wanted(token), [], 'healed: the count is back at 0');
+
+  const started = Date.now();
+  const res = await fetch(`${fx.server.url}/v1/longpoll?cursor=${cursor}&timeout=30&wanted=0&wantedSeq=0`, { headers: { authorization: `Bearer ${token}` } });
+  const answer = (await res.json()) as { wanted?: number; wantedSeq?: number };
+  assert.equal(answer.wanted, 0);
+  assert.ok((answer.wantedSeq ?? 0) >= 2, `the list changed twice (made, healed): wantedSeq ${answer.wantedSeq}`);
+  assert.ok(Date.now() - started < 15_000, 'the poll answered at once, not at its 30 s timeout');
+});

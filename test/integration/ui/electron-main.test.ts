@@ -156,7 +156,7 @@ test('the preload exposes one named API with a function per SyncApi method', asy
   await build({ configFile: join(ROOT, 'vite.preload.config.ts'), logLevel: 'warn' });
   createRequire(import.meta.url)(join(ROOT, '.vite', 'build', 'preload.cjs'));
   const api = fake.exposed.get('hybridSync') as Record<string, (...a: unknown[]) => unknown>;
-  assert.deepEqual(Object.keys(api).sort(), ['cancelDeletes', 'confirmDeletes', 'eventsSince', 'getExcludedFolders', 'getSettings', 'getStatus', 'listConflicts', 'listIgnored', 'listServerFolders', 'onStatus', 'pause', 'resolveConflict', 'resume', 'setExcludedFolders', 'syncNow', 'updateSettings']);
+  assert.deepEqual(Object.keys(api).sort(), ['cancelDeletes', 'confirmDeletes', 'eventsSince', 'getExcludedFolders', 'getSettings', 'getStatus', 'listConflicts', 'listIgnored', 'listRevisions', 'listServerFolders', 'onStatus', 'pause', 'resolveConflict', 'restoreVersion', 'resume', 'setExcludedFolders', 'syncNow', 'updateSettings']);
   await api.pause();
   assert.deepEqual(fake.invoked.at(-1), { channel: 'sync:pause', args: [] });
   assert.equal(fake.exposed.size, 1, 'nothing else is exposed');
