@@ -26,7 +26,7 @@ export function setupHistory(api: SyncApi, onError: (message: string) => void): 
       revisions.length === 0
         ? `The server keeps no versions of ${path}. For a folder, restore it as of a time below.`
         : `${revisions.length} ${revisions.length === 1 ? 'version' : 'versions'} of ${path}, newest first:`;
-    replaceRows(byId('history'), JSON.stringify(shown), () => revisions.map((r, i) => row(path, r, i === 0, now)));
+    replaceRows(byId('history'), JSON.stringify(shown) + Math.floor(now / 30_000), () => revisions.map((r, i) => row(path, r, i === 0, now)));
   }
 
   function row(path: string, r: FileRevision, newest: boolean, now: number): HTMLElement {

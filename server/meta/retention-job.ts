@@ -18,7 +18,7 @@ export function startRetentionJob(deps: RetentionDeps, log: (line: string) => vo
     try {
       const r = await sweepRetention(deps);
       if (r.revisions || r.blocks || r.packs) {
-        log(`retention: ${r.revisions} revisions older than ${deps.retentionDays} days dropped; ${r.blocks} blocks (${r.bytes} bytes) no revision uses freed, ${r.packs} pack files and ${r.s3Copies} S3 copies among them`);
+        log(`retention: ${r.revisions} revisions older than ${deps.retentionDays} days dropped; ${r.blocks} blocks (${r.bytes} bytes) no revision uses freed (${r.packs} pack files, ${r.s3Copies} S3 copies)`);
       }
     } catch (error) {
       log(`retention: ${(error as Error).message}`);

@@ -96,13 +96,14 @@ export async function sweepRetention(deps: RetentionDeps): Promise<RetentionResu
 /** In-house pack files no block row points into, written before `cutoff` (by their mtime). */
 async function freePacks(db: Db, files: BlockFiles, cutoff: number): Promise<number> {
   const used = new Set(db.prepare('SELECT DISTINCT pack FROM blocks WHERE pack IS NOT NULL').pluck().all() as string[]);
+  const usedNow = db.prepare('SELECT 1 FROM blocks WHERE pack = ? LIMIT 1');
   let freed = 0;
   for (const name of await readdir(files.packsDir)) {
     if (used.has(name) || files.wroteLately(name)) continue;
     const info = await stat(files.packPath(name)).catch(() => null);
     if (!info || info.mtimeMs >= cutoff) continue;
     // Checked again now: a batch may have recorded rows into it while we looked.
-    if (db.prepare('SELECT 1 FROM blocks WHERE pack = ? LIMIT 1').get(name) !== undefined) continue;
+    if (usedNow.get(name) !== undefined) continue;
     await files.freePack(name);
     freed++;
   }
