@@ -36,7 +36,7 @@ const SYNC_RULES: LineRule[] = [
 const HYBRID_RULES: LineRule[] = [
   { match: /^s3rver PUT ceiling \(SDK/, figure: 's3rver ceiling, 1 GiB', context: 'the S3 peer itself' },
   { match: /^s3rver PUT ceiling, 10,000/, figure: 's3rver ceiling, 10,000 × 4 KiB', context: 'the S3 peer itself, one object each' },
-  { match: /^client → in-house tier/, figure: '1 GiB via the in-house tier', context: 'split mode, signed block-service URLs' },
+  { match: /^client → in-house tier \(split/, figure: '1 GiB via the in-house tier', context: 'split mode, signed block-service URLs' },
   { match: /^client → S3 tier/, figure: '1 GiB via the S3 tier', value: /([\d.]+)× the s3rver ceiling/, unit: '× ceiling', max: 1.2, context: 'target ≤ 1.2× the s3rver ceiling' },
   { match: /^block service killed/, figure: 'block service dead → syncing', max: 5, context: 'target ≤ 5 s' },
   { match: /^10,000 × 4 KiB blocks → S3/, figure: '10,000 × 4 KiB into S3', max: 4, context: 'rclone 11.3 s; target ≤ 4 s' },

@@ -14,6 +14,9 @@ import { S3Tier } from './s3-tier.js';
 import { TierIndex } from './tier-index.js';
 import { TierService } from './tier-service.js';
 
+/** How long the in-house cluster may stay silent before a request to it fails (as the block service's). */
+const CLUSTER_TIMEOUT_MS = 10_000;
+
 export interface TierOptions {
   dataDir: string;
   s3?: S3TierConfig | null;
@@ -43,7 +46,8 @@ export function openTiers(db: Db, options: TierOptions): OpenTiers {
   let inhouse: InhouseStore;
   if (options.inhouseS3) {
     if (options.blockService) throw new Error('the in-house tier is either --block-service or --inhouse-s3-bucket, not both');
-    cluster = new S3Tier(options.inhouseS3);
+    // A cluster that hangs must fail like one that is down, so clients fall back to S3.
+    cluster = new S3Tier(options.inhouseS3, { timeoutMs: CLUSTER_TIMEOUT_MS });
     inhouse = new S3Inhouse(cluster);
   } else if (options.blockService) {
     if (!options.secretFile) throw new Error('--block-service needs --secret-file (the key shared with the block service)');

@@ -37,8 +37,13 @@ export class S3Tier {
   private readonly packPrefix: string;
   private readonly stagingPrefix: string;
 
-  constructor(readonly config: S3TierConfig, options: { maxSockets?: number } = {}) {
+  /**
+   * `timeoutMs`: a connection that takes longer to open, or a request whose socket stays
+   * silent longer, fails as 'unavailable' (each of the SDK's attempts); default no limit.
+   */
+  constructor(readonly config: S3TierConfig, options: { maxSockets?: number; timeoutMs?: number } = {}) {
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 32 };
+    const timeouts = options.timeoutMs ? { connectionTimeout: options.timeoutMs, socketTimeout: options.timeoutMs } : {};
     this.client = new S3Client({
       region: config.region,
       endpoint: config.endpoint,
@@ -46,7 +51,7 @@ export class S3Tier {
       profile: config.profile,
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { httpAgent: new http.Agent(agentOptions), httpsAgent: new https.Agent(agentOptions) },
+      requestHandler: { httpAgent: new http.Agent(agentOptions), httpsAgent: new https.Agent(agentOptions), ...timeouts },
     });
     this.keyPrefix = `${config.prefix}blocks/`;
     this.packPrefix = `${config.prefix}packs/`;

@@ -34,3 +34,12 @@ test('the S3 tier row is the ratio to the s3rver ceiling; other lines are ignore
   assert.equal(rowOf('hybrid tiers: 256 blocks of 4 MiB (1024 MiB) per run, 8 in flight', HYBRID_RULES), null);
   assert.equal(rowOf('disk probe: 1638 small files/s', SYNC_RULES), null);
 });
+
+test('the Ceph rows: the cluster tier is its own row beside the built-in block service, and RGW\'s ceiling is in MB/s', () => {
+  const builtIn = rowOf('client → in-house tier (split, signed URLs)     7.82 s    137 MB/s  inhouse', HYBRID_RULES);
+  const ceph = rowOf("client → in-house tier on Ceph RGW             15.51 s     69 MB/s  1.98× the built-in block service's time; RGW ceiling 61 MB/s", HYBRID_RULES);
+  const ceiling = rowOf('RGW PUT ceiling, 64 × 4 MiB (SDK, direct)       4.43 s     61 MB/s', HYBRID_RULES);
+  assert.deepEqual([builtIn?.figure, builtIn?.value], ['1 GiB via the in-house tier', 7.82]);
+  assert.deepEqual([ceph?.figure, ceph?.value], ['1 GiB via the Ceph in-house tier', 15.51]);
+  assert.deepEqual([ceiling?.value, ceiling?.unit], [61, 'MB/s']);
+});
