@@ -11,7 +11,7 @@
 
 import { spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectControl } from '../shared/node/api-bridge/control-client.js';
