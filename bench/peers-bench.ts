@@ -17,7 +17,7 @@ import { copyFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServerProcess, type ServerProcess } from '../test/helpers/server-process.js';
-import type { BenchRow } from './bench.js';
+import { scriptArg, type BenchRow } from './bench.js';
 import { countFiles, hashOf, sameFile, sameTrees, treeSize, writeBig } from './folder-checks.js';
 import { firstSync, startDaemon, waitFor, type Daemon } from './hsync-daemon.js';
 import { cpuSeconds, resetPeak, statusMB } from './proc-stats.js';
@@ -25,15 +25,11 @@ import { startSyncthingPair, syncthingVersion } from './syncthing-pair.js';
 
 const MiB = 1024 * 1024;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-const cases = arg('cases', 'many,big,onebyte,copy,join').split(',');
-const bigMiB = Number(arg('mib', '1024'));
-const manyFiles = Number(arg('files', '10000'));
-const join5gFiles = Number(arg('join-files', '20000'));
-const join5gGiB = Number(arg('join-gib', '4'));
+const cases = scriptArg('cases', 'many,big,onebyte,copy,join').split(',');
+const bigMiB = Number(scriptArg('mib', '1024'));
+const manyFiles = Number(scriptArg('files', '10000'));
+const join5gFiles = Number(scriptArg('join-files', '20000'));
+const join5gGiB = Number(scriptArg('join-gib', '4'));
 
 /** One product's two devices as the cases see them: two folders and the processes doing the work. */
 interface Side {

@@ -20,18 +20,15 @@ import { makeClient } from '../test/helpers/sync-client.js';
 import { firstSync, startDaemon, waitFor, type Daemon } from './hsync-daemon.js';
 import { cpuSeconds } from './proc-stats.js';
 import { countFiles, hashOf, sameFile, sameTrees, writeBig } from './folder-checks.js';
+import { scriptArg } from './bench.js';
 
 const HSYNC = join(import.meta.dirname, '..', 'bin', 'hsync.js');
 const MiB = 1024 * 1024;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-const cases = arg('cases', 'many,big,onebyte,copy,latency,idle').split(',');
-const bigMiB = Number(arg('mib', '1024'));
-const manyFiles = Number(arg('files', '10000'));
-const idleFiles = Number(arg('idle-files', '100000'));
+const cases = scriptArg('cases', 'many,big,onebyte,copy,latency,idle').split(',');
+const bigMiB = Number(scriptArg('mib', '1024'));
+const manyFiles = Number(scriptArg('files', '10000'));
+const idleFiles = Number(scriptArg('idle-files', '100000'));
 
 async function totals(d: Daemon): Promise<{ sent: number; received: number }> {
   const s = await d.api.getStatus();

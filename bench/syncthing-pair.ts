@@ -5,9 +5,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../test/helpers/hybrid-cluster.js';
 import { waitFor } from './hsync-daemon.js';
 import { childrenOf } from './proc-stats.js';
 
@@ -40,17 +40,6 @@ interface Instance {
 export function syncthingVersion(): string | null {
   const run = spawnSync('syncthing', ['--version'], { encoding: 'utf8' });
   return run.status === 0 ? run.stdout.trim() : null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function prepare(name: string): Promise<Instance> {
