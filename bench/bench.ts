@@ -31,6 +31,12 @@ export function mbps(bytes: number, ms: number): number {
 
 export const now = (): number => performance.now();
 
+/** The value after `--name` on a bench script's command line, or `fallback`. */
+export function scriptArg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : fallback;
+}
+
 /** Runs `body` with a fresh temp dir under os.tmpdir(), removed afterwards whatever happens. */
 export async function withTempDir<T>(prefix: string, body: (dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), prefix));

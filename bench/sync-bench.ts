@@ -9,76 +9,26 @@
 //   idle     RSS of a client holding 100,000 indexed files, idle; and its idle rescan time
 // Run: node --import tsx bench/sync-bench.ts [--cases big,many,...] [--mib 1024] [--files 10000] [--idle-files 100000]
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectControl } from '../shared/node/api-bridge/control-client.js';
-import type { SyncApi } from '../shared/common/sync-api.js';
 import { hsyncNodeArgs, startServerProcess, type ServerProcess } from '../test/helpers/server-process.js';
 import { makeClient } from '../test/helpers/sync-client.js';
+import { firstSync, startDaemon, waitFor, type Daemon } from './hsync-daemon.js';
+import { cpuSeconds } from './proc-stats.js';
+import { countFiles, hashOf, sameFile, sameTrees, writeBig } from './folder-checks.js';
+import { scriptArg } from './bench.js';
 
 const HSYNC = join(import.meta.dirname, '..', 'bin', 'hsync.js');
 const MiB = 1024 * 1024;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : fallback;
-}
-const cases = arg('cases', 'many,big,onebyte,copy,latency,idle').split(',');
-const bigMiB = Number(arg('mib', '1024'));
-const manyFiles = Number(arg('files', '10000'));
-const idleFiles = Number(arg('idle-files', '100000'));
-
-interface Daemon {
-  name: string;
-  folder: string;
-  state: string;
-  child: ChildProcess;
-  api: SyncApi;
-  stop(): Promise<void>;
-}
-
-async function startDaemon(server: ServerProcess, token: string, name: string): Promise<Daemon> {
-  const folder = await mkdtemp(join(tmpdir(), `hsync-bench-${name}-`));
-  const state = await mkdtemp(join(tmpdir(), `hsync-bench-state-${name}-`));
-  const child = spawn(process.execPath, [...hsyncNodeArgs(), HSYNC, 'sync', '--folder', folder, '--state', state, '--server', server.url, `--token=${token}`, '--device', name], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d;
-      if (/^syncing /m.test(out)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited ${code}`)));
-  });
-  const api = await connectControl(state);
-  await waitFor(async () => (await api.getStatus()).lastSyncedAt !== null, 60_000);
-  return {
-    name,
-    folder,
-    state,
-    child,
-    api,
-    async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      await rm(folder, { recursive: true, force: true });
-      await rm(state, { recursive: true, force: true });
-    },
-  };
-}
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
-}
+const cases = scriptArg('cases', 'many,big,onebyte,copy,latency,idle').split(',');
+const bigMiB = Number(scriptArg('mib', '1024'));
+const manyFiles = Number(scriptArg('files', '10000'));
+const idleFiles = Number(scriptArg('idle-files', '100000'));
 
 async function totals(d: Daemon): Promise<{ sent: number; received: number }> {
   const s = await d.api.getStatus();
@@ -107,26 +57,6 @@ async function measure(label: string, a: Daemon, b: Daemon, act: () => Promise<v
 
 function fmt(bytes: number): string {
   return bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
-}
-
-async function sameFile(path: string, size: number, probe?: { offset: number; byte: number }): Promise<boolean> {
-  const s = await stat(path).catch(() => null);
-  if (!s || s.size !== size) return false;
-  if (!probe) return true;
-  const handle = await open(path, 'r');
-  try {
-    const one = Buffer.alloc(1);
-    await handle.read(one, 0, 1, probe.offset);
-    return one[0] === probe.byte;
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Random bytes (no block dedups), prepared in memory so the write itself is fast. */
-async function writeBig(path: string, size: number): Promise<void> {
-  const data = randomFillSync(Buffer.allocUnsafe(size));
-  await writeFile(path, data);
 }
 
 async function diskProbe(dir: string): Promise<string> {
@@ -173,6 +103,7 @@ async function pairCases(server: ServerProcess): Promise<void> {
   const token = await server.addUser('bench');
   const a = await startDaemon(server, token, 'A');
   const b = await startDaemon(server, token, 'B');
+  await Promise.all([firstSync(a), firstSync(b)]);
   try {
     console.log(await diskProbe(a.folder));
     if (cases.includes('many')) {
@@ -227,31 +158,6 @@ async function pairCases(server: ServerProcess): Promise<void> {
     await a.stop();
     await b.stop();
   }
-}
-
-async function countFiles(root: string): Promise<number> {
-  const { readdir } = await import('node:fs/promises');
-  let n = 0;
-  for (const entry of await readdir(root, { withFileTypes: true })) {
-    if (entry.name === '.hsync') continue;
-    if (entry.isDirectory()) n += (await readdir(join(root, entry.name))).length;
-    else n++;
-  }
-  return n;
-}
-
-/** Throws unless every file of A's `dir<d>/f<i>.bin` tree is on B with the same bytes. */
-async function sameTrees(a: string, b: string, files: number): Promise<void> {
-  for (let i = 0; i < files; i++) {
-    const path = join(`dir${i % 100}`, `f${i}.bin`);
-    const [x, y] = await Promise.all([readFile(join(a, path)), readFile(join(b, path))]);
-    if (!x.equals(y)) throw new Error(`${path} differs between A and B`);
-  }
-}
-
-async function hashOf(path: string): Promise<string> {
-  const { hashFile } = await import('../shared/node/blocks/chunker.js');
-  return (await hashFile(path)).contentHash;
 }
 
 async function latencyCase(server: ServerProcess): Promise<void> {
@@ -357,12 +263,6 @@ async function idleCase(server: ServerProcess): Promise<void> {
     await rm(folder, { recursive: true, force: true });
     await rm(state, { recursive: true, force: true });
   }
-}
-
-/** User + system CPU seconds a process has used so far (Linux /proc). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Writes the base of every file in `folder` into the index at `state`, as a finished first sync would. */
