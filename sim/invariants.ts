@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { trashDir } from '../shared/node/engine/local-trash.js';
 import { contentHashOfBytes } from './tree.js';
 import { loadIgnoreRules, type IgnoreRules } from '../shared/node/engine/ignore-rules.js';
+import { nodeFileSystem } from '../shared/node/fs/node-file-system.js';
 import type { World } from './world.js';
 
 /** True when `path` or a folder above it is ignored. */
@@ -29,7 +30,7 @@ export function checkInvariants(world: World): string[] {
   for (const device of world.devices) {
     const { files, odd } = world.tree(device.root);
     // Ignored paths are this device's own business (docs/engine.md "Ignore rules").
-    const rules = loadIgnoreRules(device.root);
+    const rules = loadIgnoreRules(nodeFileSystem, device.root);
     const inScope = (path: string) => !ignoredAnywhere(rules, path);
     for (const path of odd) problems.push(`${device.name}: "${path}" is neither file nor folder`);
     for (const [path, file] of files) {

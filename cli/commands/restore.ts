@@ -11,6 +11,7 @@ import { entryProblem } from '../../shared/node/remote/journal-check.js';
 import { hashSnapshot } from '../../shared/node/engine/hash-snapshot.js';
 import { existsOnDisk } from '../../shared/node/engine/local-files.js';
 import { listTrash } from '../../shared/node/engine/local-trash.js';
+import { nodeFileSystem } from '../../shared/node/fs/node-file-system.js';
 import { pullPages } from '../../shared/node/engine/pull-pages.js';
 import { optional, parse, UsageError } from '../args.js';
 import { ACCOUNT_OPTIONS, accountFlags, folderAccount, syncPathArg, type FolderAccount } from '../folder-account.js';
@@ -73,7 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     return remote;
   };
   try {
-    const trash = await listTrash(root);
+    const trash = await listTrash(nodeFileSystem, root);
     const kept = wanted.rev === undefined && wanted.at === undefined ? newestInTrash(trash, path) : null;
     if (kept) {
       await restoreOne({ path, version: { kind: 'trash', entry: kept }, live: null }, to, { root, device, remote: null });
@@ -175,8 +176,8 @@ async function notInPlace(root: string, picks: Pick[], wanted: Wanted): Promise<
   const out: Pick[] = [];
   for (const pick of picks) {
     const abs = join(root, pick.path);
-    const there = existsOnDisk(root, pick.path);
-    const localHash = !there ? undefined : wanted.at === undefined ? null : ((await hashSnapshot(abs).catch(() => null))?.contentHash ?? null);
+    const there = existsOnDisk(nodeFileSystem, root, pick.path);
+    const localHash = !there ? undefined : wanted.at === undefined ? null : ((await hashSnapshot(nodeFileSystem, abs).catch(() => null))?.contentHash ?? null);
     if (!inPlace(wanted, localHash, pick.version.entry.contentHash)) out.push(pick);
   }
   return out;

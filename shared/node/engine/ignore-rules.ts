@@ -2,10 +2,10 @@
 // user's `.hsyncignore` (gitignore syntax). Patterns match a name in either Unicode form
 // (macOS writes NFD, the rest of the world NFC).
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { RESERVED_DIR } from '../../common/paths.js';
+import type { FileSystem } from '../fs/file-system.js';
 
 export const IGNORE_FILE = '.hsyncignore';
 
@@ -57,10 +57,10 @@ export function makeIgnoreRules(userText = ''): IgnoreRules {
 }
 
 /** Rules for a sync root: defaults plus its `.hsyncignore`, if any. */
-export function loadIgnoreRules(root: string): IgnoreRules {
+export function loadIgnoreRules(fs: FileSystem, root: string): IgnoreRules {
   let text = '';
   try {
-    text = readFileSync(join(root, IGNORE_FILE), 'utf8');
+    text = fs.readFileSync(join(root, IGNORE_FILE)).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
