@@ -13,7 +13,7 @@ import { execute, type ExecutorContext } from './executor.js';
 import { removeStaleTemp } from './downloader.js';
 import { engineDisk, type EngineDisk } from './engine-disk.js';
 import { checkFolder, makeReservedDir } from './folder-guard.js';
-import { IGNORE_FILE, loadIgnoreRules, type IgnoreRules } from './ignore-rules.js';
+import { IGNORE_FILE, makeIgnoreRules, readIgnoreText, type IgnoreRules } from './ignore-rules.js';
 import { releaseMemory } from './idle-memory.js';
 import { IndexStore } from './index-store.js';
 import { LinkedFolders } from './linked-folders.js';
@@ -96,6 +96,8 @@ export class SyncEngine {
   device: string;
   private readonly scanner: Scanner;
   private rules: IgnoreRules;
+  /** The `.hsyncignore` text `rules` were made from. */
+  private rulesText: string;
   /** Folders this device does not sync (docs/engine.md "Selective sync"), kept in the index. */
   private excluded: ExcludedFolders;
   private readonly now: () => number;
@@ -142,7 +144,8 @@ export class SyncEngine {
     this.polling = options.poll === true;
     this.disk = engineDisk(options.fs);
     this.index = new IndexStore(join(options.stateDir, 'index.sqlite'));
-    this.rules = loadIgnoreRules(this.disk.fs, options.root);
+    this.rulesText = readIgnoreText(this.disk.fs, options.root);
+    this.rules = makeIgnoreRules(this.rulesText);
     this.excluded = new ExcludedFolders(storedExcluded(this.index.getMeta(EXCLUDED_KEY), options.log));
     this.scanner = new Scanner(this.disk, options.root, () => this.rules, this.index.base);
     this.planOptions = { ...DEFAULT_PLAN_OPTIONS, ...options.plan };
@@ -498,19 +501,31 @@ export class SyncEngine {
     });
   }
 
+  /**
+   * Reads `.hsyncignore` again. The rules are made anew when it changed, or with `fresh`
+   * (to drop their verdict cache); else the ones in hand stay (parsing the patterns was a
+   * few per cent of a cycle of a small folder).
+   */
+  private loadRules(fresh: boolean): void {
+    const text = readIgnoreText(this.disk.fs, this.options.root);
+    if (!fresh && text === this.rulesText) return;
+    this.rulesText = text;
+    this.rules = makeIgnoreRules(text);
+  }
+
   private async scan(): Promise<void> {
     const full = this.wantFull || this.options.watch === false || !this.watcher;
     const hints = [...this.hints];
     this.hints.clear();
     this.wantFull = false;
-    if (full || hints.includes(IGNORE_FILE)) this.rules = loadIgnoreRules(this.disk.fs, this.options.root);
+    if (full || hints.includes(IGNORE_FILE)) this.loadRules(false);
     const result = full ? await this.scanner.fullScan(this.local) : await this.scanner.scanPaths(hints, this.local);
     if (full) this.scannedAll = true;
     this.linked.update(result.skipped, full);
     // The rules cache a verdict for every path they were asked about (the ignore package
     // without bound): after a full scan that is every file. Fresh rules with the same
     // patterns let that go; the scanner does not ask again about unchanged files.
-    if (full) this.rules = loadIgnoreRules(this.disk.fs, this.options.root);
+    if (full) this.loadRules(true);
     if (full) {
       this.status.replaceSkips(new Map(result.skipped.map((s) => [s.path, { code: 'invalid_path' as const, message: `skip "${s.path}": ${s.reason}` }])));
     } else {

@@ -58,11 +58,17 @@ export function makeIgnoreRules(userText = ''): IgnoreRules {
 
 /** Rules for a sync root: defaults plus its `.hsyncignore`, if any. */
 export function loadIgnoreRules(fs: FileSystem, root: string): IgnoreRules {
-  let text = '';
+  return makeIgnoreRules(readIgnoreText(fs, root));
+}
+
+/** The root's `.hsyncignore`, '' when there is none. */
+export function readIgnoreText(fs: FileSystem, root: string): string {
+  const file = join(root, IGNORE_FILE);
+  if (!fs.existsSync(file)) return '';
   try {
-    text = fs.readFileSync(join(root, IGNORE_FILE)).toString('utf8');
+    return fs.readFileSync(file).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return '';
   }
-  return makeIgnoreRules(text);
 }

@@ -224,6 +224,33 @@ export class MemoryFileSystem implements FileSystem {
     return node;
   }
 
+  /**
+   * find, without an error object for a name missing on the way (undefined): the engine's
+   * lstat checks ask about missing paths thousands of times a cycle. A file on the way still
+   * throws ENOTDIR, and a link on the way is followed as find does.
+   */
+  private peek(path: string, follow: boolean): Node | undefined {
+    const parts = this.split(path);
+    let node: Node = this.root;
+    let at = '/';
+    for (const [i, part] of parts.entries()) {
+      if (node.kind !== 'dir') throw fsError('ENOTDIR', 'lstat', path);
+      const entry = node.entries.get(this.key(part));
+      if (!entry) return undefined;
+      node = entry.node;
+      if (node.kind === 'link' && (follow || i < parts.length - 1)) {
+        try {
+          node = this.follow(node, at, 'lstat', path, 0);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+          throw error;
+        }
+      }
+      at = posix.join(at, part);
+    }
+    return node;
+  }
+
   private need(path: string, syscall: string, follow = true): Node {
     const node = this.find(path, syscall, follow);
     if (!node) throw fsError('ENOENT', syscall, path);
@@ -439,19 +466,13 @@ export class MemoryFileSystem implements FileSystem {
 
   lstatSync(path: string): FileStats | undefined {
     this.check('lstat', path);
-    let node: Node | undefined;
-    try {
-      node = this.find(path, 'lstat', false);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // a folder on the way is missing
-      throw error;
-    }
+    const node = this.peek(path, false);
     return node && statsOf(node, this.sizeOf(node));
   }
 
   existsSync(path: string): boolean {
     try {
-      return this.find(path, 'stat', true) !== undefined;
+      return this.peek(path, true) !== undefined;
     } catch {
       return false;
     }
