@@ -9,7 +9,7 @@ import type { BaseEntry } from './types.js';
 
 /**
  * The entry's lstat, or null when nothing is there. Synchronous and without an exception for
- * a missing path (throwIfNoEntry): every new file a download writes is first checked this
+ * a missing path (the port's lstatSync): every new file a download writes is first checked this
  * way, and an ENOENT error object with its stack, through a thread-pool round trip, cost
  * more than the lstat itself.
  */
