@@ -271,11 +271,13 @@ async function seedIndex(folder: string, state: string, server: ServerProcess, t
   const { makeIgnoreRules } = await import('../shared/node/engine/ignore-rules.js');
   const { IndexStore } = await import('../shared/node/engine/index-store.js');
   const { checkFolder } = await import('../shared/node/engine/folder-guard.js');
+  const { engineDisk } = await import('../shared/node/engine/engine-disk.js');
   const { HttpRemote } = await import('../shared/node/remote/http-remote.js');
-  await checkFolder(folder, true);
+  const disk = engineDisk();
+  await checkFolder(disk.fs, folder, true);
   const index = new IndexStore(join(state, 'index.sqlite'));
   const tree = new Map();
-  await new Scanner(folder, () => makeIgnoreRules(''), index.base).fullScan(tree);
+  await new Scanner(disk, folder, () => makeIgnoreRules(''), index.base).fullScan(tree);
   const remote = new HttpRemote(server.url, token);
   index.setMeta('serverId', (await remote.account()).serverId);
   remote.close();

@@ -3,7 +3,6 @@
 // temporary file is visible; and no folder ever changed state in a way its state machine
 // does not allow. A version in a device's local trash counts as kept.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trashDir } from '../shared/node/engine/local-trash.js';
 import { contentHashOfBytes } from './tree.js';
@@ -29,7 +28,7 @@ export function checkInvariants(world: World): string[] {
   for (const device of world.devices) {
     const { files, odd } = world.tree(device.root);
     // Ignored paths are this device's own business (docs/engine.md "Ignore rules").
-    const rules = loadIgnoreRules(device.root);
+    const rules = loadIgnoreRules(device.fs, device.root);
     const inScope = (path: string) => !ignoredAnywhere(rules, path);
     for (const path of odd) problems.push(`${device.name}: "${path}" is neither file nor folder`);
     for (const [path, file] of files) {
@@ -45,8 +44,8 @@ export function checkInvariants(world: World): string[] {
   // The local trash counts as kept: `hsync restore` brings it back (docs/engine.md).
   for (const device of world.devices) {
     const dir = trashDir(device.root);
-    if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) if (name.endsWith('.data')) everywhere.add(contentHashOfBytes(readFileSync(join(dir, name))));
+    if (!device.fs.existsSync(dir)) continue;
+    for (const name of device.fs.readdirSync(dir)) if (name.endsWith('.data')) everywhere.add(contentHashOfBytes(device.fs.readFileSync(join(dir, name))));
   }
   for (const hash of world.saved) {
     if (!everywhere.has(hash) && !world.userDestroyed.has(hash)) problems.push(`lost: a version (content ${hash.slice(0, 12)}) a device held is on no device and not in the server's revisions`);

@@ -1,10 +1,13 @@
 // One simulated account: the server model and N devices, each a real SyncEngine over its
-// own folder, driven step by step. Folders live on tmpfs (/dev/shm) when it exists.
+// own folder, driven step by step. The folders live on one in-memory file system
+// (shared/node/fs/memory-file-system.ts) whose clock is the simulated one; the server's
+// store and each device's index (SQLite files) live on tmpfs (/dev/shm) when it exists.
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyncEngine, type SyncOutcome } from '../shared/node/engine/engine.js';
+import { MemoryFileSystem } from '../shared/node/fs/memory-file-system.js';
 import { HookedRemote } from './hooked-remote.js';
 import { applyLocalOp } from './local-ops.js';
 import { ServerModel } from './server-model.js';
@@ -17,7 +20,9 @@ const STEP_MS = 1500;
 
 interface Device {
   name: string;
+  /** The folder, on the world's in-memory file system. */
   root: string;
+  fs: MemoryFileSystem;
   stateDir: string;
   remote: HookedRemote;
   engine: SyncEngine | null;
@@ -38,6 +43,8 @@ export class World {
   readonly illegalTransitions: string[] = [];
   private clockMs = EPOCH_MS;
   private readonly dir: string;
+  /** Every device's folder; a client crash leaves it as it is (memory-file-system.ts). */
+  private readonly fs = new MemoryFileSystem({ now: () => this.clockMs });
 
   constructor(deviceCount: number) {
     const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
@@ -46,9 +53,9 @@ export class World {
     const user = this.server.addUser('sim');
     this.namespaceId = user.namespaceId;
     for (let i = 0; i < deviceCount; i++) {
-      const root = join(this.dir, `dev${i}`);
-      mkdirSync(root);
-      this.devices.push({ name: `dev${i}`, root, stateDir: join(this.dir, `state${i}-0`), remote: new HookedRemote(user.remote), engine: null, lives: 0 });
+      const root = `/dev${i}`;
+      this.fs.mkdirSync(root);
+      this.devices.push({ name: `dev${i}`, root, fs: this.fs, stateDir: join(this.dir, `state${i}-0`), remote: new HookedRemote(user.remote), engine: null, lives: 0 });
     }
   }
 
@@ -58,7 +65,7 @@ export class World {
 
   /** A device folder's files (content hashes cached across calls). */
   tree(root: string): ReturnType<typeof readTree> {
-    return readTree(root, this.hashes);
+    return readTree(this.fs, root, this.hashes);
   }
 
   async run(steps: readonly Step[]): Promise<void> {
@@ -75,13 +82,14 @@ export class World {
       await this.sync(step);
       return;
     }
-    for (const hash of applyLocalOp(this.devices[step.dev].root, step, this.clockMs)) this.userDestroyed.add(hash);
+    for (const hash of applyLocalOp(this.fs, this.devices[step.dev].root, step, this.clockMs)) this.userDestroyed.add(hash);
   }
 
   private engineOf(device: Device): SyncEngine {
     device.engine ??= new SyncEngine({
       root: device.root,
       stateDir: device.stateDir,
+      fs: device.fs,
       remote: device.remote.store,
       device: device.name,
       now: this.now,

@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { listTrash, type TrashEntry } from '../../shared/node/engine/local-trash.js';
+import { nodeFileSystem } from '../../shared/node/fs/node-file-system.js';
 import { parse, UsageError } from '../args.js';
 
 export const help = `Usage: hsync trash --folder DIR [--json]
@@ -27,7 +28,7 @@ export async function run(argv: string[]): Promise<number> {
   if (typeof args.values.folder !== 'string') throw new UsageError('--folder DIR is required');
   const root = resolve(args.values.folder);
   if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--folder ${args.values.folder}: not a folder`);
-  const entries = await listTrash(root);
+  const entries = await listTrash(nodeFileSystem, root);
   if (args.values.json) console.log(JSON.stringify({ entries: entries.map(jsonOf) }));
   else if (entries.length === 0) console.log(`the trash of ${root} is empty`);
   else console.log(entries.map(formatLine).join('\n'));

@@ -4,6 +4,7 @@
 
 import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import type { FileSystem, OpenFile } from '../fs/file-system.js';
 import { BLOCK_SIZE, type BlockHash, type BlockRef, type ContentHash } from '../../common/blocks.js';
 import { blockHashOf, contentHashOf } from './content-hash.js';
 import { hashPool } from './hash-pool.js';
@@ -19,11 +20,17 @@ export interface FileHashes {
   blocks: BlockRef[];
 }
 
-/** readFull with synchronous reads, for small files (see SYNC_READ_MAX in hash-snapshot.ts). */
-export function readFullSync(fd: number, buffer: Buffer, position: number): number {
+/** What readFull needs of an open file (a FileHandle, or the FileSystem port's OpenFile). */
+export type ReadableFile = Pick<OpenFile, 'read'>;
+
+/**
+ * readFull with synchronous reads, for small files (see SYNC_READ_MAX in hash-snapshot.ts);
+ * `fs`: the file system `fd` belongs to.
+ */
+export function readFullSync(fd: number, buffer: Buffer, position: number, fs: Pick<FileSystem, 'readSync'> = { readSync }): number {
   let filled = 0;
   while (filled < buffer.length) {
-    const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, position + filled);
+    const bytesRead = fs.readSync(fd, buffer, filled, buffer.length - filled, position + filled);
     if (bytesRead === 0) break;
     filled += bytesRead;
   }
@@ -31,7 +38,7 @@ export function readFullSync(fd: number, buffer: Buffer, position: number): numb
 }
 
 /** Fills `buffer` from `position`; returns the bytes read, short only at end of file. */
-export async function readFull(handle: FileHandle, buffer: Buffer, position: number): Promise<number> {
+export async function readFull(handle: ReadableFile, buffer: Buffer, position: number): Promise<number> {
   let filled = 0;
   while (filled < buffer.length) {
     const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled);
@@ -95,9 +102,9 @@ const CHECK_EVERY_BLOCKS = 16;
  * every 16 blocks, lets a caller stop early (a file still being written is not worth
  * finishing): the result is then null.
  */
-export async function hashInParallel(handle: FileHandle): Promise<FileHashes>;
-export async function hashInParallel(handle: FileHandle, abandon: () => Promise<boolean>): Promise<FileHashes | null>;
-export async function hashInParallel(handle: FileHandle, abandon?: () => Promise<boolean>): Promise<FileHashes | null> {
+export async function hashInParallel(handle: ReadableFile): Promise<FileHashes>;
+export async function hashInParallel(handle: ReadableFile, abandon: () => Promise<boolean>): Promise<FileHashes | null>;
+export async function hashInParallel(handle: ReadableFile, abandon?: () => Promise<boolean>): Promise<FileHashes | null> {
   const pool = hashPool();
   // One buffer per worker plus one being read: reads and hashing overlap, memory stays bounded.
   const free = Array.from({ length: pool.size + 1 }, () => new ArrayBuffer(BLOCK_SIZE));

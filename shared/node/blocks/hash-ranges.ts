@@ -1,9 +1,8 @@
 // SHA-256 of given byte ranges of an open file, on the worker pool while this thread reads
 // ahead: checking a 1 GiB file against its block list runs on every core, not one.
 
-import type { FileHandle } from 'node:fs/promises';
 import { BLOCK_SIZE } from '../../common/blocks.js';
-import { readFull } from './chunker.js';
+import { readFull, type ReadableFile } from './chunker.js';
 import { hashPool } from './hash-pool.js';
 
 export interface ByteRange {
@@ -16,7 +15,7 @@ export interface ByteRange {
  * the file does not fully hold (it ends first). The caller owns `handle`. Read errors and
  * worker failures reject, after every started job has settled.
  */
-export async function hashRanges(handle: FileHandle, ranges: readonly ByteRange[]): Promise<(string | null)[]> {
+export async function hashRanges(handle: ReadableFile, ranges: readonly ByteRange[]): Promise<(string | null)[]> {
   const pool = hashPool();
   // One buffer per worker plus one being read: memory stays bounded whatever the file size.
   const free = Array.from({ length: pool.size + 1 }, () => new ArrayBuffer(BLOCK_SIZE));

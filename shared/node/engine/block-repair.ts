@@ -6,12 +6,14 @@
 
 import { BLOCK_SIZE, isBlockHash, type BlockHash } from '../../common/blocks.js';
 import { hasCode } from '../../common/errors.js';
+import type { FileSystem } from '../fs/file-system.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import type { BlockLocation } from './index-store.js';
 import { readLocalBlock, type BlockCandidate } from './local-block.js';
 import type { BaseTree, LocalTree } from './types.js';
 
 export interface RepairSources {
+  fs: FileSystem;
   root: string;
   remote: Pick<RemoteStore, 'wantedBlocks' | 'putBlock'>;
   base: BaseTree;
@@ -41,7 +43,7 @@ export async function reuploadWanted(sources: RepairSources): Promise<RepairResu
   let uploaded = 0;
   for (const hash of wanted) {
     if (!isBlockHash(hash)) continue;
-    const bytes = await readLocalBlock(sources.root, hash, candidates(sources, hash));
+    const bytes = await readLocalBlock(sources.fs, sources.root, hash, candidates(sources, hash));
     if (!bytes) continue;
     await remote.putBlock(hash, bytes);
     uploaded++;

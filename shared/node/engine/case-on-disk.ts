@@ -3,14 +3,14 @@
 // (a FUSE file system such as exfat-fuse numbers each spelling of a name apart). Only the
 // folder listing tells which spelling is on the disk.
 
-import { readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FileSystem } from '../fs/file-system.js';
 
 /** The entry of folder `dirAbs` named `name` in some letter case (the exact one first), or null. */
-function nameOnDisk(dirAbs: string, name: string): string | null {
+function nameOnDisk(fs: FileSystem, dirAbs: string, name: string): string | null {
   let names: string[];
   try {
-    names = readdirSync(dirAbs);
+    names = fs.readdirSync(dirAbs);
   } catch {
     return null;
   }
@@ -23,10 +23,10 @@ function nameOnDisk(dirAbs: string, name: string): string | null {
  * True when the disk holds `path` (relative) only under another letter case in its last
  * name: then it is another sync path's file, and deleting or replacing `path` would take it.
  */
-export function heldUnderOtherCase(root: string, path: string): boolean {
+export function heldUnderOtherCase(fs: FileSystem, root: string, path: string): boolean {
   const slash = path.lastIndexOf('/');
   const name = path.slice(slash + 1);
-  const found = nameOnDisk(join(root, path.slice(0, Math.max(slash, 0))), name);
+  const found = nameOnDisk(fs, join(root, path.slice(0, Math.max(slash, 0))), name);
   return found !== null && found !== name;
 }
 
@@ -35,13 +35,13 @@ export function heldUnderOtherCase(root: string, path: string): boolean {
  * the path's only in letter case, so a case-only move of a folder's files moves the folder's
  * name too. Folders not there yet are left for mkdir.
  */
-export function matchFolderCase(root: string, path: string): void {
+export function matchFolderCase(fs: FileSystem, root: string, path: string): void {
   const segments = path.split('/').slice(0, -1);
   let dir = root;
   for (const segment of segments) {
-    const found = nameOnDisk(dir, segment);
+    const found = nameOnDisk(fs, dir, segment);
     if (found === null) return;
-    if (found !== segment) renameSync(join(dir, found), join(dir, segment));
+    if (found !== segment) fs.renameSync(join(dir, found), join(dir, segment));
     dir = join(dir, segment);
   }
 }

@@ -5,12 +5,12 @@
 // that goes is the server's latest revision of its path and `hsync history` / restore can
 // bring it back (docs/engine.md, "Conflicts").
 
-import { rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SyncError } from '../../common/errors.js';
 import type { ConflictCopy, ConflictKeep } from '../../common/sync-api.js';
-import { hashFile } from '../blocks/chunker.js';
+import type { FileSystem } from '../fs/file-system.js';
 import { splitExtension } from './conflict-name.js';
+import { hashSnapshot } from './hash-snapshot.js';
 import { refuseLinkedPath } from './inside-root.js';
 import type { BaseEntry } from './types.js';
 
@@ -50,46 +50,46 @@ export function listConflicts(base: ReadonlyMap<string, BaseEntry>): ConflictCop
 }
 
 /** Carries out one resolution on disk; the next cycle syncs it like any local change. */
-export async function resolveConflict(root: string, base: ReadonlyMap<string, BaseEntry>, copyPath: string, keep: ConflictKeep): Promise<void> {
+export async function resolveConflict(fs: FileSystem, root: string, base: ReadonlyMap<string, BaseEntry>, copyPath: string, keep: ConflictKeep): Promise<void> {
   const what = `resolve conflict "${copyPath}"`;
   const parsed = parseConflictCopy(copyPath);
   const copy = base.get(copyPath);
   if (!parsed || !copy) throw new SyncError('not_found', `${what}: no synced conflicted copy by that name`);
-  await unchanged(root, copy, what);
-  refuseLinkedPath(root, copyPath, what, true);
+  await unchanged(fs, root, copy, what);
+  refuseLinkedPath(fs, root, copyPath, what, true);
   if (keep === 'original') {
-    await unlink(join(root, copyPath));
+    await fs.unlink(join(root, copyPath));
     return;
   }
   if (keep === 'copy') {
     const original = base.get(parsed.original);
-    if (original) await unchanged(root, original, what);
-    else if (await exists(join(root, parsed.original))) throw new SyncError('conflict', `${what}: "${parsed.original}" has changes not synced yet; sync first`);
-    await rename(join(root, copyPath), join(root, parsed.original));
+    if (original) await unchanged(fs, root, original, what);
+    else if (await exists(fs, join(root, parsed.original))) throw new SyncError('conflict', `${what}: "${parsed.original}" has changes not synced yet; sync first`);
+    await fs.rename(join(root, copyPath), join(root, parsed.original));
     return;
   }
   const slash = parsed.original.lastIndexOf('/');
   const { stem, ext } = splitExtension(parsed.original.slice(slash + 1));
   for (let n = 2; n < 1000; n++) {
     const plain = `${parsed.original.slice(0, slash + 1)}${stem} (${n})${ext}`;
-    if (base.has(plain) || (await exists(join(root, plain)))) continue;
-    await rename(join(root, copyPath), join(root, plain));
+    if (base.has(plain) || (await exists(fs, join(root, plain)))) continue;
+    await fs.rename(join(root, copyPath), join(root, plain));
     return;
   }
   throw new SyncError('conflict', `${what}: no free name beside "${parsed.original}"`);
 }
 
 /** Refuses a file whose bytes are not the synced ones: they would exist nowhere else. */
-async function unchanged(root: string, entry: BaseEntry, what: string): Promise<void> {
+async function unchanged(fs: FileSystem, root: string, entry: BaseEntry, what: string): Promise<void> {
   let hashes;
   try {
-    refuseLinkedPath(root, entry.path, what, true);
-    hashes = await hashFile(join(root, entry.path));
+    refuseLinkedPath(fs, root, entry.path, what, true);
+    hashes = await hashSnapshot(fs, join(root, entry.path));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new SyncError('not_found', `${what}: "${entry.path}" is gone`);
     throw error;
   }
-  if (hashes.contentHash !== entry.contentHash) throw new SyncError('conflict', `${what}: "${entry.path}" has changes not synced yet; sync first`);
+  if (hashes?.contentHash !== entry.contentHash) throw new SyncError('conflict', `${what}: "${entry.path}" has changes not synced yet; sync first`);
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
+const exists = (fs: FileSystem, path: string) => fs.stat(path).then(() => true, () => false);

@@ -4,7 +4,7 @@
 // next cycle, so syncing resumes by itself once space is freed. Nothing is written for it, so
 // no empty placeholder can appear and later be uploaded.
 
-import { statfs } from 'node:fs/promises';
+import type { FileSystem } from '../fs/file-system.js';
 
 /** The default floor: 1 GB kept free, or 5 % of a disk smaller than 20 GB (a full disk breaks the OS, not only us). */
 export const DEFAULT_FREE_BYTES = 1e9;
@@ -24,10 +24,10 @@ export interface SpaceBudget {
 }
 
 /** The free space under `root` less `floorBytes` (default: defaultFloor of the file system). */
-export async function spaceBudget(root: string, floorBytes?: number): Promise<SpaceBudget> {
-  const fs = await statfs(root);
-  const free = fs.bavail * fs.bsize;
-  const floor = floorBytes ?? defaultFloor(fs.blocks * fs.bsize);
+export async function spaceBudget(fs: FileSystem, root: string, floorBytes?: number): Promise<SpaceBudget> {
+  const space = await fs.statfs(root);
+  const free = space.bavail * space.bsize;
+  const floor = floorBytes ?? defaultFloor(space.blocks * space.bsize);
   let left = free - floor;
   return {
     free,

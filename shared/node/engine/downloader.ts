@@ -3,8 +3,6 @@
 // the index), or from the server; every block is hash-checked before it is written. The
 // temp name is derived from the content hash, so a restart resumes block by block.
 
-import { constants } from 'node:fs';
-import { mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BLOCK_SIZE, type BlockHash, type BlockRef, type ContentHash } from '../../common/blocks.js';
 import { SyncError } from '../../common/errors.js';
@@ -12,14 +10,16 @@ import { readFull } from '../blocks/chunker.js';
 import { blockHashOf } from '../blocks/content-hash.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { reservedDir } from './folder-guard.js';
-import { ensureDir, forgetDirs } from './local-files.js';
 import type { BlockLocation } from './index-store.js';
 import { readLocalBlock } from './local-block.js';
 import { copyLocalRuns } from './local-copy.js';
-import { claimForDownload, fileStamp } from './prefetch-registry.js';
+import type { FileSystem, OpenFile } from '../fs/file-system.js';
+import type { EngineDisk } from './engine-disk.js';
+import { fileStamp } from './prefetch-registry.js';
 import { blockRefs } from './types.js';
 
 export interface DownloadSources {
+  disk: EngineDisk;
   root: string;
   remote: RemoteStore;
   locate(hash: BlockHash): BlockLocation[];
@@ -55,11 +55,11 @@ export interface Fetched {
 
 /** Writes the file's bytes to its temp file, sets its mtime, fsyncs it. */
 export async function fetchToTemp(file: FileToFetch & { mtime: number }, sources: DownloadSources): Promise<Fetched> {
-  await ensureDir(tempDir(sources.root));
+  await sources.disk.folders.ensure(tempDir(sources.root));
   const temp = tempPathFor(sources.root, file.contentHash);
   // Never two writers on one temp file: a prefetch of it stops here and hands over the blocks
   // it already wrote and hash-checked, which are neither checked nor fetched again.
-  const claim = await claimForDownload(temp, file.contentHash, file.size);
+  const claim = await sources.disk.prefetches.claimForDownload(temp, file.contentHash, file.size);
   try {
     return await fillTemp(file, sources, temp, claim.verified, claim.stamp);
   } finally {
@@ -76,15 +76,16 @@ async function fillTemp(file: FileToFetch & { mtime: number }, sources: Download
     needed = refs.filter((_, i) => !done.has(i));
   } else if (refs.length > 1) {
     // Blocks a local file (or a partial temp) holds at the same offsets, copied in bulk and checked.
-    needed = await copyLocalRuns(temp, refs, sources);
+    needed = await copyLocalRuns(temp, refs, { ...sources, fs: sources.disk.fs });
   }
   // A one-block file is cheaper to fetch again than to check; bigger ones resume.
-  const flags = constants.O_RDWR | constants.O_CREAT | (refs.length <= 1 ? constants.O_TRUNC : 0);
-  const handle = await open(temp, flags, 0o644).catch(async (error) => {
+  const { fs, folders } = sources.disk;
+  const flags = fs.constants.O_RDWR | fs.constants.O_CREAT | (refs.length <= 1 ? fs.constants.O_TRUNC : 0);
+  const handle = await fs.open(temp, flags, 0o644).catch(async (error) => {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    forgetDirs(); // someone removed .hsync/tmp meanwhile
-    await mkdir(tempDir(sources.root), { recursive: true });
-    return open(temp, flags, 0o644);
+    folders.forget(); // someone removed .hsync/tmp meanwhile
+    await fs.mkdir(tempDir(sources.root), { recursive: true });
+    return fs.open(temp, flags, 0o644);
   });
   try {
     if (verified && fileStamp(await handle.stat()) !== stamp) {
@@ -115,7 +116,7 @@ async function fillTemp(file: FileToFetch & { mtime: number }, sources: Download
   }
 }
 
-async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, sources: DownloadSources, partial: boolean, scratch: Buffer): Promise<void> {
+async function fetchBlock(ref: BlockRef, handle: OpenFile, file: FileToFetch, sources: DownloadSources, partial: boolean, scratch: Buffer): Promise<void> {
   if (partial) {
     // A partial file from an interrupted run may already hold this block.
     const buffer = scratch.subarray(0, ref.size);
@@ -125,7 +126,7 @@ async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, 
     }
   }
   const candidates = sources.locate(ref.hash).map((l) => ({ path: l.path, offset: l.index * BLOCK_SIZE, size: ref.size }));
-  const local = await readLocalBlock(sources.root, ref.hash, candidates);
+  const local = await readLocalBlock(sources.disk.fs, sources.root, ref.hash, candidates);
   if (local) {
     await handle.write(local, 0, ref.size, ref.offset);
     sources.onBlock?.(ref.size, 'local');
@@ -140,14 +141,14 @@ async function fetchBlock(ref: BlockRef, handle: FileHandle, file: FileToFetch, 
 }
 
 /** Deletes partial downloads not touched for `maxAgeMs`; returns how many. */
-export async function removeStaleTemp(root: string, maxAgeMs: number, now: number): Promise<number> {
+export async function removeStaleTemp(fs: FileSystem, root: string, maxAgeMs: number, now: number): Promise<number> {
   const dir = tempDir(root);
   let removed = 0;
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
     const path = join(dir, name);
-    const info = await stat(path).catch(() => null);
+    const info = await fs.stat(path).catch(() => null);
     if (info && now - info.mtimeMs > maxAgeMs) {
-      await unlink(path).catch(() => undefined);
+      await fs.unlink(path).catch(() => undefined);
       removed++;
     }
   }

@@ -79,11 +79,11 @@ export class EngineApi implements SyncApi {
   }
 
   async resolveConflict(path: string, keep: ConflictKeep): Promise<void> {
-    await this.engine.betweenCycles(() => resolveConflict(this.engine.root, this.engine.index.base, path, keep));
+    await this.engine.betweenCycles(() => resolveConflict(this.engine.disk.fs, this.engine.root, this.engine.index.base, path, keep));
   }
 
   async listIgnored(): Promise<IgnoredList> {
-    return listIgnored(this.engine.root, loadIgnoreRules(this.engine.root));
+    return listIgnored(this.engine.disk.fs, this.engine.root, loadIgnoreRules(this.engine.disk.fs, this.engine.root));
   }
 
   async eventsSince(since: number): Promise<EventPage> {

@@ -7,12 +7,14 @@ import { SyncError, hasCode, toErrorData, type ErrorData } from '../../common/er
 import { pathProblem } from '../../common/paths.js';
 import type { ServerFolder, SyncStatus } from '../../common/sync-api.js';
 import { isStorageWait, problemsTitle } from '../../common/status-words.js';
+import type { FileSystem } from '../fs/file-system.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { reuploadWanted } from './block-repair.js';
 import { execute, type ExecutorContext } from './executor.js';
 import { removeStaleTemp } from './downloader.js';
+import { engineDisk, type EngineDisk } from './engine-disk.js';
 import { checkFolder, makeReservedDir } from './folder-guard.js';
-import { IGNORE_FILE, loadIgnoreRules, type IgnoreRules } from './ignore-rules.js';
+import { IGNORE_FILE, makeIgnoreRules, readIgnoreText, type IgnoreRules } from './ignore-rules.js';
 import { releaseMemory } from './idle-memory.js';
 import { IndexStore } from './index-store.js';
 import { LinkedFolders } from './linked-folders.js';
@@ -35,6 +37,11 @@ export interface EngineOptions {
   root: string;
   /** Where the index lives (one state dir per synced root). */
   stateDir: string;
+  /**
+   * The synced folder's file system (default: the real disk); the simulation passes an
+   * in-memory one (docs/engine.md "The file-system port"). The index stays on the real disk.
+   */
+  fs?: FileSystem;
   remote: RemoteStore;
   device: string;
   now?: () => number;
@@ -82,6 +89,8 @@ const TEMP_MAX_AGE_MS = 24 * 3600_000;
 const ONCE_WAITS = 3;
 
 export class SyncEngine {
+  /** The synced folder's file system and this engine's own memory of it. */
+  readonly disk: EngineDisk;
   readonly index: IndexStore;
   readonly status: StatusTracker;
   readonly local = new Map<string, LocalEntry>();
@@ -90,6 +99,8 @@ export class SyncEngine {
   device: string;
   private readonly scanner: Scanner;
   private rules: IgnoreRules;
+  /** The `.hsyncignore` text `rules` were made from. */
+  private rulesText: string;
   /** Folders this device does not sync (docs/engine.md "Selective sync"), kept in the index. */
   private excluded: ExcludedFolders;
   private readonly now: () => number;
@@ -136,12 +147,15 @@ export class SyncEngine {
     this.device = options.device;
     this.now = options.now ?? Date.now;
     this.polling = options.poll === true;
+    this.disk = engineDisk(options.fs);
     this.index = new IndexStore(join(options.stateDir, 'index.sqlite'));
-    this.rules = loadIgnoreRules(options.root);
+    this.rulesText = readIgnoreText(this.disk.fs, options.root);
+    this.rules = makeIgnoreRules(this.rulesText);
     this.excluded = new ExcludedFolders(storedExcluded(this.index.getMeta(EXCLUDED_KEY), options.log));
-    this.scanner = new Scanner(options.root, () => this.rules, this.index.base);
+    this.scanner = new Scanner(this.disk, options.root, () => this.rules, this.index.base);
     this.planOptions = { ...DEFAULT_PLAN_OPTIONS, ...options.plan };
     this.prefetcher = new Prefetcher({
+      disk: this.disk,
       root: options.root,
       remote: options.remote,
       device: () => this.device,
@@ -362,12 +376,12 @@ export class SyncEngine {
   private async cycle(): Promise<void> {
     if (this.paused || this.stopping) return;
     try {
-      await checkFolder(this.options.root, this.index.base.size === 0);
-      this.caseInsensitive ??= this.options.caseInsensitive ?? probeCaseInsensitive(this.options.root);
+      await checkFolder(this.disk.fs, this.options.root, this.index.base.size === 0);
+      this.caseInsensitive ??= this.options.caseInsensitive ?? probeCaseInsensitive(this.disk.fs, this.options.root);
       if (!this.tempCleaned) {
         this.tempCleaned = true;
-        makeReservedDir(this.options.root);
-        await removeStaleTemp(this.options.root, TEMP_MAX_AGE_MS, this.now());
+        makeReservedDir(this.disk.fs, this.options.root);
+        await removeStaleTemp(this.disk.fs, this.options.root, TEMP_MAX_AGE_MS, this.now());
         this.tempReady = true;
         await this.sweepTrash();
       }
@@ -448,6 +462,7 @@ export class SyncEngine {
   private async repairBlocks(): Promise<void> {
     try {
       const repair = await reuploadWanted({
+        fs: this.disk.fs,
         root: this.options.root,
         remote: this.remote,
         base: this.index.base,
@@ -463,7 +478,7 @@ export class SyncEngine {
   /** Ages and caps the local trash (docs/engine.md "The local trash"); a failure only warns. */
   private async sweepTrash(): Promise<void> {
     try {
-      const swept = await sweepTrash(this.options.root, this.now(), this.options.trashCapBytes ?? trashCapFor(this.options.root));
+      const swept = await sweepTrash(this.disk.fs, this.options.root, this.now(), this.options.trashCapBytes ?? trashCapFor(this.disk.fs, this.options.root));
       if (swept.removed > 0) this.options.log?.(`trash "${this.options.root}": removed ${swept.removed} old file(s), ${swept.bytes} bytes`);
     } catch (error) {
       this.options.log?.(`trash "${this.options.root}": ${(error as Error).message}`);
@@ -506,19 +521,31 @@ export class SyncEngine {
     });
   }
 
+  /**
+   * Reads `.hsyncignore` again. The rules are made anew when it changed, or with `fresh`
+   * (to drop their verdict cache); else the ones in hand stay (parsing the patterns was a
+   * few per cent of a cycle of a small folder).
+   */
+  private loadRules(fresh: boolean): void {
+    const text = readIgnoreText(this.disk.fs, this.options.root);
+    if (!fresh && text === this.rulesText) return;
+    this.rulesText = text;
+    this.rules = makeIgnoreRules(text);
+  }
+
   private async scan(): Promise<void> {
     const full = this.wantFull || this.options.watch === false || !this.watcher;
     const hints = [...this.hints];
     this.hints.clear();
     this.wantFull = false;
-    if (full || hints.includes(IGNORE_FILE)) this.rules = loadIgnoreRules(this.options.root);
+    if (full || hints.includes(IGNORE_FILE)) this.loadRules(false);
     const result = full ? await this.scanner.fullScan(this.local) : await this.scanner.scanPaths(hints, this.local);
     if (full) this.scannedAll = true;
     this.linked.update(result.skipped, full);
     // The rules cache a verdict for every path they were asked about (the ignore package
     // without bound): after a full scan that is every file. Fresh rules with the same
     // patterns let that go; the scanner does not ask again about unchanged files.
-    if (full) this.rules = loadIgnoreRules(this.options.root);
+    if (full) this.loadRules(true);
     if (full) {
       this.status.replaceSkips(new Map(result.skipped.map((s) => [s.path, { code: 'invalid_path' as const, message: `skip "${s.path}": ${s.reason}` }])));
     } else {
@@ -574,6 +601,7 @@ export class SyncEngine {
   private executorContext(): ExecutorContext {
     const status = this.status;
     return {
+      disk: this.disk,
       root: this.options.root,
       device: this.device,
       remote: this.remote,

@@ -3,7 +3,6 @@
 // batched push of uploads, moves and deletes, then local deletions. The base (index)
 // changes only after each operation has durably completed on both sides.
 
-import { chmod, mkdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { BlockHash } from '../../common/blocks.js';
 import { toErrorData, type ErrorData } from '../../common/errors.js';
@@ -15,12 +14,13 @@ import { heldUnderOtherCase, matchFolderCase } from './case-on-disk.js';
 import { caseConflictPath, conflictCopyPath } from './conflict-name.js';
 import { spaceBudget } from './disk-space.js';
 import { fetchToTemp, tempDir, type Fetched } from './downloader.js';
+import type { EngineDisk } from './engine-disk.js';
 import { folderInTheWay } from './folder-in-the-way.js';
 import { hashSnapshot } from './hash-snapshot.js';
 import { linkOnPath, refuseLinkedPath } from './inside-root.js';
 import { caseClashes, localNameProblem, localPathProblem } from './local-names.js';
 import type { IndexStore } from './index-store.js';
-import { ensureDir, existsOnDisk, forgetDirs, lstatOrNull, pruneEmptyDirs, stillMatches } from './local-files.js';
+import { existsOnDisk, lstatOrNull, pruneEmptyDirs, stillMatches } from './local-files.js';
 import { moveToTrash } from './local-trash.js';
 import { writeSmallTemp } from './small-temp.js';
 import { pushChanges, type OutgoingChange } from './uploader.js';
@@ -30,6 +30,8 @@ import type { ActivityItem } from '../../common/sync-api.js';
 import { formatBytes } from '../../common/status-words.js';
 
 export interface ExecutorContext {
+  /** The file system and this engine's memory of it. */
+  disk: EngineDisk;
   root: string;
   device: string;
   remote: RemoteStore;
@@ -84,7 +86,7 @@ export async function execute(ops: Op[], ctx: ExecutorContext): Promise<ExecuteR
   // Small files are mostly waiting on fsync: more of them in flight keeps the disk busy.
   const small: DownloadOp[] = [];
   const other: DownloadOp[] = [];
-  const space = downloads.length > 0 ? await spaceBudget(ctx.root, ctx.minFreeBytes) : null;
+  const space = downloads.length > 0 ? await spaceBudget(ctx.disk.fs, ctx.root, ctx.minFreeBytes) : null;
   for (const op of ctx.caseInsensitive ? settleCaseClashes(downloads as DownloadOp[], ctx) : (downloads as DownloadOp[])) {
     const size = op.kind === 'restore' ? op.base.size : op.entry.size;
     const unfit = unfitName(op.path, ctx);
@@ -213,15 +215,15 @@ async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_loc
   }
   const fromAbs = join(ctx.root, op.from);
   const toAbs = join(ctx.root, checkedPath(op.path));
-  refuseLinkedPath(ctx.root, op.from, 'move');
-  refuseLinkedPath(ctx.root, op.path, 'move');
-  const now = await lstatOrNull(fromAbs);
+  refuseLinkedPath(ctx.disk.fs, ctx.root, op.from, 'move');
+  refuseLinkedPath(ctx.disk.fs, ctx.root, op.path, 'move');
+  const now = await lstatOrNull(ctx.disk.fs, fromAbs);
   // On a case-insensitive disk a target differing only in letter case is the source itself
   // (found under its own inode, or not: exfat-fuse numbers each spelling apart): a case-only
   // rename, which rename() does in place.
   const caseOnly = ctx.caseInsensitive && op.path.toLowerCase() === op.from.toLowerCase();
-  const target = await lstatOrNull(toAbs);
-  if (!now || !(await stillMatches(fromAbs, op.expect, now)) || (target && target.ino !== now.ino && !caseOnly)) {
+  const target = await lstatOrNull(ctx.disk.fs, toAbs);
+  if (!now || !(await stillMatches(ctx.disk.fs, fromAbs, op.expect, now)) || (target && target.ino !== now.ino && !caseOnly)) {
     // Not the file we think it is: fetch the new path normally; the old path is replanned.
     // Its follow-ups (a copy beside a folder that keeps the name) go up like any other's.
     return download({ kind: 'download', path: op.path, entry: op.entry, expect: null }, ctx, null);
@@ -230,17 +232,17 @@ async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_loc
     // Moved under its own old name (x.txt -> x.txt/c/x.txt): the file steps out of the way
     // first, so the folder can take its name. The server holds this version meanwhile.
     const aside = join(tempDir(ctx.root), `move-${now.ino}.part`);
-    await ensureDir(dirname(aside));
-    await rename(fromAbs, aside);
-    await mkdir(dirname(toAbs), { recursive: true });
-    await rename(aside, toAbs);
+    await ctx.disk.folders.ensure(dirname(aside));
+    await ctx.disk.fs.rename(fromAbs, aside);
+    await ctx.disk.fs.mkdir(dirname(toAbs), { recursive: true });
+    await ctx.disk.fs.rename(aside, toAbs);
   } else {
-    await mkdir(dirname(toAbs), { recursive: true });
-    await rename(fromAbs, toAbs);
+    await ctx.disk.fs.mkdir(dirname(toAbs), { recursive: true });
+    await ctx.disk.fs.rename(fromAbs, toAbs);
     // A folder renamed only in case: the file stayed in the folder, which takes the new name.
-    if (caseOnly) matchFolderCase(ctx.root, op.path);
+    if (caseOnly) matchFolderCase(ctx.disk.fs, ctx.root, op.path);
   }
-  const moved = await stat(toAbs);
+  const moved = await ctx.disk.fs.stat(toAbs);
   const local = { path: op.path, size: moved.size, mtime: moved.mtimeMs, ino: moved.ino, contentHash: op.entry.contentHash };
   index.transaction(() => {
     index.setBase(baseFrom(op.entry, local), op.entry.blocks);
@@ -249,7 +251,7 @@ async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_loc
   });
   ctx.local.delete(op.from);
   ctx.local.set(op.path, local);
-  await pruneEmptyDirs(ctx.root, dirname(op.from));
+  await pruneEmptyDirs(ctx.disk.fs, ctx.root, dirname(op.from));
   ctx.activity({ path: op.path, direction: 'down', action: 'moved', bytes: 0 });
   return [];
 }
@@ -267,7 +269,7 @@ function checkedPath(path: string): string {
 async function download(planned: DownloadOp, ctx: ExecutorContext, prefetch: BlockPrefetch | null): Promise<Op[]> {
   const { index } = ctx;
   const op: DownloadOp =
-    planned.kind === 'download' && (await folderInTheWay(ctx.root, checkedPath(planned.path), ctx.local)) === 'keeps-name'
+    planned.kind === 'download' && (await folderInTheWay(ctx.disk, ctx.root, checkedPath(planned.path), ctx.local)) === 'keeps-name'
       ? { kind: 'download_aside', path: planned.path, entry: planned.entry }
       : planned;
   const entry: JournalEntry = op.kind === 'restore' ? index.baseAsEntry(op.base, ctx.device) : op.entry;
@@ -278,16 +280,17 @@ async function download(planned: DownloadOp, ctx: ExecutorContext, prefetch: Blo
   const unfit = unfitName(path, ctx);
   if (unfit) throw unfit;
   const abs = join(ctx.root, path);
-  refuseLinkedPath(ctx.root, path, 'download');
+  refuseLinkedPath(ctx.disk.fs, ctx.root, path, 'download');
   const prefetched = prefetch && entry.blocks.length === 1 ? await prefetch.take(entry.blocks[0]) : null;
   let fetched: Fetched;
   if (prefetched && prefetched.length === entry.size) {
-    fetched = await writeSmallTemp(ctx.root, { contentHash: entry.contentHash!, mtime: entry.mtime }, prefetched);
+    fetched = await writeSmallTemp(ctx.disk, ctx.root, { contentHash: entry.contentHash!, mtime: entry.mtime }, prefetched);
     ctx.progress('down', prefetched.length);
   } else {
     fetched = await fetchToTemp(
       { path, size: entry.size, contentHash: entry.contentHash!, blocks: entry.blocks, mtime: entry.mtime },
       {
+        disk: ctx.disk,
         root: ctx.root,
         remote: ctx.remote,
         locate: (hash: BlockHash) => index.locate(hash),
@@ -297,18 +300,18 @@ async function download(planned: DownloadOp, ctx: ExecutorContext, prefetch: Blo
   }
   // Re-check right before the rename: no folder on the way turned into a link meanwhile, and
   // the local file is still what the plan assumed.
-  if (linkOnPath(ctx.root, path) !== null) await unlink(fetched.temp).catch(() => undefined);
-  refuseLinkedPath(ctx.root, path, 'download');
-  const now = await lstatOrNull(abs);
+  if (linkOnPath(ctx.disk.fs, ctx.root, path) !== null) await ctx.disk.fs.unlink(fetched.temp).catch(() => undefined);
+  refuseLinkedPath(ctx.disk.fs, ctx.root, path, 'download');
+  const now = await lstatOrNull(ctx.disk.fs, abs);
   let conflictCopy: string | null = null;
   if (now) {
     const expect = op.kind === 'download' ? op.expect : op.kind === 'restore' ? op.base : null;
-    const replaceable = expect !== null && (await stillMatches(abs, expect, now));
+    const replaceable = expect !== null && (await stillMatches(ctx.disk.fs, abs, expect, now));
     const truncated = op.kind === 'restore' && now.isFile() && now.size === 0;
     if (!replaceable && !truncated) {
-      const snapshot = now.isFile() ? await hashSnapshot(abs) : null;
+      const snapshot = now.isFile() ? await hashSnapshot(ctx.disk.fs, abs) : null;
       if (snapshot && snapshot.contentHash === entry.contentHash) {
-        await unlink(fetched.temp);
+        await ctx.disk.fs.unlink(fetched.temp);
         const local = { path, size: snapshot.size, mtime: snapshot.mtime, ino: snapshot.ino, contentHash: snapshot.contentHash };
         if (op.kind === 'download_aside') return asideChanges(op, local);
         index.setBase(baseFrom(entry, local), entry.blocks);
@@ -317,7 +320,7 @@ async function download(planned: DownloadOp, ctx: ExecutorContext, prefetch: Blo
       }
       if (!now.isFile()) {
         // A small file's temp has a name nobody resumes: do not leave it behind.
-        if (prefetched) await unlink(fetched.temp).catch(() => undefined);
+        if (prefetched) await ctx.disk.fs.unlink(fetched.temp).catch(() => undefined);
         throw Object.assign(new Error(`download "${path}": a folder or special file is in the way`), { code: 'io' });
       } else {
         // A local edit the plan did not know about: it is kept under a conflict name.
@@ -327,9 +330,9 @@ async function download(planned: DownloadOp, ctx: ExecutorContext, prefetch: Blo
   }
   // New bytes for a file the user has keep the mode the user gave it (a script stays
   // executable, a private file private); a new file keeps the temp file's default.
-  if (now?.isFile()) await chmod(fetched.temp, now.mode & 0o777);
-  await ensureDir(dirname(abs));
-  await renameIntoPlace(fetched.temp, abs);
+  if (now?.isFile()) await ctx.disk.fs.chmod(fetched.temp, now.mode & 0o777);
+  await ctx.disk.folders.ensure(dirname(abs));
+  await renameIntoPlace(ctx.disk, fetched.temp, abs);
   const local = { path, size: fetched.size, mtime: fetched.mtime, ino: fetched.ino, contentHash: entry.contentHash };
   ctx.local.set(path, local);
   ctx.activity({
@@ -362,8 +365,8 @@ function asideChanges(op: Extract<Op, { kind: 'download_aside' }>, copy: LocalEn
  */
 async function moveAside(op: Extract<Op, { kind: 'upload_aside' }>, ctx: ExecutorContext): Promise<Op[]> {
   const path = checkedPath(op.path);
-  refuseLinkedPath(ctx.root, path, 'rename');
-  const now = await lstatOrNull(join(ctx.root, path));
+  refuseLinkedPath(ctx.disk.fs, ctx.root, path, 'rename');
+  const now = await lstatOrNull(ctx.disk.fs, join(ctx.root, path));
   if (!now || !now.isFile()) {
     ctx.rescan(path);
     return [];
@@ -381,35 +384,35 @@ async function moveAside(op: Extract<Op, { kind: 'upload_aside' }>, ctx: Executo
 }
 
 /** The temp file becomes `abs`. */
-async function renameIntoPlace(temp: string, abs: string): Promise<void> {
+async function renameIntoPlace({ fs, folders }: EngineDisk, temp: string, abs: string): Promise<void> {
   try {
-    await rename(temp, abs);
+    await fs.rename(temp, abs);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    forgetDirs(); // a folder on the way was removed meanwhile
-    await mkdir(dirname(abs), { recursive: true });
-    await rename(temp, abs);
+    folders.forget(); // a folder on the way was removed meanwhile
+    await fs.mkdir(dirname(abs), { recursive: true });
+    await fs.rename(temp, abs);
   }
 }
 
 /** A conflict-copy name for `path` in `device`'s name that no tree and nothing on disk holds. */
 function freeCopyPath(path: string, device: string, ctx: ExecutorContext): string {
   const { index } = ctx;
-  return conflictCopyPath(path, device, ctx.now(), (candidate) => ctx.local.has(candidate) || index.base.has(candidate) || index.remote.has(candidate) || existsOnDisk(ctx.root, candidate));
+  return conflictCopyPath(path, device, ctx.now(), (candidate) => ctx.local.has(candidate) || index.base.has(candidate) || index.remote.has(candidate) || existsOnDisk(ctx.disk.fs, ctx.root, candidate));
 }
 
 /** A "(Case Conflict)" name for `path` that nothing holds in any letter case. */
 function freeCaseCopyPath(path: string, ctx: ExecutorContext): string {
   const held = new Set([...ctx.local.keys(), ...ctx.index.base.keys(), ...ctx.index.remote.keys()].map((p) => p.toLowerCase()));
-  return caseConflictPath(path, (candidate) => held.has(candidate.toLowerCase()) || existsOnDisk(ctx.root, candidate));
+  return caseConflictPath(path, (candidate) => held.has(candidate.toLowerCase()) || existsOnDisk(ctx.disk.fs, ctx.root, candidate));
 }
 
 /** Renames the local file at `path` to a free conflict-copy name; it uploads as a new file. */
 async function keepAsConflictCopy(path: string, ctx: ExecutorContext): Promise<string> {
-  refuseLinkedPath(ctx.root, path, 'rename');
+  refuseLinkedPath(ctx.disk.fs, ctx.root, path, 'rename');
   const copy = freeCopyPath(path, ctx.device, ctx);
-  await rename(join(ctx.root, path), join(ctx.root, copy));
-  const snapshot = await hashSnapshot(join(ctx.root, copy));
+  await ctx.disk.fs.rename(join(ctx.root, path), join(ctx.root, copy));
+  const snapshot = await hashSnapshot(ctx.disk.fs, join(ctx.root, copy));
   ctx.local.delete(path);
   if (snapshot) ctx.local.set(copy, { path: copy, ...snapshot });
   else ctx.rescan(copy);
@@ -420,12 +423,12 @@ async function keepAsConflictCopy(path: string, ctx: ExecutorContext): Promise<s
 async function deleteLocal(op: Extract<Op, { kind: 'delete_local' }>, ctx: ExecutorContext): Promise<void> {
   const { index } = ctx;
   const abs = join(ctx.root, checkedPath(op.path));
-  refuseLinkedPath(ctx.root, op.path, 'delete');
-  const now = await lstatOrNull(abs);
+  refuseLinkedPath(ctx.disk.fs, ctx.root, op.path, 'delete');
+  const now = await lstatOrNull(ctx.disk.fs, abs);
   // On a case-insensitive disk the name may find another path's file (the one a case-only
   // rename left): that file is not this path's to delete.
-  const other = now !== null && ctx.caseInsensitive && heldUnderOtherCase(ctx.root, op.path);
-  if (other || (now && !(await stillMatches(abs, op.expect, now)))) {
+  const other = now !== null && ctx.caseInsensitive && heldUnderOtherCase(ctx.disk.fs, ctx.root, op.path);
+  if (other || (now && !(await stillMatches(ctx.disk.fs, abs, op.expect, now)))) {
     // Deleted there, edited here: the edit wins and goes back up as a new file.
     index.transaction(() => {
       index.deleteBase(op.path);
@@ -435,13 +438,13 @@ async function deleteLocal(op: Extract<Op, { kind: 'delete_local' }>, ctx: Execu
     return;
   }
   // The server no longer holds this version as live: it goes to the local trash, not away.
-  if (now) await moveToTrash(ctx.root, abs, { path: op.path, trashedAt: ctx.now(), size: now.size, contentHash: op.expect.contentHash, rev: op.expect.rev, reason: 'deleted' });
+  if (now) await moveToTrash(ctx.disk, ctx.root, abs, { path: op.path, trashedAt: ctx.now(), size: now.size, contentHash: op.expect.contentHash, rev: op.expect.rev, reason: 'deleted' });
   index.transaction(() => {
     index.deleteBase(op.path);
     index.clearRemote(op.path);
   });
   ctx.local.delete(op.path);
-  await pruneEmptyDirs(ctx.root, dirname(op.path));
+  await pruneEmptyDirs(ctx.disk.fs, ctx.root, dirname(op.path));
   ctx.activity({ path: op.path, direction: 'down', action: 'deleted', bytes: 0 });
 }
 
@@ -458,7 +461,7 @@ async function push(ops: Op[], ctx: ExecutorContext): Promise<ExecuteResult> {
       let local = op.local;
       if (!local.blocks) {
         // Never read through a link: what it points to is outside the root.
-        const snapshot = linkOnPath(ctx.root, op.path, true) !== null ? null : await hashSnapshot(join(ctx.root, op.path), { keep: true }).catch(() => null);
+        const snapshot = linkOnPath(ctx.disk.fs, ctx.root, op.path, true) !== null ? null : await hashSnapshot(ctx.disk.fs, join(ctx.root, op.path), { keep: ctx.disk.kept }).catch(() => null);
         if (!snapshot) {
           ctx.rescan(op.path);
           continue;
@@ -471,7 +474,7 @@ async function push(ops: Op[], ctx: ExecutorContext): Promise<ExecuteResult> {
   }
   const outcomes = await pushChanges(
     outgoing.map((o) => o.out),
-    { root: ctx.root, device: ctx.device, remote: ctx.remote, onBlockSent: (bytes) => ctx.progress('up', bytes) },
+    { disk: ctx.disk, root: ctx.root, device: ctx.device, remote: ctx.remote, onBlockSent: (bytes) => ctx.progress('up', bytes) },
   );
   const { index } = ctx;
   outcomes.forEach((outcome, i) => {

@@ -2,11 +2,10 @@
 // exist and hold the `.hsync/` marker (an unmounted drive or a root replaced by an empty
 // folder must not read as "the user deleted everything").
 
-import { lstatSync } from 'node:fs';
-import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SyncError } from '../../common/errors.js';
 import { RESERVED_DIR } from '../../common/paths.js';
+import type { FileSystem } from '../fs/file-system.js';
 import { makePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js';
 
 export const MARKER_FILE = 'folder-id';
@@ -21,20 +20,20 @@ export function reservedDir(root: string): string {
  * holds partial downloads and the local trash, which no other user of the machine should
  * list or read. A link in its place is left alone: a chmod would act on what it points to.
  */
-export function makeReservedDir(root: string): void {
+export function makeReservedDir(fs: FileSystem, root: string): void {
   const dir = reservedDir(root);
-  const info = lstatSync(dir, { throwIfNoEntry: false });
-  if (info === undefined || info.isDirectory()) makePrivateDir(dir);
+  const info = fs.lstatSync(dir);
+  if (info === undefined || info.isDirectory()) makePrivateDir(dir, fs);
 }
 
 /**
  * Throws folder_missing unless `root` is a directory with its marker. When `firstSync` is
  * true (the index is empty) a missing marker is created instead: that is how a folder joins.
  */
-export async function checkFolder(root: string, firstSync: boolean): Promise<void> {
+export async function checkFolder(fs: FileSystem, root: string, firstSync: boolean): Promise<void> {
   let isDir = false;
   try {
-    isDir = (await stat(root)).isDirectory();
+    isDir = (await fs.stat(root)).isDirectory();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new SyncError('io', `check folder "${root}": ${(error as Error).message}`, { cause: error });
@@ -42,7 +41,7 @@ export async function checkFolder(root: string, firstSync: boolean): Promise<voi
   if (!isDir) throw new SyncError('folder_missing', `check folder "${root}": folder is missing (unmounted, moved or deleted); nothing was deleted`);
   const marker = join(reservedDir(root), MARKER_FILE);
   try {
-    await stat(marker);
+    await fs.stat(marker);
     return;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new SyncError('io', `check folder "${root}": ${(error as Error).message}`, { cause: error });
@@ -50,6 +49,6 @@ export async function checkFolder(root: string, firstSync: boolean): Promise<voi
   if (!firstSync) {
     throw new SyncError('folder_missing', `check folder "${root}": its ${RESERVED_DIR}/ marker is gone (folder replaced or emptied?); nothing was deleted`);
   }
-  makeReservedDir(root);
-  await writeFile(marker, `${Date.now()}-${Math.random().toString(36).slice(2)}\n`, { mode: PRIVATE_FILE_MODE });
+  makeReservedDir(fs, root);
+  await fs.writeFile(marker, `${Date.now()}-${Math.random().toString(36).slice(2)}\n`, { mode: PRIVATE_FILE_MODE });
 }

@@ -6,8 +6,9 @@
 // (docs/engine.md "Type changes").
 
 import { join } from 'node:path';
+import type { EngineDisk } from './engine-disk.js';
 import { linkOnPath } from './inside-root.js';
-import { forgetDirs, lstatOrNull, removeEmptyFolder } from './local-files.js';
+import { lstatOrNull, removeEmptyFolder } from './local-files.js';
 
 /**
  * 'keeps-name': a folder holding only unsynced things stands at `path`; the download goes
@@ -15,12 +16,12 @@ import { forgetDirs, lstatOrNull, removeEmptyFolder } from './local-files.js';
  * there is left to the download's own checks (a file, a link, a folder whose synced files
  * this plan deletes first: the next round replans once they are gone).
  */
-export async function folderInTheWay(root: string, path: string, local: ReadonlyMap<string, unknown>): Promise<'keeps-name' | 'free'> {
-  if (linkOnPath(root, path, true) !== null) return 'free';
+export async function folderInTheWay({ fs, folders }: EngineDisk, root: string, path: string, local: ReadonlyMap<string, unknown>): Promise<'keeps-name' | 'free'> {
+  if (linkOnPath(fs, root, path, true) !== null) return 'free';
   const abs = join(root, path);
-  if (!(await lstatOrNull(abs))?.isDirectory()) return 'free';
-  if (await removeEmptyFolder(abs)) {
-    forgetDirs(); // the download may make folders under this name again
+  if (!(await lstatOrNull(fs, abs))?.isDirectory()) return 'free';
+  if (await removeEmptyFolder(fs, abs)) {
+    folders.forget(); // the download may make folders under this name again
     return 'free';
   }
   const inside = `${path}/`;

@@ -1,12 +1,11 @@
 // Hashes a file as one moment's snapshot: stat before and after reading; if the file moved
 // in between (a growing log, a download in progress) the result is discarded, never a mix.
 
-import { closeSync, constants, fstatSync, openSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { BLOCK_SIZE, type BlockRef, type ContentHash } from '../../common/blocks.js';
 import { hashInParallel, readFullSync } from '../blocks/chunker.js';
 import { blockHashOf, contentHashOf } from '../blocks/content-hash.js';
-import { keepBytes } from './kept-bytes.js';
+import type { FileSystem } from '../fs/file-system.js';
+import type { KeptBytes } from './kept-bytes.js';
 
 export interface Snapshot {
   size: number;
@@ -26,12 +25,12 @@ export const SYNC_READ_MAX = 256 * 1024;
 
 /**
  * The file's hashes, or null when it changed while being read. Throws for I/O errors.
- * `keep`: a small file's bytes are kept for its upload (kept-bytes.ts).
+ * `keep`: where a small file's bytes are kept for its upload (kept-bytes.ts).
  */
-export async function hashSnapshot(absPath: string, options: { keep?: boolean } = {}): Promise<Snapshot | null> {
-  const small = smallSnapshot(absPath, options.keep === true);
+export async function hashSnapshot(fs: FileSystem, absPath: string, options: { keep?: KeptBytes } = {}): Promise<Snapshot | null> {
+  const small = smallSnapshot(fs, absPath, options.keep);
   if (small !== undefined) return small;
-  const handle = await open(absPath, 'r');
+  const handle = await fs.open(absPath, 'r');
   try {
     const before = await handle.stat();
     const blocks: BlockRef[] = [];
@@ -68,22 +67,22 @@ export async function hashSnapshot(absPath: string, options: { keep?: boolean } 
 }
 
 /** hashSnapshot for a small file, synchronously; undefined when the file is not small. */
-function smallSnapshot(absPath: string, keep: boolean): Snapshot | null | undefined {
+function smallSnapshot(fs: FileSystem, absPath: string, keep: KeptBytes | undefined): Snapshot | null | undefined {
   // O_NONBLOCK: a FIFO swapped in since the scan must not block this thread on open.
-  const fd = openSync(absPath, constants.O_RDONLY | constants.O_NONBLOCK);
+  const fd = fs.openSync(absPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
-    const before = fstatSync(fd);
+    const before = fs.fstatSync(fd);
     if (!before.isFile()) return null;
     if (before.size > SYNC_READ_MAX) return undefined;
     // One byte more than the size: reading it means the file grew meanwhile.
     const buffer = Buffer.allocUnsafe(before.size + 1);
-    const size = readFullSync(fd, buffer, 0);
-    const after = fstatSync(fd);
+    const size = readFullSync(fd, buffer, 0, fs);
+    const after = fs.fstatSync(fd);
     if (size !== before.size || after.size !== before.size || after.mtimeMs !== before.mtimeMs) return null;
     const blocks: BlockRef[] = size > 0 ? [{ offset: 0, size, hash: blockHashOf(buffer.subarray(0, size)) }] : [];
-    if (keep && size > 0) keepBytes(blocks[0], buffer.subarray(0, size));
+    if (keep && size > 0) keep.keep(blocks[0], buffer.subarray(0, size));
     return { size, mtime: after.mtimeMs, ino: after.ino, contentHash: contentHashOf(blocks.map((b) => b.hash)), blocks };
   } finally {
-    closeSync(fd);
+    fs.closeSync(fd);
   }
 }

@@ -2,10 +2,10 @@
 // user's `.hsyncignore` (gitignore syntax). Patterns match a name in either Unicode form
 // (macOS writes NFD, the rest of the world NFC).
 
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { RESERVED_DIR } from '../../common/paths.js';
+import type { FileSystem } from '../fs/file-system.js';
 
 export const IGNORE_FILE = '.hsyncignore';
 
@@ -57,12 +57,18 @@ export function makeIgnoreRules(userText = ''): IgnoreRules {
 }
 
 /** Rules for a sync root: defaults plus its `.hsyncignore`, if any. */
-export function loadIgnoreRules(root: string): IgnoreRules {
-  let text = '';
+export function loadIgnoreRules(fs: FileSystem, root: string): IgnoreRules {
+  return makeIgnoreRules(readIgnoreText(fs, root));
+}
+
+/** The root's `.hsyncignore`, '' when there is none. */
+export function readIgnoreText(fs: FileSystem, root: string): string {
+  const file = join(root, IGNORE_FILE);
+  if (!fs.existsSync(file)) return '';
   try {
-    text = readFileSync(join(root, IGNORE_FILE), 'utf8');
+    return fs.readFileSync(file).toString('utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return '';
   }
-  return makeIgnoreRules(text);
 }

@@ -3,9 +3,8 @@
 // ignored folder is listed once and never walked into. Links are not followed. On request
 // only: the engine's scan does not keep this list.
 
-import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { DirEntry, FileSystem } from '../fs/file-system.js';
 import { RESERVED_DIR } from '../../common/paths.js';
 import type { IgnoredList, IgnoredPath } from '../../common/sync-api.js';
 import { makeIgnoreRules, type IgnoreRules } from './ignore-rules.js';
@@ -13,14 +12,14 @@ import { makeIgnoreRules, type IgnoreRules } from './ignore-rules.js';
 /** At most this many paths are listed; the answer says when there were more. */
 export const MAX_IGNORED_LISTED = 10_000;
 
-export async function listIgnored(root: string, rules: IgnoreRules, max = MAX_IGNORED_LISTED): Promise<IgnoredList> {
+export async function listIgnored(fs: FileSystem, root: string, rules: IgnoreRules, max = MAX_IGNORED_LISTED): Promise<IgnoredList> {
   const defaults = makeIgnoreRules('');
   const paths: IgnoredPath[] = [];
   let truncated = false;
   const walk = async (dir: string): Promise<void> => {
-    let entries: Dirent[];
+    let entries: DirEntry[];
     try {
-      entries = await readdir(join(root, dir), { withFileTypes: true });
+      entries = await fs.readdirWithTypes(join(root, dir));
     } catch {
       return; // gone or unreadable: the scan reports what it cannot read
     }

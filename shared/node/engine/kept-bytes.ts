@@ -15,32 +15,35 @@ import type { BlockRef } from '../../common/blocks.js';
 export const KEEP_MAX = 64 * 1024;
 const BUDGET = 48 * 1024 * 1024;
 
-const kept = new Map<BlockRef, Buffer>();
-let keptBytes = 0;
+/** One engine's kept bytes (engine-disk.ts): each engine scans and uploads its own files. */
+export class KeptBytes {
+  private readonly kept = new Map<BlockRef, Buffer>();
+  private keptBytes = 0;
 
-/** Keeps `bytes` (the whole content behind `ref`) if the budget allows. */
-export function keepBytes(ref: BlockRef, bytes: Buffer): void {
-  if (bytes.length !== ref.size || bytes.length > KEEP_MAX || keptBytes + bytes.length > BUDGET) return;
-  kept.set(ref, bytes);
-  keptBytes += bytes.length;
-}
+  /** Keeps `bytes` (the whole content behind `ref`) if the budget allows. */
+  keep(ref: BlockRef, bytes: Buffer): void {
+    if (bytes.length !== ref.size || bytes.length > KEEP_MAX || this.keptBytes + bytes.length > BUDGET) return;
+    this.kept.set(ref, bytes);
+    this.keptBytes += bytes.length;
+  }
 
-/** The bytes kept for `ref`, handed over once; undefined when none were kept. */
-export function takeBytes(ref: BlockRef): Buffer | undefined {
-  const bytes = kept.get(ref);
-  if (bytes === undefined) return undefined;
-  kept.delete(ref);
-  keptBytes -= bytes.length;
-  return bytes;
-}
+  /** The bytes kept for `ref`, handed over once; undefined when none were kept. */
+  take(ref: BlockRef): Buffer | undefined {
+    const bytes = this.kept.get(ref);
+    if (bytes === undefined) return undefined;
+    this.kept.delete(ref);
+    this.keptBytes -= bytes.length;
+    return bytes;
+  }
 
-/** Forgets everything kept (before a scan: the previous cycle's leftovers are stale). */
-export function dropKeptBytes(): void {
-  kept.clear();
-  keptBytes = 0;
-}
+  /** Forgets everything kept (before a scan: the previous cycle's leftovers are stale). */
+  drop(): void {
+    this.kept.clear();
+    this.keptBytes = 0;
+  }
 
-/** How many bytes are kept now (for tests). */
-export function keptSize(): number {
-  return keptBytes;
+  /** How many bytes are kept now (for tests). */
+  size(): number {
+    return this.keptBytes;
+  }
 }

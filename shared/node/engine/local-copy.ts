@@ -5,15 +5,15 @@
 // A temp file left by an earlier run is checked the same way instead, so a restart resumes.
 // Only blocks whose bytes hash to the expected value count as done; the rest are returned.
 
-import { constants } from 'node:fs';
-import { chmod, copyFile, lstat, open, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlockHash, BlockRef } from '../../common/blocks.js';
 import { hashRanges } from '../blocks/hash-ranges.js';
+import type { FileSystem } from '../fs/file-system.js';
 import type { BlockLocation } from './index-store.js';
 import { linkOnPath } from './inside-root.js';
 
 export interface LocalCopySources {
+  fs: FileSystem;
   root: string;
   locate(hash: BlockHash): BlockLocation[];
   onBlock?(bytes: number, source: 'partial' | 'local' | 'remote'): void;
@@ -31,8 +31,9 @@ const MIN_RUN_BLOCKS = 2;
  */
 export async function copyLocalRuns(temp: string, refs: readonly BlockRef[], sources: LocalCopySources): Promise<BlockRef[] | null> {
   if (refs.length === 0) return null;
+  const { fs } = sources;
   const size = refs[refs.length - 1].offset + refs[refs.length - 1].size;
-  const existing = await stat(temp).catch(() => null);
+  const existing = await fs.stat(temp).catch(() => null);
   if (existing && existing.size > 0) {
     // A partial file from an interrupted run: keep what it already holds.
     return checkTemp(temp, refs, size, 'partial', sources);
@@ -40,13 +41,13 @@ export async function copyLocalRuns(temp: string, refs: readonly BlockRef[], sou
   const source = await bestSource(refs, sources);
   if (!source) return null;
   // copyFile gives the copy the source's mode: keep the mode a new download would get.
-  const created = await open(temp, 'w', 0o644).catch(() => null);
+  const created = await fs.open(temp, 'w', 0o644).catch(() => null);
   if (!created) return null; // the caller recreates a vanished temp folder
   const mode = (await created.stat()).mode & 0o777;
   await created.close();
   try {
-    await copyFile(join(sources.root, source), temp, constants.COPYFILE_FICLONE);
-    await chmod(temp, mode);
+    await fs.copyFile(join(sources.root, source), temp, fs.constants.COPYFILE_FICLONE);
+    await fs.chmod(temp, mode);
   } catch {
     // The source vanished or the copy failed half way: whatever landed is checked below,
     // and missing blocks are fetched one by one (a full disk shows its error there).
@@ -70,17 +71,17 @@ async function bestSource(refs: readonly BlockRef[], sources: LocalCopySources):
   for (const [path, m] of matched) {
     if (m.blocks >= MIN_RUN_BLOCKS && (best === null || m.bytes > matched.get(best)!.bytes)) best = path;
   }
-  if (best === null || linkOnPath(sources.root, best, true) !== null) return null; // never read outside the root
+  if (best === null || linkOnPath(sources.fs, sources.root, best, true) !== null) return null; // never read outside the root
   // Copying a big file for a small part of it costs more than fetching that part.
-  const info = await lstat(join(sources.root, best)).catch(() => null);
+  const info = await sources.fs.lstat(join(sources.root, best)).catch(() => null);
   if (!info?.isFile() || matched.get(best)!.bytes * 2 < info.size) return null;
   return best;
 }
 
 /** Cuts `temp` to `size`, hashes each block in it and returns the refs that do not match. */
 async function checkTemp(temp: string, refs: readonly BlockRef[], size: number, source: 'partial' | 'local', sources: LocalCopySources): Promise<BlockRef[]> {
-  await truncate(temp, size);
-  const handle = await open(temp, 'r+');
+  await sources.fs.truncate(temp, size);
+  const handle = await sources.fs.open(temp, 'r+');
   let hashes: (string | null)[];
   try {
     // The disk writes the copy back while the workers hash it from the page cache; the

@@ -4,7 +4,7 @@
 // take the platform and the disk's case behaviour as arguments, so every platform's rule is
 // testable on any machine.
 
-import { lstatSync, rmSync, writeFileSync } from 'node:fs';
+import type { FileSystem } from '../fs/file-system.js';
 import { join } from 'node:path';
 import { reservedDir } from './folder-guard.js';
 
@@ -37,13 +37,13 @@ export function localPathProblem(absolute: string, platform: string): string | n
 }
 
 /** True when the root's disk finds a file under another letter case (NTFS, APFS, FAT by default). */
-export function probeCaseInsensitive(root: string): boolean {
+export function probeCaseInsensitive(fs: FileSystem, root: string): boolean {
   const probe = join(reservedDir(root), 'case-probe');
-  writeFileSync(probe, '');
+  fs.writeFileSync(probe, '');
   try {
-    return lstatSync(join(reservedDir(root), 'CASE-PROBE'), { throwIfNoEntry: false }) !== undefined;
+    return fs.lstatSync(join(reservedDir(root), 'CASE-PROBE')) !== undefined;
   } finally {
-    rmSync(probe, { force: true });
+    fs.rmSync(probe, { force: true });
   }
 }
 

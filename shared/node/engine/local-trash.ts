@@ -6,14 +6,13 @@
 // sweep an entry's age and size, so a sweep reads one folder and no file.
 
 import { randomBytes } from 'node:crypto';
-import { renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isBlockHash } from '../../common/blocks.js';
 import { SyncError } from '../../common/errors.js';
 import { pathProblem } from '../../common/paths.js';
+import type { FileSystem } from '../fs/file-system.js';
+import type { EngineDisk } from './engine-disk.js';
 import { reservedDir } from './folder-guard.js';
-import { ensureDir, forgetDirs } from './local-files.js';
 
 /** Entries older than this are swept. */
 export const TRASH_MAX_AGE_MS = 30 * 24 * 3600_000;
@@ -50,9 +49,9 @@ export function trashCap(diskBytes: number): number {
 }
 
 /** trashCap of the root's disk. */
-export function trashCapFor(root: string): number {
-  const fs = statfsSync(root);
-  return trashCap(fs.blocks * fs.bsize);
+export function trashCapFor(fs: FileSystem, root: string): number {
+  const space = fs.statfsSync(root);
+  return trashCap(space.blocks * space.bsize);
 }
 
 /**
@@ -61,9 +60,9 @@ export function trashCapFor(root: string): number {
  * A file on another file system than the root (a mount inside it) is not moved: that
  * throws, and the file stays where it is.
  */
-export async function moveToTrash(root: string, abs: string, entry: Omit<TrashEntry, 'id'>): Promise<TrashEntry> {
+export async function moveToTrash({ fs, folders }: EngineDisk, root: string, abs: string, entry: Omit<TrashEntry, 'id'>): Promise<TrashEntry> {
   const dir = trashDir(root);
-  await ensureDir(dir);
+  await folders.ensure(dir);
   const id = `${Math.max(0, Math.floor(entry.trashedAt))}-${entry.size}-${randomBytes(4).toString('hex')}`;
   const full: TrashEntry = { id, ...entry };
   const note = join(dir, `${id}.json`);
@@ -72,17 +71,17 @@ export async function moveToTrash(root: string, abs: string, entry: Omit<TrashEn
   // with a plain unlink). A note cut short by a crash names no bytes yet (they move after
   // it) and is swept like any note without bytes.
   try {
-    writeFileSync(note, JSON.stringify(full), { flag: 'wx' });
+    fs.writeFileSync(note, JSON.stringify(full), { flag: 'wx' });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    forgetDirs(); // the trash folder was removed meanwhile
-    await ensureDir(dir);
-    writeFileSync(note, JSON.stringify(full), { flag: 'wx' });
+    folders.forget(); // the trash folder was removed meanwhile
+    await folders.ensure(dir);
+    fs.writeFileSync(note, JSON.stringify(full), { flag: 'wx' });
   }
   try {
-    renameSync(abs, join(dir, `${id}.data`));
+    fs.renameSync(abs, join(dir, `${id}.data`));
   } catch (error) {
-    rmSync(note, { force: true });
+    fs.rmSync(note, { force: true });
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'EXDEV' ? `it is on another file system than ${dir}; kept in place` : (error as Error).message;
     throw new SyncError('io', `move "${entry.path}" to the trash: ${reason}`, { cause: error });
@@ -91,15 +90,15 @@ export async function moveToTrash(root: string, abs: string, entry: Omit<TrashEn
 }
 
 /** Every entry whose note and bytes are both there, newest first. Notes that fail a check are skipped. */
-export async function listTrash(root: string): Promise<TrashEntry[]> {
+export async function listTrash(fs: FileSystem, root: string): Promise<TrashEntry[]> {
   const dir = trashDir(root);
-  const names = new Set(await readdir(dir).catch(() => [] as string[]));
+  const names = new Set(await fs.readdir(dir).catch(() => [] as string[]));
   const out: TrashEntry[] = [];
   for (const name of names) {
     if (!name.endsWith('.json')) continue;
     const id = name.slice(0, -5);
     if (!ID.test(id) || !names.has(`${id}.data`)) continue;
-    const entry = parseNote(id, await readFile(join(dir, name), 'utf8').catch(() => ''));
+    const entry = parseNote(id, await fs.readFile(join(dir, name)).then((bytes) => bytes.toString('utf8'), () => ''));
     if (entry) out.push(entry);
   }
   return out.sort((a, b) => b.trashedAt - a.trashedAt || (a.id < b.id ? 1 : -1));
@@ -128,9 +127,9 @@ export function trashData(root: string, entry: TrashEntry): string {
 }
 
 /** Moves an entry's bytes to `abs` (same file system) and drops its note. */
-export async function takeFromTrash(root: string, entry: TrashEntry, abs: string): Promise<void> {
-  await rename(trashData(root, entry), abs);
-  await unlink(join(trashDir(root), `${entry.id}.json`)).catch(() => undefined);
+export async function takeFromTrash(fs: FileSystem, root: string, entry: TrashEntry, abs: string): Promise<void> {
+  await fs.rename(trashData(root, entry), abs);
+  await fs.unlink(join(trashDir(root), `${entry.id}.json`)).catch(() => undefined);
 }
 
 export interface SweepResult {
@@ -143,9 +142,9 @@ export interface SweepResult {
  * than `capBytes`. The newest entry is kept whatever its size, so the last file removed can
  * always come back until it ages out. Notes without bytes (a crash, a restore) go too.
  */
-export async function sweepTrash(root: string, now: number, capBytes: number): Promise<SweepResult> {
+export async function sweepTrash(fs: FileSystem, root: string, now: number, capBytes: number): Promise<SweepResult> {
   const dir = trashDir(root);
-  const names = await readdir(dir).catch(() => [] as string[]);
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
   if (names.length === 0) return { removed: 0, bytes: 0 };
   const files = new Set(names);
   const entries: { id: string; at: number; size: number }[] = [];
@@ -162,7 +161,7 @@ export async function sweepTrash(root: string, now: number, capBytes: number): P
     // A note whose bytes are gone, written more than a minute ago (not a move in flight).
     const id = name.slice(0, -5);
     const match = name.endsWith('.json') ? ID.exec(id) : null;
-    if (match && !files.has(`${id}.data`) && now - Number(match[1]) > 60_000) await unlink(join(dir, name)).catch(() => undefined);
+    if (match && !files.has(`${id}.data`) && now - Number(match[1]) > 60_000) await fs.unlink(join(dir, name)).catch(() => undefined);
   }
   entries.sort((a, b) => b.at - a.at);
   let kept = 0;
@@ -173,8 +172,8 @@ export async function sweepTrash(root: string, now: number, capBytes: number): P
       kept += entry.size;
       continue;
     }
-    await unlink(join(dir, `${entry.id}.data`)).catch(() => undefined);
-    await unlink(join(dir, `${entry.id}.json`)).catch(() => undefined);
+    await fs.unlink(join(dir, `${entry.id}.data`)).catch(() => undefined);
+    await fs.unlink(join(dir, `${entry.id}.json`)).catch(() => undefined);
     result.removed++;
     result.bytes += entry.size;
   }

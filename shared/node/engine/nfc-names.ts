@@ -4,8 +4,8 @@
 // syncs under the one name every device uses and comes back without a duplicate; a name whose
 // NFC twin already sits beside it is left alone and reported (docs/engine.md "Names").
 
-import { lstatSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import type { FileSystem } from '../fs/file-system.js';
 
 export type NfcOutcome =
   /** The first non-NFC segment of the path was renamed; `to` is the path up to it, renamed. */
@@ -15,17 +15,17 @@ export type NfcOutcome =
   | { kind: 'gone' };
 
 /** Renames the first segment of `path` (relative, not in NFC) to its NFC form. */
-export function renameToNfc(root: string, path: string): NfcOutcome {
+export function renameToNfc(fs: FileSystem, root: string, path: string): NfcOutcome {
   const segments = path.split('/');
   const at = segments.findIndex((s) => s !== s.normalize('NFC'));
   const prefix = segments.slice(0, at).join('/');
   const from = (prefix ? prefix + '/' : '') + segments[at];
   const to = (prefix ? prefix + '/' : '') + segments[at].normalize('NFC');
-  if (lstatSync(join(root, to), { throwIfNoEntry: false })) {
+  if (fs.lstatSync(join(root, to))) {
     return { kind: 'twin', reason: `"${segments[at]}" is also here in NFC form, another spelling of the same name: rename one` };
   }
   try {
-    renameSync(join(root, from), join(root, to));
+    fs.renameSync(join(root, from), join(root, to));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'gone' };
     throw error;

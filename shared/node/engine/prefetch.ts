@@ -5,23 +5,23 @@
 // hash-checked; the downloader takes over the temp file and the list of checked blocks
 // (prefetch-registry.ts), and still decides alone what is renamed into place.
 
-import { constants } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
 import { BLOCK_SIZE, isBlockHash, type BlockHash, type BlockRef } from '../../common/blocks.js';
 import { hasCode } from '../../common/errors.js';
 import type { PendingUpload } from '../../common/protocol.js';
 import { contentHashOf } from '../blocks/content-hash.js';
+import type { OpenFile } from '../fs/file-system.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { spaceBudget } from './disk-space.js';
+import type { EngineDisk } from './engine-disk.js';
 import { tempDir, tempPathFor } from './downloader.js';
 import type { BlockLocation } from './index-store.js';
 import { copyLocalRuns } from './local-copy.js';
-import { ensureDir } from './local-files.js';
-import { fileStamp, startPrefetch, stopPrefetches, type PrefetchRecord } from './prefetch-registry.js';
+import { fileStamp, type PrefetchRecord } from './prefetch-registry.js';
 import { blockRefs } from './types.js';
 import { sleep } from '../sleep.js';
 
 export interface PrefetchOptions {
+  disk: EngineDisk;
   root: string;
   remote: RemoteStore;
   /** This device's name: its own uploads are not fetched back. */
@@ -108,7 +108,7 @@ export class Prefetcher {
   /** With `halted` already set: lets a refresh under way end, stops the running prefetches, and waits for them. */
   private async haltRunning(): Promise<void> {
     await this.refreshing?.catch(() => undefined);
-    await stopPrefetches(tempDir(this.options.root));
+    await this.options.disk.prefetches.stopUnder(tempDir(this.options.root));
     await Promise.all([...this.running.values()].map((record) => record.done));
   }
 
@@ -150,10 +150,10 @@ export class Prefetcher {
     for (const upload of uploads) {
       if (this.running.size >= MAX_RUNNING || this.halted) return;
       if (this.running.has(upload.contentHash)) continue;
-      const space = await spaceBudget(this.options.root, this.options.minFreeBytes);
+      const space = await spaceBudget(this.options.disk.fs, this.options.root, this.options.minFreeBytes);
       if (!space.take(upload.size)) continue; // the downloader reports it when the commit lands
       const temp = tempPathFor(this.options.root, upload.contentHash);
-      const record = startPrefetch(temp, upload.contentHash, upload.size, upload.blocks.length);
+      const record = this.options.disk.prefetches.start(temp, upload.contentHash, upload.size, upload.blocks.length);
       if (!record) continue;
       this.stats.started++;
       const run = this.fill(upload, temp, record)
@@ -184,16 +184,17 @@ export class Prefetcher {
 
   private async fill(upload: PendingUpload, temp: string, record: PrefetchRecord): Promise<void> {
     const { remote } = this.options;
-    await ensureDir(tempDir(this.options.root));
+    const { fs, folders } = this.options.disk;
+    await folders.ensure(tempDir(this.options.root));
     const refs = blockRefs(upload.blocks, upload.size);
-    const before = await stat(temp).catch(() => null);
+    const before = await fs.stat(temp).catch(() => null);
     const inherited = record.stamp !== null && before !== null && fileStamp(before) === record.stamp;
     if (!inherited) record.verified.clear();
     record.stamp = null; // nothing is vouched for while this run writes
     // A partial temp file from an earlier run, or a local file holding these blocks: checked.
-    const lacking = inherited ? null : await copyLocalRuns(temp, refs, { root: this.options.root, locate: (h) => this.options.locate(h) });
-    const checkedIno = lacking ? (await stat(temp).catch(() => null))?.ino : undefined;
-    const handle = await open(temp, constants.O_RDWR | constants.O_CREAT, 0o644);
+    const lacking = inherited ? null : await copyLocalRuns(temp, refs, { fs, root: this.options.root, locate: (h) => this.options.locate(h) });
+    const checkedIno = lacking ? (await fs.stat(temp).catch(() => null))?.ino : undefined;
+    const handle = await fs.open(temp, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
     try {
       const opened = await handle.stat();
       // The file the checks above read must be the one now open: else nothing of it counts.
@@ -257,7 +258,7 @@ export class Prefetcher {
   }
 
   /** Fetches `refs` into the temp file, a few in flight; returns the bytes written. Blocks it cannot get go to `refused`. */
-  private async fetchAll(refs: BlockRef[], handle: FileHandle, record: PrefetchRecord, path: string, refused: Set<BlockRef>, buffers: Buffer[]): Promise<number> {
+  private async fetchAll(refs: BlockRef[], handle: OpenFile, record: PrefetchRecord, path: string, refused: Set<BlockRef>, buffers: Buffer[]): Promise<number> {
     let next = 0;
     let wrote = 0;
     // One reused block buffer per worker (see the downloader: fresh 4 MiB buffers cost more).

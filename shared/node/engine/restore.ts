@@ -10,6 +10,8 @@ import type { JournalEntry } from '../../common/protocol.js';
 import type { RestoreRequest } from '../../common/sync-api.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { entryProblem } from '../remote/journal-check.js';
+import type { FileSystem } from '../fs/file-system.js';
+import { nodeFileSystem } from '../fs/node-file-system.js';
 import { hashSnapshot } from './hash-snapshot.js';
 import { existsOnDisk } from './local-files.js';
 import { listTrash } from './local-trash.js';
@@ -36,6 +38,8 @@ export interface RestoreDeps {
   say(line: string): void;
   /** One line about something that went wrong without stopping the restore. */
   warn(line: string): void;
+  /** The disk the synced folder is on (the engine's FileSystem port); the real one if absent. */
+  fs?: FileSystem;
 }
 
 /**
@@ -45,7 +49,7 @@ export interface RestoreDeps {
  */
 export async function restorePath(target: RestoreTarget, deps: RestoreDeps): Promise<number> {
   const { path, to, wanted } = target;
-  const trash = await listTrash(deps.root);
+  const trash = await listTrash(deps.fs ?? nodeFileSystem, deps.root);
   const kept = wanted.rev === undefined && wanted.at === undefined ? newestInTrash(trash, path) : null;
   if (kept) {
     await restoreOne({ path, version: { kind: 'trash', entry: kept }, live: null }, to, deps, null);
@@ -67,7 +71,7 @@ export async function restorePath(target: RestoreTarget, deps: RestoreDeps): Pro
       await restoreOne({ path, version: { kind: 'trash', entry: keptThen }, live: null }, to, deps, null);
       return 0;
     }
-    return restoreFolder(path, to, await notInPlace(deps.root, pickFolder(path, trash, null, wanted), wanted), deps, null);
+    return restoreFolder(path, to, await notInPlace(deps.fs ?? nodeFileSystem, deps.root, pickFolder(path, trash, null, wanted), wanted), deps, null);
   }
   if (revisions.length > 0 || wanted.rev !== undefined) {
     const entry = pickRevision(path, revisions, wanted);
@@ -81,7 +85,7 @@ export async function restorePath(target: RestoreTarget, deps: RestoreDeps): Pro
   if (journal.length === 0 && !trash.some((e) => e.path.startsWith(`${path}/`))) {
     throw new NothingToRestore(`${path}: nothing to restore, neither in the local trash nor on the server`);
   }
-  return restoreFolder(path, to, await notInPlace(deps.root, pickFolder(path, trash, journal, wanted), wanted), deps, server);
+  return restoreFolder(path, to, await notInPlace(deps.fs ?? nodeFileSystem, deps.root, pickFolder(path, trash, journal, wanted), wanted), deps, server);
 }
 
 async function restoreFolder(folder: string, to: string, picks: RestorePick[], deps: RestoreDeps, server: RemoteStore | null): Promise<number> {
@@ -105,6 +109,7 @@ async function restoreFolder(folder: string, to: string, picks: RestorePick[], d
 async function restoreOne(pick: RestorePick, target: string, deps: RestoreDeps, server: RemoteStore | null): Promise<void> {
   const { version, live } = pick;
   const placed = await placeVersion(target, version, {
+    fs: deps.fs,
     root: deps.root,
     device: deps.device,
     now: Date.now(),
@@ -131,12 +136,12 @@ function describe(version: Version): string {
 }
 
 /** The picks not already in place (inPlace), hashing local files only where it matters. */
-async function notInPlace(root: string, picks: RestorePick[], wanted: Wanted): Promise<RestorePick[]> {
+async function notInPlace(fs: FileSystem, root: string, picks: RestorePick[], wanted: Wanted): Promise<RestorePick[]> {
   const out: RestorePick[] = [];
   for (const pick of picks) {
     const abs = join(root, pick.path);
-    const there = existsOnDisk(root, pick.path);
-    const localHash = !there ? undefined : wanted.at === undefined ? null : ((await hashSnapshot(abs).catch(() => null))?.contentHash ?? null);
+    const there = existsOnDisk(fs, root, pick.path);
+    const localHash = !there ? undefined : wanted.at === undefined ? null : ((await hashSnapshot(fs, abs).catch(() => null))?.contentHash ?? null);
     if (!inPlace(wanted, localHash, pick.version.entry.contentHash)) out.push(pick);
   }
   return out;
@@ -155,7 +160,7 @@ export function checked(revisions: JournalEntry[], path: string, deps: Pick<Rest
  * SyncApi.restoreVersion over a running engine: the restore runs between the engine's cycles
  * (never beside one) and is synced at once. Resolves with what was done, a line per file.
  */
-export async function restoreInEngine(engine: Pick<SyncEngine, 'root' | 'device' | 'remote' | 'betweenCycles'>, request: RestoreRequest): Promise<string[]> {
+export async function restoreInEngine(engine: Pick<SyncEngine, 'root' | 'device' | 'remote' | 'betweenCycles' | 'disk'>, request: RestoreRequest): Promise<string[]> {
   const path = request.path.normalize('NFC');
   const problem = pathProblem(path);
   if (problem) throw new SyncError('invalid_path', `restore "${request.path}": ${problem}`);
@@ -165,7 +170,7 @@ export async function restoreInEngine(engine: Pick<SyncEngine, 'root' | 'device'
     try {
       const failed = await restorePath(
         { path, to: path, wanted: { rev: request.rev, at: request.at } },
-        { root: engine.root, device: engine.device, server: () => engine.remote, say: (line) => lines.push(line), warn: (line) => problems.push(line) },
+        { root: engine.root, device: engine.device, fs: engine.disk.fs, server: () => engine.remote, say: (line) => lines.push(line), warn: (line) => problems.push(line) },
       );
       if (failed > 0) throw new SyncError('io', `restore "${path}": ${failed} ${failed === 1 ? 'file' : 'files'} could not be written: ${problems.join('; ')}`);
     } catch (error) {

@@ -2,14 +2,13 @@
 // stat-only for files whose size, mtime and inode match what we already know, hashing only
 // the rest. A targeted scan refreshes just the paths the watcher hinted at.
 
-import { lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 import { pathProblem, RESERVED_DIR } from '../../common/paths.js';
+import type { EngineDisk } from './engine-disk.js';
 import { hashSnapshot } from './hash-snapshot.js';
 import { linkOnPath } from './inside-root.js';
 import { renameToNfc } from './nfc-names.js';
-import { dropKeptBytes } from './kept-bytes.js';
 import type { IgnoreRules } from './ignore-rules.js';
 import type { BaseTree, LocalEntry } from './types.js';
 
@@ -47,6 +46,7 @@ export class Scanner {
   private patternsSeen: string | null = null;
 
   constructor(
+    private readonly disk: EngineDisk,
     private readonly root: string,
     private readonly rules: () => IgnoreRules,
     private readonly base: BaseTree,
@@ -68,7 +68,7 @@ export class Scanner {
 
   /** Replaces `tree` with the whole folder as it is now. */
   async fullScan(tree: Map<string, LocalEntry>): Promise<ScanResult> {
-    dropKeptBytes();
+    this.disk.kept.drop();
     const seen = new Set<string>();
     const result = await this.walk('', tree, seen);
     for (const path of tree.keys()) if (!seen.has(path)) tree.delete(path);
@@ -78,7 +78,7 @@ export class Scanner {
   /** Refreshes the entries at and under `paths` (relative), leaving the rest of `tree` alone. */
   async scanPaths(paths: Iterable<string>, tree: Map<string, LocalEntry>): Promise<ScanResult> {
     const total: ScanResult = { skipped: [], hashed: 0, unstable: [] };
-    dropKeptBytes();
+    this.disk.kept.drop();
     this.rulesGeneration();
     const hints = collapse(paths);
     // Folders the tree knows, built once: a hint that names one must drop its children,
@@ -101,7 +101,7 @@ export class Scanner {
       if (++count % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
       let stat: Stat | null = null;
       // Under a folder that is a link nothing is synced (the walk reports the link itself).
-      if (linkOnPath(this.root, path) !== null) {
+      if (linkOnPath(this.disk.fs, this.root, path) !== null) {
         tree.delete(path);
         dropUnder(path);
         continue;
@@ -109,7 +109,7 @@ export class Scanner {
       try {
         // Synchronous, as in walk(), and no exception for a path that is gone: a burst of
         // 10,000 new files was 10,000 thread-pool round trips one after another here.
-        stat = lstatSync(join(this.root, path), { throwIfNoEntry: false }) ?? null;
+        stat = this.disk.fs.lstatSync(join(this.root, path)) ?? null;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT' && (error as NodeJS.ErrnoException).code !== 'ENOTDIR') throw error;
       }
@@ -157,6 +157,7 @@ export class Scanner {
       unique: false,
       ignore: under ? [] : [`${RESERVED_DIR}/**`],
       suppressErrors: true,
+      fs: this.disk.fs.globAdapter as fg.Options['fs'],
     });
     const generation = this.rulesGeneration();
     const skipped: Skipped[] = [];
@@ -174,9 +175,9 @@ export class Scanner {
         path = nfc.path;
       }
       if (path.endsWith('/')) continue;
-      let stat: Stat;
+      let stat: Stat | undefined;
       try {
-        stat = lstatSync(join(this.root, path));
+        stat = this.disk.fs.lstatSync(join(this.root, path));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') continue; // gone since it was listed
@@ -185,6 +186,7 @@ export class Scanner {
         skipped.push({ path, reason: `cannot read its metadata (${code ?? (error as Error).message})` });
         continue;
       }
+      if (stat === undefined) continue; // gone since it was listed
       const known = tree.get(path);
       // A file this scanner already accepted under the same ignore rules, unchanged since:
       // the path checks (ignore rules, name rules) cannot have changed their verdict.
@@ -219,7 +221,7 @@ export class Scanner {
    */
   private toNfc(path: string, skipped: Skipped[]): { path: string; dir: boolean } | null {
     if (this.rules().ignores(path)) return { path, dir: false }; // ignored: left as it is
-    const outcome = renameToNfc(this.root, path);
+    const outcome = renameToNfc(this.disk.fs, this.root, path);
     if (outcome.kind === 'twin') skipped.push({ path, reason: outcome.reason });
     return outcome.kind === 'renamed' ? { path: outcome.to, dir: !outcome.whole } : null;
   }
@@ -261,7 +263,7 @@ export class Scanner {
         const [path, stat] = todo[next++];
         let snapshot = null;
         try {
-          snapshot = await hashSnapshot(join(this.root, path), { keep: true });
+          snapshot = await hashSnapshot(this.disk.fs, join(this.root, path), { keep: this.disk.kept });
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') {

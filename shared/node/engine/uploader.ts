@@ -4,8 +4,6 @@
 // scan is not published. Small files hashed in this cycle send the bytes their hash was
 // taken from instead (kept-bytes.ts): the same single moment, without a second read.
 
-import { closeSync, constants, fstatSync, openSync } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BLOCK_SIZE, type BlockHash, type BlockRef } from '../../common/blocks.js';
 import { SyncError, type ErrorData } from '../../common/errors.js';
@@ -14,7 +12,8 @@ import { readFull, readFullSync } from '../blocks/chunker.js';
 import { blockHashOf } from '../blocks/content-hash.js';
 import type { RemoteStore } from '../remote/remote-store.js';
 import { SYNC_READ_MAX } from './hash-snapshot.js';
-import { takeBytes } from './kept-bytes.js';
+import type { FileSystem } from '../fs/file-system.js';
+import type { EngineDisk } from './engine-disk.js';
 
 /** A change to commit, with where its blocks can be read when the server asks for them. */
 export interface OutgoingChange {
@@ -38,6 +37,7 @@ const LARGE_IN_FLIGHT = 4;
 const SMALL_READS_IN_FLIGHT = 16;
 
 export interface UploadContext {
+  disk: EngineDisk;
   root: string;
   device: string;
   remote: RemoteStore;
@@ -124,7 +124,7 @@ async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<S
   const read = async (item: Wanted): Promise<Buffer | null> => {
     const path = join(context.root, item.path);
     // Bytes kept from the hashing snapshot need no second read (kept-bytes.ts).
-    const bytes = takeBytes(item.ref) ?? (item.ref.size <= SYNC_READ_MAX ? readSmallBlock(path, item.ref, item.snapshot) : await readBlock(path, item.ref, item.snapshot));
+    const bytes = context.disk.kept.take(item.ref) ?? (item.ref.size <= SYNC_READ_MAX ? readSmallBlock(context.disk.fs, path, item.ref, item.snapshot) : await readBlock(context.disk.fs, path, item.ref, item.snapshot));
     if (!bytes) changed.add(item.index);
     return bytes;
   };
@@ -171,7 +171,7 @@ async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<S
     while (next < large.length) {
       const item = large[next++];
       buffer ??= Buffer.allocUnsafe(BLOCK_SIZE);
-      const bytes = await readBlock(join(context.root, item.path), item.ref, item.snapshot, buffer);
+      const bytes = await readBlock(context.disk.fs, join(context.root, item.path), item.ref, item.snapshot, buffer);
       if (!bytes) {
         changed.add(item.index);
         continue;
@@ -185,26 +185,26 @@ async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<S
 }
 
 /** readBlock for a small block, with synchronous calls (see SYNC_READ_MAX for why). */
-function readSmallBlock(path: string, ref: BlockRef, snapshot?: { size: number; mtime: number }): Buffer | null {
+function readSmallBlock(fs: FileSystem, path: string, ref: BlockRef, snapshot?: { size: number; mtime: number }): Buffer | null {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new SyncError('io', `upload "${path}": ${(error as Error).message}`, { cause: error });
   }
   try {
     const same = () => {
-      const now = fstatSync(fd);
+      const now = fs.fstatSync(fd);
       return snapshot !== undefined && now.isFile() && now.size === snapshot.size && now.mtimeMs === snapshot.mtime;
     };
     if (snapshot && !same()) return null;
     const bytes = Buffer.allocUnsafe(ref.size);
-    if (readFullSync(fd, bytes, ref.offset) < ref.size) return null;
+    if (readFullSync(fd, bytes, ref.offset, fs) < ref.size) return null;
     if (snapshot) return same() ? bytes : null;
     return blockHashOf(bytes) === ref.hash ? bytes : null;
   } finally {
-    closeSync(fd);
+    fs.closeSync(fd);
   }
 }
 
@@ -214,10 +214,10 @@ function readSmallBlock(path: string, ref: BlockRef, snapshot?: { size: number; 
  * the bytes (the server re-hashes them anyway); without one, the block is re-hashed here.
  * Reads into `into` when given (the result is then a view of it).
  */
-async function readBlock(path: string, ref: BlockRef, snapshot?: { size: number; mtime: number }, into?: Buffer): Promise<Buffer | null> {
+async function readBlock(fs: FileSystem, path: string, ref: BlockRef, snapshot?: { size: number; mtime: number }, into?: Buffer): Promise<Buffer | null> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await fs.open(path, 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new SyncError('io', `upload "${path}": ${(error as Error).message}`, { cause: error });

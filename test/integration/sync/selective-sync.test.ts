@@ -14,6 +14,7 @@ import { listTrash } from '../../../shared/node/engine/local-trash.js';
 import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
 import { hsyncNodeArgs, runHsync } from '../../helpers/server-process.js';
 import { listFiles, randomish, removeDirs, syncFixture, type TestClient } from '../../helpers/sync-client.js';
+import { nodeFileSystem } from '../../../shared/node/fs/node-file-system.js';
 
 const HSYNC = join(import.meta.dirname, '..', '..', '..', 'bin', 'hsync.js');
 const fx = syncFixture();
@@ -76,7 +77,7 @@ test('A excludes big/: A\'s disk loses it once the server has every byte (an edi
   await a.sync();
   assert.deepEqual(await a.files(), ['top.txt'], 'only top.txt is left on A');
   assert.equal(existsSync(join(a.root, 'big')), false, 'the folder itself is gone from A');
-  const trashed = await listTrash(a.root);
+  const trashed = await listTrash(nodeFileSystem, a.root);
   assert.deepEqual(trashed.map((e) => `${e.reason} ${e.path}`).sort(), ['excluded big/draft.txt', 'excluded big/movie.bin', 'excluded big/sub/notes.txt'], 'A\'s copies went through the local trash');
 
   await b.sync();

@@ -8,6 +8,7 @@ import { afterEach, test } from 'node:test';
 import { hashFile } from '../../../shared/node/blocks/chunker.js';
 import { listConflicts, parseConflictCopy, resolveConflict } from '../../../shared/node/engine/conflicts.js';
 import type { BaseEntry } from '../../../shared/node/engine/types.js';
+import { nodeFileSystem } from '../../../shared/node/fs/node-file-system.js';
 
 const dirs: string[] = [];
 afterEach(async () => Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true }))));
@@ -45,18 +46,18 @@ test('the list pairs each copy with its original', async () => {
 
 test('keep original removes the copy; keep the copy moves it over the original; keep both renames it plainly', async () => {
   let f = await folder();
-  await resolveConflict(f.root, f.base, COPY, 'original');
+  await resolveConflict(nodeFileSystem, f.root, f.base, COPY, 'original');
   assert.deepEqual(await readdir(join(f.root, 'docs')), ['report.txt']);
   assert.equal(await readFile(join(f.root, 'docs', 'report.txt'), 'utf8'), 'mine');
 
   f = await folder();
-  await resolveConflict(f.root, f.base, COPY, 'copy');
+  await resolveConflict(nodeFileSystem, f.root, f.base, COPY, 'copy');
   assert.deepEqual(await readdir(join(f.root, 'docs')), ['report.txt']);
   assert.equal(await readFile(join(f.root, 'docs', 'report.txt'), 'utf8'), "the desk's");
 
   f = await folder();
   await writeFile(join(f.root, 'docs', 'report (2).txt'), 'taken');
-  await resolveConflict(f.root, f.base, COPY, 'both');
+  await resolveConflict(nodeFileSystem, f.root, f.base, COPY, 'both');
   assert.deepEqual((await readdir(join(f.root, 'docs'))).sort(), ['report (2).txt', 'report (3).txt', 'report.txt']);
   assert.equal(await readFile(join(f.root, 'docs', 'report (3).txt'), 'utf8'), "the desk's");
 });
@@ -64,10 +65,10 @@ test('keep original removes the copy; keep the copy moves it over the original; 
 test('unsynced changes on either side are refused and nothing moves', async () => {
   const f = await folder();
   await writeFile(join(f.root, 'docs', 'report.txt'), 'edited since the sync');
-  await assert.rejects(resolveConflict(f.root, f.base, COPY, 'copy'), /"docs\/report.txt" has changes not synced yet/);
+  await assert.rejects(resolveConflict(nodeFileSystem, f.root, f.base, COPY, 'copy'), /"docs\/report.txt" has changes not synced yet/);
   await writeFile(join(f.root, COPY), 'copy edited too');
-  await assert.rejects(resolveConflict(f.root, f.base, COPY, 'original'), /has changes not synced yet/);
+  await assert.rejects(resolveConflict(nodeFileSystem, f.root, f.base, COPY, 'original'), /has changes not synced yet/);
   assert.equal(await readFile(join(f.root, 'docs', 'report.txt'), 'utf8'), 'edited since the sync');
   assert.equal(await readFile(join(f.root, COPY), 'utf8'), 'copy edited too');
-  await assert.rejects(resolveConflict(f.root, f.base, 'docs/report.txt', 'original'), /no synced conflicted copy/);
+  await assert.rejects(resolveConflict(nodeFileSystem, f.root, f.base, 'docs/report.txt', 'original'), /no synced conflicted copy/);
 });

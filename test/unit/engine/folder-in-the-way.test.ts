@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { folderInTheWay } from '../../../shared/node/engine/folder-in-the-way.js';
+import { engineDisk } from '../../../shared/node/engine/engine-disk.js';
 
 test('folderInTheWay: an empty folder makes way, one of unsynced things keeps the name, one the plan empties waits', async () => {
   const root = await mkdtemp(join(tmpdir(), 'hsync-in-the-way-'));
@@ -16,12 +17,12 @@ test('folderInTheWay: an empty folder makes way, one of unsynced things keeps th
     await writeFile(join(root, 'file'), 'a file');
     await symlink(join(root, 'empty'), join(root, 'link'));
     const local = new Map([['synced/x.txt', {}], ['file', {}]]);
-    assert.equal(await folderInTheWay(root, 'empty', local), 'free');
-    assert.equal(await folderInTheWay(root, 'junk', local), 'keeps-name');
-    assert.equal(await folderInTheWay(root, 'synced', local), 'free');
-    assert.equal(await folderInTheWay(root, 'file', local), 'free');
-    assert.equal(await folderInTheWay(root, 'link', local), 'free', 'a link is left to the download, which refuses it');
-    assert.equal(await folderInTheWay(root, 'missing', local), 'free');
+    assert.equal(await folderInTheWay(engineDisk(), root, 'empty', local), 'free');
+    assert.equal(await folderInTheWay(engineDisk(), root, 'junk', local), 'keeps-name');
+    assert.equal(await folderInTheWay(engineDisk(), root, 'synced', local), 'free');
+    assert.equal(await folderInTheWay(engineDisk(), root, 'file', local), 'free');
+    assert.equal(await folderInTheWay(engineDisk(), root, 'link', local), 'free', 'a link is left to the download, which refuses it');
+    assert.equal(await folderInTheWay(engineDisk(), root, 'missing', local), 'free');
     assert.deepEqual((await readdir(root)).sort(), ['file', 'junk', 'link', 'synced'], 'only the empty folder went');
     assert.deepEqual(await readdir(join(root, 'junk')), ['.DS_Store']);
   } finally {

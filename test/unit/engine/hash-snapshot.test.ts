@@ -9,6 +9,7 @@ import { after, test } from 'node:test';
 import { BLOCK_SIZE } from '../../../shared/common/blocks.js';
 import { hashFile } from '../../../shared/node/blocks/chunker.js';
 import { hashSnapshot } from '../../../shared/node/engine/hash-snapshot.js';
+import { nodeFileSystem } from '../../../shared/node/fs/node-file-system.js';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -22,7 +23,7 @@ async function dir(): Promise<string> {
 test('a steady big file hashes as hashFile does, block by block', async () => {
   const path = join(await dir(), 'big.bin');
   await writeFile(path, randomBytes(20 * BLOCK_SIZE + 5));
-  const snapshot = await hashSnapshot(path);
+  const snapshot = await hashSnapshot(nodeFileSystem, path);
   const expected = await hashFile(path);
   assert.ok(snapshot);
   assert.equal(snapshot.size, expected.size);
@@ -38,7 +39,7 @@ test('a big file appended to while it is hashed gives null', async () => {
     while (writing) await appendFile(path, randomBytes(64 * 1024));
   })();
   try {
-    assert.equal(await hashSnapshot(path), null);
+    assert.equal(await hashSnapshot(nodeFileSystem, path), null);
   } finally {
     writing = false;
     await writer;
@@ -50,7 +51,7 @@ test('small files (read synchronously) hash as hashFile does, the empty file inc
   for (const size of [0, 1, 4096, 256 * 1024, 256 * 1024 + 1]) {
     const path = join(d, `f${size}`);
     await writeFile(path, randomBytes(size));
-    const snapshot = await hashSnapshot(path);
+    const snapshot = await hashSnapshot(nodeFileSystem, path);
     const expected = await hashFile(path);
     assert.ok(snapshot, `size ${size}`);
     assert.equal(snapshot.size, size);
@@ -63,5 +64,5 @@ test('a FIFO put where a file was is not waited on: no snapshot', async () => {
   const path = join(await dir(), 'pipe');
   const { execFileSync } = await import('node:child_process');
   execFileSync('mkfifo', [path]);
-  assert.equal(await hashSnapshot(path), null);
+  assert.equal(await hashSnapshot(nodeFileSystem, path), null);
 });

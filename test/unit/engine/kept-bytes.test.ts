@@ -10,12 +10,17 @@ import { after, beforeEach, test } from 'node:test';
 import type { BlockHash } from '../../../shared/common/blocks.js';
 import type { RemoteStore } from '../../../shared/node/remote/remote-store.js';
 import { hashSnapshot } from '../../../shared/node/engine/hash-snapshot.js';
-import { dropKeptBytes, keepBytes, keptSize, KEEP_MAX, takeBytes } from '../../../shared/node/engine/kept-bytes.js';
+import { engineDisk } from '../../../shared/node/engine/engine-disk.js';
+import { KEEP_MAX } from '../../../shared/node/engine/kept-bytes.js';
+import { nodeFileSystem as fs } from '../../../shared/node/fs/node-file-system.js';
 import { pushChanges } from '../../../shared/node/engine/uploader.js';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
-beforeEach(() => dropKeptBytes());
+let disk = engineDisk();
+beforeEach(() => {
+  disk = engineDisk();
+});
 
 async function dir(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'hsync-kept-'));
@@ -29,43 +34,43 @@ test('a small file hashed with keep hands its exact bytes over once', async () =
   const content = randomBytes(4096);
   const path = join(await dir(), 'a.bin');
   await writeFile(path, content);
-  const snapshot = await hashSnapshot(path, { keep: true });
+  const snapshot = await hashSnapshot(fs, path, { keep: disk.kept });
   assert.ok(snapshot);
-  assert.equal(keptSize(), 4096);
-  const bytes = takeBytes(snapshot.blocks[0]);
+  assert.equal(disk.kept.size(), 4096);
+  const bytes = disk.kept.take(snapshot.blocks[0]);
   assert.ok(bytes);
   assert.deepEqual(bytes, content);
   assert.equal(sha(bytes), snapshot.blocks[0].hash);
-  assert.equal(takeBytes(snapshot.blocks[0]), undefined);
-  assert.equal(keptSize(), 0);
+  assert.equal(disk.kept.take(snapshot.blocks[0]), undefined);
+  assert.equal(disk.kept.size(), 0);
 });
 
 test('without keep, for files over KEEP_MAX, and after a drop, nothing is kept', async () => {
   const d = await dir();
   await writeFile(join(d, 'small.bin'), randomBytes(100));
   await writeFile(join(d, 'big.bin'), randomBytes(KEEP_MAX + 1));
-  const plain = await hashSnapshot(join(d, 'small.bin'));
-  const big = await hashSnapshot(join(d, 'big.bin'), { keep: true });
+  const plain = await hashSnapshot(fs, join(d, 'small.bin'));
+  const big = await hashSnapshot(fs, join(d, 'big.bin'), { keep: disk.kept });
   assert.ok(plain && big);
-  assert.equal(takeBytes(plain.blocks[0]), undefined);
-  assert.equal(takeBytes(big.blocks[0]), undefined);
-  const kept = await hashSnapshot(join(d, 'small.bin'), { keep: true });
+  assert.equal(disk.kept.take(plain.blocks[0]), undefined);
+  assert.equal(disk.kept.take(big.blocks[0]), undefined);
+  const kept = await hashSnapshot(fs, join(d, 'small.bin'), { keep: disk.kept });
   assert.ok(kept);
-  dropKeptBytes();
-  assert.equal(takeBytes(kept.blocks[0]), undefined);
+  disk.kept.drop();
+  assert.equal(disk.kept.take(kept.blocks[0]), undefined);
 });
 
 test('the budget bounds what is kept (48 MiB)', () => {
   const chunk = Buffer.alloc(KEEP_MAX);
-  for (let i = 0; i < 800; i++) keepBytes({ offset: 0, size: chunk.length, hash: String(i) as BlockHash }, chunk);
-  assert.equal(keptSize(), 768 * KEEP_MAX);
+  for (let i = 0; i < 800; i++) disk.kept.keep({ offset: 0, size: chunk.length, hash: String(i) as BlockHash }, chunk);
+  assert.equal(disk.kept.size(), 768 * KEEP_MAX);
 });
 
 test('the uploader sends the hashed moment, not bytes written after the scan', async () => {
   const d = await dir();
   const first = Buffer.alloc(4096, 1);
   await writeFile(join(d, 'f.bin'), first);
-  const snapshot = await hashSnapshot(join(d, 'f.bin'), { keep: true });
+  const snapshot = await hashSnapshot(fs, join(d, 'f.bin'), { keep: disk.kept });
   assert.ok(snapshot);
   await writeFile(join(d, 'f.bin'), Buffer.alloc(4096, 2)); // changed after the scan
   const sent: { hash: BlockHash; bytes: Uint8Array }[] = [];
@@ -81,7 +86,7 @@ test('the uploader sends the hashed moment, not bytes written after the scan', a
     },
   } as unknown as RemoteStore;
   const change = { kind: 'put' as const, path: 'f.bin', parentRev: null, size: 4096, mtime: Math.round(snapshot.mtime), blocks: [snapshot.blocks[0].hash] };
-  const [outcome] = await pushChanges([{ change, blocks: snapshot.blocks, snapshot: { size: snapshot.size, mtime: snapshot.mtime } }], { root: d, device: 'A', remote });
+  const [outcome] = await pushChanges([{ change, blocks: snapshot.blocks, snapshot: { size: snapshot.size, mtime: snapshot.mtime } }], { disk, root: d, device: 'A', remote });
   assert.equal(outcome.status, 'committed');
   assert.equal(sent.length, 1);
   assert.deepEqual(Buffer.from(sent[0].bytes), first);

@@ -10,6 +10,7 @@ import { after, test } from 'node:test';
 import { BLOCK_SIZE, type BlockHash, type BlockRef } from '../../../shared/common/blocks.js';
 import { copyLocalRuns } from '../../../shared/node/engine/local-copy.js';
 import type { BlockLocation } from '../../../shared/node/engine/index-store.js';
+import { nodeFileSystem } from '../../../shared/node/fs/node-file-system.js';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -35,6 +36,7 @@ async function setup(files: Record<string, Buffer>, indexed: Record<string, Buff
   }
   const counted: Record<string, number> = {};
   const sources = {
+    fs: nodeFileSystem,
     root,
     locate: (hash: BlockHash) => where.get(hash) ?? [],
     onBlock: (bytes: number, source: string) => (counted[source] = (counted[source] ?? 0) + bytes),

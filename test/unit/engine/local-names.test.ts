@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { caseConflictPath, isConflictCopy } from '../../../shared/node/engine/conflict-name.js';
 import { caseClashes, localNameProblem, localPathProblem, probeCaseInsensitive } from '../../../shared/node/engine/local-names.js';
+import { nodeFileSystem } from '../../../shared/node/fs/node-file-system.js';
 
 test('Windows rules apply on win32 only, naming the character and its position', () => {
   for (const path of ['a:b.txt', 'x/what?.pdf', 'CON', 'con.txt', 'Nul.tar.gz', 'COM1', 'lpt9.log', 'CON .txt', 'com¹', 'trailing.', 'trailing ', 'dir./x', 'q"uote', 'p|ipe', 'st*r', '<a>']) {
@@ -36,7 +37,7 @@ test('the probe finds this temp disk case-sensitive and leaves nothing behind', 
   const root = await mkdtemp(join(tmpdir(), 'hsync-probe-'));
   try {
     await mkdir(join(root, '.hsync'));
-    assert.equal(probeCaseInsensitive(root), process.platform === 'darwin' || process.platform === 'win32');
+    assert.equal(probeCaseInsensitive(nodeFileSystem, root), process.platform === 'darwin' || process.platform === 'win32');
   } finally {
     await rm(root, { recursive: true, force: true });
   }

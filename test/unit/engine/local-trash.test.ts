@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { listTrash, moveToTrash, sweepTrash, trashCap, trashDir, TRASH_MAX_AGE_MS, TRASH_MAX_BYTES } from '../../../shared/node/engine/local-trash.js';
 import { smallDisk, unmount } from '../../helpers/small-disk.js';
+import { nodeFileSystem } from '../../../shared/node/fs/node-file-system.js';
+import { engineDisk } from '../../../shared/node/engine/engine-disk.js';
+
+const disk = engineDisk();
 
 const roots: string[] = [];
 after(() => Promise.all(roots.map((r) => rm(r, { recursive: true, force: true }))));
@@ -23,26 +27,26 @@ test('a trashed file is moved (same inode), listed newest first, and its note na
   await writeFile(join(r, 'a.txt'), 'aaa');
   await writeFile(join(r, 'b.txt'), 'bbbb');
   const ino = (await stat(join(r, 'a.txt'))).ino;
-  const a = await moveToTrash(r, join(r, 'a.txt'), note('docs/a.txt', 1000, 3));
-  await moveToTrash(r, join(r, 'b.txt'), note('b.txt', 2000, 4));
+  const a = await moveToTrash(disk, r, join(r, 'a.txt'), note('docs/a.txt', 1000, 3));
+  await moveToTrash(disk, r, join(r, 'b.txt'), note('b.txt', 2000, 4));
   assert.equal((await stat(join(trashDir(r), `${a.id}.data`))).ino, ino, 'renamed, not copied');
-  assert.deepEqual((await listTrash(r)).map((e) => [e.path, e.size, e.rev]), [['b.txt', 4, 3], ['docs/a.txt', 3, 3]]);
+  assert.deepEqual((await listTrash(nodeFileSystem, r)).map((e) => [e.path, e.size, e.rev]), [['b.txt', 4, 3], ['docs/a.txt', 3, 3]]);
 });
 
 test('a trash folder removed while the engine runs is made again', async () => {
   const r = await root();
   await writeFile(join(r, 'one'), '1');
-  await moveToTrash(r, join(r, 'one'), note('one', 1, 1));
+  await moveToTrash(disk, r, join(r, 'one'), note('one', 1, 1));
   await rm(trashDir(r), { recursive: true });
   await writeFile(join(r, 'two'), '2');
-  await moveToTrash(r, join(r, 'two'), note('two', 2, 1));
-  assert.deepEqual((await listTrash(r)).map((e) => e.path), ['two']);
+  await moveToTrash(disk, r, join(r, 'two'), note('two', 2, 1));
+  assert.deepEqual((await listTrash(nodeFileSystem, r)).map((e) => e.path), ['two']);
 });
 
 test('notes that fail a check are not listed: a path leaving the root, a bad hash, no bytes', async () => {
   const r = await root();
   await writeFile(join(r, 'x'), 'x');
-  const good = await moveToTrash(r, join(r, 'x'), note('x', 5000, 1));
+  const good = await moveToTrash(disk, r, join(r, 'x'), note('x', 5000, 1));
   const dir = trashDir(r);
   const forged = (id: string, body: unknown) => Promise.all([writeFile(join(dir, `${id}.json`), JSON.stringify(body)), writeFile(join(dir, `${id}.data`), 'evil')]);
   await forged('6000-4-00000001', { ...note('../outside', 6000, 4) });
@@ -50,7 +54,7 @@ test('notes that fail a check are not listed: a path leaving the root, a bad has
   await forged('6000-4-00000003', { ...note('.hsync/x', 6000, 4) });
   await writeFile(join(dir, '6000-4-00000004.json'), JSON.stringify(note('nobytes.txt', 6000, 4)));
   await forged('not-an-id', note('odd.txt', 6000, 4));
-  assert.deepEqual((await listTrash(r)).map((e) => e.id), [good.id]);
+  assert.deepEqual((await listTrash(nodeFileSystem, r)).map((e) => e.id), [good.id]);
 });
 
 test('the sweep drops entries past 30 days, then the oldest over the cap, keeping the newest whatever its size', async () => {
@@ -58,18 +62,18 @@ test('the sweep drops entries past 30 days, then the oldest over the cap, keepin
   const now = 100 * 24 * 3600_000;
   const put = async (name: string, at: number, size: number) => {
     await writeFile(join(r, name), Buffer.alloc(size));
-    await moveToTrash(r, join(r, name), note(name, at, size));
+    await moveToTrash(disk, r, join(r, name), note(name, at, size));
   };
   await put('ancient', now - TRASH_MAX_AGE_MS - 1, 10);
   await put('old', now - 3000, 600);
   await put('mid', now - 2000, 500);
   await put('new', now - 1000, 500);
-  const swept = await sweepTrash(r, now, 1200);
+  const swept = await sweepTrash(nodeFileSystem, r, now, 1200);
   assert.deepEqual(swept, { removed: 2, bytes: 610 });
-  assert.deepEqual((await listTrash(r)).map((e) => e.path), ['new', 'mid']);
+  assert.deepEqual((await listTrash(nodeFileSystem, r)).map((e) => e.path), ['new', 'mid']);
   await put('huge', now, 5000);
-  await sweepTrash(r, now, 1200);
-  assert.deepEqual((await listTrash(r)).map((e) => e.path), ['huge']);
+  await sweepTrash(nodeFileSystem, r, now, 1200);
+  assert.deepEqual((await listTrash(nodeFileSystem, r)).map((e) => e.path), ['huge']);
   assert.deepEqual((await readdir(trashDir(r))).length, 2, 'no file of a removed entry is left');
 });
 
@@ -79,7 +83,7 @@ test('the sweep removes a note whose bytes are gone once it is a minute old, nev
   const now = 10_000_000;
   await writeFile(join(trashDir(r), `${now - 61_000}-3-0000000a.json`), '{}');
   await writeFile(join(trashDir(r), `${now - 1000}-3-0000000b.json`), '{}');
-  await sweepTrash(r, now, 1e9);
+  await sweepTrash(nodeFileSystem, r, now, 1e9);
   assert.deepEqual(await readdir(trashDir(r)), [`${now - 1000}-3-0000000b.json`]);
 });
 
@@ -94,9 +98,9 @@ test('a file on another file system than the trash stays where it is (moved, nev
   if (!mount) return;
   try {
     await writeFile(join(mount, 'far.txt'), 'bytes on another disk');
-    await assert.rejects(moveToTrash(r, join(mount, 'far.txt'), note('far.txt', 1, 21)), /move "far.txt" to the trash: it is on another file system/);
+    await assert.rejects(moveToTrash(disk, r, join(mount, 'far.txt'), note('far.txt', 1, 21)), /move "far.txt" to the trash: it is on another file system/);
     assert.equal(await readFile(join(mount, 'far.txt'), 'utf8'), 'bytes on another disk');
-    assert.deepEqual(await listTrash(r), []);
+    assert.deepEqual(await listTrash(nodeFileSystem, r), []);
     assert.deepEqual(await readdir(trashDir(r)), [], 'no note left behind');
   } finally {
     await unmount(mount);

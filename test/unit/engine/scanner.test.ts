@@ -10,6 +10,8 @@ import { hashSnapshot } from '../../../shared/node/engine/hash-snapshot.js';
 import { makeIgnoreRules } from '../../../shared/node/engine/ignore-rules.js';
 import { Scanner } from '../../../shared/node/engine/scanner.js';
 import type { BaseEntry, LocalEntry } from '../../../shared/node/engine/types.js';
+import { nodeFileSystem } from '../../../shared/node/fs/node-file-system.js';
+import { engineDisk } from '../../../shared/node/engine/engine-disk.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hsync-scan-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -23,7 +25,7 @@ test('scan hashes new files once, then rescans by stat only', async () => {
   writeFileSync(join(root, '.hsync/tmp/x.part'), 'partial');
   symlinkSync('/etc/passwd', join(root, 'link'));
   const rules = makeIgnoreRules('');
-  const scanner = new Scanner(root, () => rules, new Map<string, BaseEntry>());
+  const scanner = new Scanner(engineDisk(), root, () => rules, new Map<string, BaseEntry>());
   const tree = new Map<string, LocalEntry>();
   const first = await scanner.fullScan(tree);
   assert.deepEqual([...tree.keys()].sort(), ['a.txt', 'd/e/b.txt']);
@@ -43,11 +45,11 @@ test('scan hashes new files once, then rescans by stat only', async () => {
 
 test('files matching the base by size, mtime and inode are not read', async () => {
   writeFileSync(join(root, 'known.bin'), 'known');
-  const snapshot = (await hashSnapshot(join(root, 'known.bin')))!;
+  const snapshot = (await hashSnapshot(nodeFileSystem, join(root, 'known.bin')))!;
   const base = new Map<string, BaseEntry>([
     ['known.bin', { path: 'known.bin', rev: 1, fileId: 'f', contentHash: snapshot.contentHash, size: snapshot.size, mtime: snapshot.mtime, ino: snapshot.ino, remoteMtime: 0 }],
   ]);
-  const scanner = new Scanner(root, () => makeIgnoreRules(''), base);
+  const scanner = new Scanner(engineDisk(), root, () => makeIgnoreRules(''), base);
   const tree = new Map<string, LocalEntry>();
   await scanner.fullScan(tree);
   assert.equal(tree.get('known.bin')!.contentHash, snapshot.contentHash);
@@ -60,12 +62,12 @@ test('a file that grows while hashed is not given a hash', async () => {
   const growing = setInterval(() => appendFileSync(path, 'more\n'), 1);
   try {
     let unstable = false;
-    for (let i = 0; i < 5 && !unstable; i++) unstable = (await hashSnapshot(path)) === null;
+    for (let i = 0; i < 5 && !unstable; i++) unstable = (await hashSnapshot(nodeFileSystem, path)) === null;
     assert.equal(unstable, true);
   } finally {
     clearInterval(growing);
   }
-  assert.notEqual(await hashSnapshot(path), null, 'once still, it hashes');
+  assert.notEqual(await hashSnapshot(nodeFileSystem, path), null, 'once still, it hashes');
 });
 
 test('a rescan skips the path checks of unchanged files only while the ignore rules stay the same', async () => {
@@ -80,7 +82,7 @@ test('a rescan skips the path checks of unchanged files only while the ignore ru
       return { userPatterns: rules.userPatterns, ignores: (path: string) => (asked.push(path), rules.ignores(path)) };
     };
     let rules = counting('');
-    const scanner = new Scanner(dir, () => rules, new Map<string, BaseEntry>());
+    const scanner = new Scanner(engineDisk(), dir, () => rules, new Map<string, BaseEntry>());
     const tree = new Map<string, LocalEntry>();
     await scanner.fullScan(tree);
     assert.deepEqual([...tree.keys()].sort(), ['keep.txt', 'logs/app.log']);
