@@ -6,19 +6,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HealthResponse } from '../shared/common/protocol.js';
 import { BlockFiles } from './blocks/block-files.js';
-import { BlockIndex } from './blocks/block-index.js';
 import { blockRoutes } from './blocks/block-routes.js';
 import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_MS, REQUEST_TIMEOUT_MS, TIMEOUT_CHECK_MS } from '../shared/common/limits.js';
 import { Admission } from './http/admission.js';
 import { sendJson } from './http/respond.js';
 import { createRouter, type Route } from './http/router.js';
 import { Committer } from './meta/commit.js';
-import { Journal } from './meta/journal.js';
 import { Longpolls } from './meta/longpoll.js';
 import { metaRoutes } from './meta/meta-routes.js';
-import { Ownership } from './meta/ownership.js';
-import { authenticate, createUser } from './store/accounts.js';
-import { openDatabase, serverIdOf } from './store/database.js';
+import { SqliteMetaStore } from './store/sqlite-store.js';
 import { startTierJobs } from './tiers/background-jobs.js';
 import { openTiers, type TierOptions } from './tiers/open-tiers.js';
 import { tieredBlockRoutes, tierRoutes } from './tiers/tier-routes.js';
@@ -55,15 +51,12 @@ const DRAIN_MS = 30_000;
 /** Opens `dataDir` (creating it) and listens. Rejects when the address is in use. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
-  const db = openDatabase(opts.dataDir);
-  const serverId = serverIdOf(db);
+  const store = SqliteMetaStore.open(opts.dataDir);
+  const serverId = await store.serverId();
   const files = new BlockFiles(opts.dataDir);
   files.init();
-  const index = new BlockIndex(db);
-  const ownership = new Ownership(db);
-  const journal = new Journal(db);
   const longpolls = new Longpolls();
-  const committer = new Committer({ db, journal, ownership, index });
+  const committer = new Committer(store);
 
   const health: Route = {
     method: 'GET',
@@ -75,17 +68,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
   };
   const tierOptions = opts.tiers ?? {};
-  const tiers = openTiers(db, { ...tierOptions, dataDir: opts.dataDir, files });
+  // The tiers' index reads the same SQLite database (server/tiers/tier-index.ts).
+  const tiers = openTiers(store.db, { ...tierOptions, dataDir: opts.dataDir, files });
   const split = tierOptions.blockService !== undefined;
   const wanted = new WantedBlocks(tiers.service.index, (namespaceId) => longpolls.notify(namespaceId));
   const stored = (namespaceId: number, hashes: readonly string[]) => wanted.stored(namespaceId, hashes);
   const routes = [
     health,
     ...tierRoutes(tiers.service, { split, wanted }),
-    ...tieredBlockRoutes(blockRoutes({ db, files, index, ownership, stored }), tiers.service, { split, wanted }),
-    ...metaRoutes({ serverId, journal, committer, longpolls, wantedCount: (namespaceId) => wanted.count(namespaceId) }),
+    ...tieredBlockRoutes(blockRoutes({ store, files, stored }), tiers.service, { split, wanted }),
+    ...metaRoutes({ serverId, store, committer, longpolls, wantedCount: (namespaceId) => wanted.count(namespaceId) }),
   ];
-  const authenticator = (token: string) => authenticate(db, token);
+  const authenticator = (token: string) => store.authenticate(token);
   let closing = false;
   const listener = createRouter(routes, authenticator, { admission: new Admission(), hidePaths: [opts.dataDir] });
   // Headers that dribble in are cut at HEADERS_TIMEOUT_MS (checked every TIMEOUT_CHECK_MS,
@@ -110,7 +104,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
   } catch (error) {
     tiers.close();
-    db.close();
+    await store.close();
     throw error;
   }
   const jobs = startTierJobs(tiers.service, {
@@ -137,7 +131,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         clearTimeout(cut);
         await jobs.stop();
         tiers.close();
-        db.close();
+        await store.close();
       })();
       return closed;
     },
@@ -150,10 +144,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
  * server runs on the same data dir (SQLite serialises the writers).
  */
 export async function addUser(dataDir: string, name: string): Promise<string> {
-  const db = openDatabase(dataDir);
+  const store = SqliteMetaStore.open(dataDir);
   try {
-    return createUser(db, name);
+    return await store.createUser(name);
   } finally {
-    db.close();
+    await store.close();
   }
 }
