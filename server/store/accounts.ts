@@ -47,7 +47,7 @@ export function callerOfRow(row: (Caller & { hash: Buffer }) | undefined, presen
 }
 
 /** The query that finds a token's caller (the same on SQLite and PostgreSQL but for the placeholder). */
-export const CALLER_SQL = `SELECT t.hash AS hash, u.id AS "userId", u.name AS user, n.id AS "namespaceId", n.name AS namespace
+export const CALLER_SQL = `SELECT t.hash AS hash, u.id AS "userId", u.name AS "user", n.id AS "namespaceId", n.name AS "namespace"
        FROM tokens t JOIN users u ON u.id = t.user_id JOIN namespaces n ON n.id = u.namespace_id
        WHERE t.hash = ?`;
 
