@@ -14,6 +14,7 @@ import { createRouter, type Route } from './http/router.js';
 import { Committer } from './meta/commit.js';
 import { Longpolls } from './meta/longpoll.js';
 import { metaRoutes } from './meta/meta-routes.js';
+import { openPostgresStore } from './store/postgres-store.js';
 import { SqliteMetaStore } from './store/sqlite-store.js';
 import { startTierJobs } from './tiers/background-jobs.js';
 import { openTiers, type TierOptions } from './tiers/open-tiers.js';
@@ -139,12 +140,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 }
 
 /**
- * Creates user `name` (with a home namespace) in `dataDir` and returns its new token.
- * Throws SyncError 'bad_request' when the name is malformed or taken. Safe to call while a
- * server runs on the same data dir (SQLite serialises the writers).
+ * Creates user `name` (with a home namespace) in `dataDir`, or in the PostgreSQL database
+ * `dbUrl` when given, and returns its new token. Throws SyncError 'bad_request' when the
+ * name is malformed or taken. Safe to call while a server runs on the same data (the
+ * database serialises the writers).
  */
-export async function addUser(dataDir: string, name: string): Promise<string> {
-  const store = SqliteMetaStore.open(dataDir);
+export async function addUser(dataDir: string, name: string, dbUrl?: string): Promise<string> {
+  const store = dbUrl ? await openPostgresStore(dbUrl) : SqliteMetaStore.open(dataDir);
   try {
     return await store.createUser(name);
   } finally {

@@ -11,7 +11,7 @@ import type { StoredBlock } from '../blocks/get-blocks.js';
 import { toEntry, type JournalRow, type NewEntry } from '../meta/journal.js';
 import { CALLER_SQL, callerOfRow, checkUserName, nameTaken, newToken, tokenHash, type Caller } from './accounts.js';
 import type { MetaReads, MetaStore, MetaTx } from './meta-store.js';
-import { migrate } from './postgres-schema.js';
+import { migrate, MIGRATIONS } from './postgres-schema.js';
 
 /** A pool or one transaction's client. */
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -126,17 +126,39 @@ function txOver(client: pg.PoolClient): MetaTx {
   };
 }
 
-/** Opens the database at `url` (postgres://USER@HOST:PORT/DB), applying pending migrations. */
-export async function openPostgresStore(url: string): Promise<MetaStore> {
+/** Rethrows `error` naming the database (its password hidden). */
+const inContext =
+  (url: string) =>
+  (error: unknown): never => {
+    throw new Error(`database ${url.replace(/:[^:@/]*@/, ':***@')}: ${(error as Error).message}`);
+  };
+
+function openPool(url: string): pg.Pool {
   const pool = new pg.Pool({ connectionString: url, types, max: 10 });
   // An idle connection the server drops (a restart of PostgreSQL) must not crash the process.
   pool.on('error', () => undefined);
+  return pool;
+}
+
+/** Applies the migrations the database at `url` lacks (`hsync server migrate`). */
+export async function migratePostgres(url: string): Promise<{ applied: number[]; version: number }> {
+  const pool = openPool(url);
+  try {
+    return { applied: await migrate(pool).catch(inContext(url)), version: MIGRATIONS.at(-1)!.version };
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Opens the database at `url` (postgres://USER@HOST:PORT/DB), applying pending migrations. */
+export async function openPostgresStore(url: string): Promise<MetaStore> {
+  const pool = openPool(url);
   try {
     await migrate(pool);
     await pool.query("INSERT INTO settings (key, value) VALUES ('server_id', $1) ON CONFLICT (key) DO NOTHING", [randomUUID()]);
   } catch (error) {
     await pool.end();
-    throw error;
+    inContext(url)(error);
   }
 
   const transaction = <T>(body: (tx: MetaTx) => Promise<T>) => inTransaction(pool, (client) => body(txOver(client)));

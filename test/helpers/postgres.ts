@@ -3,11 +3,11 @@
 // after. Debian's `postgresql` package provides the binaries (.ci/run installs it). Without
 // them a test file skips, except in CI, where it fails.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './hybrid-cluster.js';
 
 export interface TestPostgres {
   /** postgres://postgres@127.0.0.1:PORT/hsync, an empty database. */
@@ -35,24 +35,19 @@ export function postgresMissing(): string | false {
   return reason;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
+function postgresCanEnter(dir: string): boolean {
+  return spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dir]).status === 0;
 }
 
 export async function startPostgres(): Promise<TestPostgres> {
   const bin = binDir();
   if (!bin) throw new Error('PostgreSQL not installed');
-  const dir = mkdtempSync(join(tmpdir(), 'hsync-pg-'));
-  const data = join(dir, 'data');
-  // As root, the server runs as postgres and the temp dir is its own.
+  // As root, the server runs as postgres and the temp dir is its own. The test run's temp
+  // folder is root's alone (0700): then the dir goes in the system's, still removed after.
   const asRoot = process.getuid?.() === 0;
+  const base = asRoot && !postgresCanEnter(tmpdir()) ? '/tmp' : tmpdir();
+  const dir = mkdtempSync(join(base, 'hsync-pg-'));
+  const data = join(dir, 'data');
   if (asRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }));
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }));
