@@ -175,6 +175,26 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       assert.deepEqual((await second).results, [{ status: 'conflict', current: entry }]);
     });
 
+    it('never lets a read outside the transaction see a write that then rolls back', async () => {
+      let fail!: () => void;
+      const gate = new Promise<void>((resolve) => (fail = resolve));
+      let appended!: () => void;
+      const holding = new Promise<void>((resolve) => (appended = resolve));
+      const doomed = store.transaction(async (tx) => {
+        await tx.lockNamespace(kim);
+        await tx.append(kim, { path: 'doomed.txt', fileId: 'f-doomed', deleted: false, size: 0, mtime: 1, contentHash: contentHashOf([]), blocks: [], device: 'dev-1' });
+        appended();
+        await gate;
+        throw new Error('disk full');
+      });
+      await holding;
+      const seen = store.latest(kim, 'doomed.txt');
+      fail();
+      await assert.rejects(doomed, /disk full/);
+      assert.equal(await seen, null);
+      assert.equal(await store.latest(kim, 'doomed.txt'), null);
+    });
+
     it('deletes, moves and restores, keeping the file identity', async () => {
       const made = entryOf(await commitOne(kim, put('a/old.txt', null)));
       const moved = entryOf(await commitOne(kim, { kind: 'move', from: 'a/old.txt', fromRev: made.rev, path: 'b/new.txt', parentRev: null }));
