@@ -104,6 +104,32 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
       return (result as { entry: JournalEntry }).entry;
     };
 
+    /**
+     * A transaction that has appended an entry for `path` and stays open until `end`, which
+     * commits it (answering the entry) or, given an error, rolls it back with that error.
+     */
+    async function holdAppend(namespaceId: number, path: string): Promise<{ end(error?: Error): Promise<JournalEntry> }> {
+      let finish!: (error?: Error) => void;
+      const gate = new Promise<Error | undefined>((resolve) => (finish = resolve));
+      let appended!: () => void;
+      const holding = new Promise<void>((resolve) => (appended = resolve));
+      const ended = store.transaction(async (tx) => {
+        await tx.lockNamespace(namespaceId);
+        const entry = await tx.append(namespaceId, { path, fileId: `f-${path}`, deleted: false, size: 0, mtime: 1, contentHash: contentHashOf([]), blocks: [], device: 'dev-1' });
+        appended();
+        const error = await gate;
+        if (error) throw error;
+        return entry;
+      });
+      await holding;
+      return {
+        end(error) {
+          finish(error);
+          return ended;
+        },
+      };
+    }
+
     it('creates users with a token each; a taken name or a bad token is refused', async () => {
       const token = await store.createUser('max');
       const caller = await store.authenticate(token);
@@ -156,41 +182,17 @@ for (const backend of [sqliteBackend(), postgresBackend()]) {
     });
 
     it('makes a commit wait for one in flight on the same namespace, then answers its stale parent as a conflict', async () => {
-      let finish!: () => void;
-      const gate = new Promise<void>((resolve) => (finish = resolve));
-      let appended!: () => void;
-      const holding = new Promise<void>((resolve) => (appended = resolve));
-      const first = store.transaction(async (tx) => {
-        await tx.lockNamespace(lee);
-        const entry = await tx.append(lee, { path: 'held.txt', fileId: 'f-held', deleted: false, size: 0, mtime: 1, contentHash: contentHashOf([]), blocks: [], device: 'dev-1' });
-        appended();
-        await gate;
-        return entry;
-      });
-      await holding;
+      const first = await holdAppend(lee, 'held.txt');
       const second = committer.commit(lee, 'dev-2', [put('held.txt', null)]);
       await waitFor(() => backend.someoneWaits(), 'the second commit to wait for the first');
-      finish();
-      const entry = await first;
+      const entry = await first.end();
       assert.deepEqual((await second).results, [{ status: 'conflict', current: entry }]);
     });
 
     it('never lets a read outside the transaction see a write that then rolls back', async () => {
-      let fail!: () => void;
-      const gate = new Promise<void>((resolve) => (fail = resolve));
-      let appended!: () => void;
-      const holding = new Promise<void>((resolve) => (appended = resolve));
-      const doomed = store.transaction(async (tx) => {
-        await tx.lockNamespace(kim);
-        await tx.append(kim, { path: 'doomed.txt', fileId: 'f-doomed', deleted: false, size: 0, mtime: 1, contentHash: contentHashOf([]), blocks: [], device: 'dev-1' });
-        appended();
-        await gate;
-        throw new Error('disk full');
-      });
-      await holding;
+      const doomed = await holdAppend(kim, 'doomed.txt');
       const seen = store.latest(kim, 'doomed.txt');
-      fail();
-      await assert.rejects(doomed, /disk full/);
+      await assert.rejects(doomed.end(new Error('disk full')), /disk full/);
       assert.equal(await seen, null);
       assert.equal(await store.latest(kim, 'doomed.txt'), null);
     });
