@@ -6,14 +6,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HealthResponse } from '../shared/common/protocol.js';
 import { BlockFiles } from './blocks/block-files.js';
-import { BlockIndex } from './blocks/block-index.js';
 import { blockRoutes } from './blocks/block-routes.js';
 import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_MS, REQUEST_TIMEOUT_MS, TIMEOUT_CHECK_MS } from '../shared/common/limits.js';
 import { Admission } from './http/admission.js';
 import { sendJson } from './http/respond.js';
 import { createRouter, type Route } from './http/router.js';
 import { Committer } from './meta/commit.js';
-import { Journal } from './meta/journal.js';
 import { Longpolls } from './meta/longpoll.js';
 import { metaRoutes } from './meta/meta-routes.js';
 import { Ownership } from './meta/ownership.js';
@@ -21,6 +19,8 @@ import { DEFAULT_RETENTION_DAYS } from './meta/retention.js';
 import { startRetentionJob } from './meta/retention-job.js';
 import { authenticate, createUser } from './store/accounts.js';
 import { openDatabase, serverIdOf } from './store/database.js';
+import { openPostgresStore } from './store/postgres-store.js';
+import { SqliteMetaStore } from './store/sqlite-store.js';
 import { startTierJobs } from './tiers/background-jobs.js';
 import { openTiers, type TierOptions } from './tiers/open-tiers.js';
 import { tieredBlockRoutes, tierRoutes } from './tiers/tier-routes.js';
@@ -64,15 +64,12 @@ const DRAIN_MS = 30_000;
 /** Opens `dataDir` (creating it) and listens. Rejects when the address is in use. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
-  const db = openDatabase(opts.dataDir);
-  const serverId = serverIdOf(db);
+  const store = SqliteMetaStore.open(opts.dataDir);
+  const serverId = await store.serverId();
   const files = new BlockFiles(opts.dataDir);
   files.init();
-  const index = new BlockIndex(db);
-  const ownership = new Ownership(db);
-  const journal = new Journal(db);
   const longpolls = new Longpolls();
-  const committer = new Committer({ db, journal, ownership, index });
+  const committer = new Committer(store);
 
   const health: Route = {
     method: 'GET',
@@ -84,7 +81,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
   };
   const tierOptions = opts.tiers ?? {};
-  const tiers = openTiers(db, { ...tierOptions, dataDir: opts.dataDir, files });
+  // The tiers' index reads the same SQLite database (server/tiers/tier-index.ts).
+  const tiers = openTiers(store.db, { ...tierOptions, dataDir: opts.dataDir, files });
   // In-house blocks live beyond this process (a block service or an S3-compatible cluster):
   // the block routes hand them to the tier service rather than writing under dataDir.
   const split = tierOptions.blockService !== undefined || Boolean(tierOptions.inhouseS3);
@@ -93,10 +91,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const routes = [
     health,
     ...tierRoutes(tiers.service, { split, wanted }),
-    ...tieredBlockRoutes(blockRoutes({ db, files, index, ownership, stored }), tiers.service, { split, wanted }),
-    ...metaRoutes({ serverId, journal, committer, longpolls, wantedCount: (namespaceId) => wanted.count(namespaceId), wantedSeq: (namespaceId) => wanted.seqOf(namespaceId) }),
+    ...tieredBlockRoutes(blockRoutes({ store, files, stored }), tiers.service, { split, wanted }),
+    ...metaRoutes({ serverId, store, committer, longpolls, wantedCount: (namespaceId) => wanted.count(namespaceId), wantedSeq: (namespaceId) => wanted.seqOf(namespaceId) }),
   ];
-  const authenticator = (token: string) => authenticate(db, token);
+  const authenticator = (token: string) => store.authenticate(token);
   let closing = false;
   const listener = createRouter(routes, authenticator, { admission: new Admission(), hidePaths: [opts.dataDir] });
   // Headers that dribble in are cut at HEADERS_TIMEOUT_MS (checked every TIMEOUT_CHECK_MS,
@@ -121,7 +119,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
   } catch (error) {
     tiers.close();
-    db.close();
+    await store.close();
     throw error;
   }
   const jobs = startTierJobs(tiers.service, {
@@ -129,7 +127,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     scrubBytesPerSec: tierOptions.scrubBytesPerSec ?? 10_000_000,
   });
   const retention = startRetentionJob({
-    db,
+    db: store.db,
     files: split ? null : files,
     tiers: tiers.service,
     retentionDays: opts.retentionDays ?? DEFAULT_RETENTION_DAYS,
@@ -156,7 +154,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         await jobs.stop();
         await retention.stop();
         tiers.close();
-        db.close();
+        await store.close();
       })();
       return closed;
     },
@@ -164,15 +162,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 }
 
 /**
- * Creates user `name` (with a home namespace) in `dataDir` and returns its new token.
- * Throws SyncError 'bad_request' when the name is malformed or taken. Safe to call while a
- * server runs on the same data dir (SQLite serialises the writers).
+ * Creates user `name` (with a home namespace) in `dataDir`, or in the PostgreSQL database
+ * `dbUrl` when given, and returns its new token. Throws SyncError 'bad_request' when the
+ * name is malformed or taken. Safe to call while a server runs on the same data (the
+ * database serialises the writers).
  */
-export async function addUser(dataDir: string, name: string): Promise<string> {
-  const db = openDatabase(dataDir);
+export async function addUser(dataDir: string, name: string, dbUrl?: string): Promise<string> {
+  const store = dbUrl ? await openPostgresStore(dbUrl) : SqliteMetaStore.open(dataDir);
   try {
-    return createUser(db, name);
+    return await store.createUser(name);
   } finally {
-    db.close();
+    await store.close();
   }
 }

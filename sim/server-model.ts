@@ -9,12 +9,13 @@ import type { BlockHash } from '../shared/common/blocks.js';
 import type { AccountResponse, CommitChange, CommitResponse, JournalEntry, ListResponse, LongpollResponse } from '../shared/common/protocol.js';
 import { blockHashOf } from '../shared/node/blocks/content-hash.js';
 import type { RemoteStore } from '../shared/node/remote/remote-store.js';
-import { BlockIndex } from '../server/blocks/block-index.js';
+import type { BlockIndex } from '../server/blocks/block-index.js';
 import { Committer } from '../server/meta/commit.js';
-import { Journal } from '../server/meta/journal.js';
-import { Ownership } from '../server/meta/ownership.js';
+import type { Journal } from '../server/meta/journal.js';
+import type { Ownership } from '../server/meta/ownership.js';
 import { authenticate, createUser } from '../server/store/accounts.js';
 import { openDatabase, serverIdOf, type Db } from '../server/store/database.js';
+import { SqliteMetaStore } from '../server/store/sqlite-store.js';
 
 const wire = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -41,10 +42,11 @@ export class ServerModel {
   private open(): void {
     this.db = openDatabase(this.dataDir);
     this.serverId = serverIdOf(this.db);
-    this.journal = new Journal(this.db);
-    this.ownership = new Ownership(this.db);
-    this.index = new BlockIndex(this.db);
-    this.committer = new Committer({ db: this.db, journal: this.journal, ownership: this.ownership, index: this.index });
+    const store = new SqliteMetaStore(this.db);
+    this.journal = store.journal;
+    this.ownership = store.ownership;
+    this.index = store.index;
+    this.committer = new Committer(store);
   }
 
   close(): void {
@@ -111,7 +113,7 @@ export class ServerModel {
       url: 'sim://server',
       counters,
       account: async (): Promise<AccountResponse> => wire({ user, namespace, serverId: this.serverId }),
-      commit: async (device: string, changes: CommitChange[]): Promise<CommitResponse> => wire(this.committer.commit(ns, device, wire(changes))),
+      commit: async (device: string, changes: CommitChange[]): Promise<CommitResponse> => wire(await this.committer.commit(ns, device, wire(changes))),
       list: async (cursor: number, limit = 1000): Promise<ListResponse> => {
         const entries = this.journal.list(ns, cursor, limit + 1);
         const hasMore = entries.length > limit;
@@ -147,7 +149,7 @@ export class ServerModel {
         return out;
       },
       revisions: async (path: string) => wire(this.journal.revisions(ns, path.normalize('NFC'), Number.MAX_SAFE_INTEGER, 1000)),
-      restore: async (device: string, path: string, rev: number) => wire(this.committer.restore(ns, device, path, rev)),
+      restore: async (device: string, path: string, rev: number) => wire(await this.committer.restore(ns, device, path, rev)),
     };
   }
 }

@@ -6,7 +6,8 @@ import { addUser, startServer } from '../../server/index.js';
 import { loadOrCreateKeys } from '../../server/signing/secret-file.js';
 import { DEFAULT_RETENTION_DAYS } from '../../server/meta/retention.js';
 import { startBlockService } from '../../server/tiers/block-service.js';
-import { intOption, parse, stringOption, UsageError } from '../args.js';
+import { intOption, parse, stringOption, UsageError, type Parsed } from '../args.js';
+import { migratePostgres } from '../../server/store/postgres-store.js';
 import { TIER_HELP, TIER_OPTIONS, runNamespace, runRepatriate, runScrub, runStats, tierFlags } from './server-hybrid.js';
 
 /** Where the server keeps its data unless --data says otherwise (XDG base directories). */
@@ -16,7 +17,8 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export const help = `Usage: hsync server [--data DIR] [--host HOST] [--port PORT] [--retention-days N] [--role all|meta|blocks] [tier options]
-       hsync server user add NAME [--data DIR]
+       hsync server user add NAME [--data DIR | --db URL]
+       hsync server migrate --db URL
        hsync server namespace set-placement USER inhouse|s3 [--data DIR]
        hsync server repatriate --once [--data DIR] [tier options]
        hsync server scrub --once [--data DIR] [tier options]
@@ -40,18 +42,39 @@ ${TIER_HELP}
 
 Subcommands (each has --help):
   user add NAME                 create a user with a home folder; prints its access token
+  migrate                       create or update the metadata tables in a PostgreSQL database
   namespace set-placement U P   write user U's blocks in-house (default) or to S3 only
   repatriate --once             bring blocks held in S3 back in-house, then sweep S3
   scrub --once                  re-hash in-house blocks; heal from S3 or report
   stats                         blocks, bytes and monthly cost per storage tier`;
 
-const userHelp = `Usage: hsync server user add NAME [--data DIR]
+const userHelp = `Usage: hsync server user add NAME [--data DIR | --db URL]
 
 Creates user NAME (1-64 letters, digits, ".", "_", "@" or "-") with a home folder, and
-prints a new access token on stdout. The token is shown only this once.`;
+prints a new access token on stdout. The token is shown only this once.
+
+  --db URL   the metadata database, postgres://USER@HOST:PORT/DB (default: $HSYNC_DB_URL;
+             without either, the SQLite database under --data)`;
+
+const migrateHelp = `Usage: hsync server migrate --db URL
+
+Applies the schema migrations the PostgreSQL database at URL lacks (postgres://USER@HOST:PORT/DB,
+default $HSYNC_DB_URL), each once and in order, and prints the schema version. Safe to run
+again, and beside other processes on the same database (they take turns). A SQLite data dir
+needs no migrate: the server updates it at start.`;
+
+/** The PostgreSQL URL of --db or $HSYNC_DB_URL, or undefined for the SQLite database under --data. */
+export function dbUrlOf(args: Parsed, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const url = (args.values.db as string | undefined) ?? (env.HSYNC_DB_URL || undefined);
+  if (url !== undefined && !/^postgres(ql)?:\/\/[^\s]+$/.test(url)) {
+    throw new UsageError(`--db must be a postgres://USER@HOST:PORT/DB URL, got "${url.replace(/:[^:@/]*@/, ':***@')}"`);
+  }
+  return url;
+}
 
 export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'user') return runUser(argv.slice(1));
+  if (argv[0] === 'migrate') return runMigrate(argv.slice(1));
   if (argv[0] === 'namespace') return runNamespace(argv.slice(1), defaultDataDir());
   if (argv[0] === 'repatriate') return runRepatriate(argv.slice(1), defaultDataDir());
   if (argv[0] === 'scrub') return runScrub(argv.slice(1), defaultDataDir());
@@ -107,7 +130,7 @@ function testClock(env: NodeJS.ProcessEnv): (() => number) | undefined {
 }
 
 async function runUser(argv: string[]): Promise<number> {
-  const args = parse(argv, { data: { type: 'string' } }, true);
+  const args = parse(argv, { data: { type: 'string' }, db: { type: 'string' } }, true);
   if (args.values.help) {
     console.log(userHelp);
     return 0;
@@ -116,7 +139,20 @@ async function runUser(argv: string[]): Promise<number> {
   if (action !== 'add') throw new UsageError(action === undefined ? 'user needs an action: add' : `unknown user action "${action}" (expected add)`);
   if (name === undefined) throw new UsageError('user add needs a NAME');
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  const token = await addUser(stringOption(args, 'data', defaultDataDir()), name);
+  const token = await addUser(stringOption(args, 'data', defaultDataDir()), name, dbUrlOf(args));
   process.stdout.write(`${token}\n`);
+  return 0;
+}
+
+async function runMigrate(argv: string[]): Promise<number> {
+  const args = parse(argv, { db: { type: 'string' } });
+  if (args.values.help) {
+    console.log(migrateHelp);
+    return 0;
+  }
+  const url = dbUrlOf(args);
+  if (url === undefined) throw new UsageError('migrate needs --db URL (or HSYNC_DB_URL)');
+  const { applied, version } = await migratePostgres(url);
+  console.log(applied.length > 0 ? `schema version ${version} (applied ${applied.join(', ')})` : `schema version ${version} (up to date)`);
   return 0;
 }

@@ -10,32 +10,28 @@ import type { BatchUploadResponse, MissingResponse } from '../../shared/common/p
 import { readBody, readJson } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
 import { callerOf, type Context, type Route } from '../http/router.js';
-import type { Ownership } from '../meta/ownership.js';
-import type { Db } from '../store/database.js';
-import type { BlockIndex, NewBlock } from './block-index.js';
+import type { MetaStore } from '../store/meta-store.js';
+import type { NewBlock } from './block-index.js';
 import { parseBatch } from './batch-upload.js';
-import { sendAnswer, checkAnswerSize, parseGetRequest, readStored, type StoredBlock } from './get-blocks.js';
+import { sendAnswer, checkAnswerSize, parseGetRequest, readStored } from './get-blocks.js';
 import type { BlockFiles } from './block-files.js';
 import { receiveBlock } from './put-block.js';
 
 export interface BlockServiceDeps {
-  db: Db;
+  store: MetaStore;
   files: BlockFiles;
-  index: BlockIndex;
-  ownership: Ownership;
   /** Told of every verified upload, by namespace (a want it answers is healed: WantedBlocks.stored). */
   stored?: (namespaceId: number, hashes: readonly string[]) => void;
 }
 
 export function blockRoutes(deps: BlockServiceDeps): Route[] {
-  const { db, files, index, ownership } = deps;
+  const { store, files } = deps;
   const stored = deps.stored ?? (() => undefined);
   const hashParam = (ctx: Context): string => {
     const hash = ctx.params[0];
     if (!isBlockHash(hash)) throw new SyncError('bad_request', `block "${hash.slice(0, 80)}": not a lowercase hex SHA-256`);
     return hash;
   };
-  const storedStmt = db.prepare('SELECT size, tier, pack, pack_offset AS offset FROM blocks WHERE hash = ?');
 
   return [
     {
@@ -49,7 +45,7 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
         const bad = hashes.findIndex((h) => !isBlockHash(h));
         if (bad >= 0) throw new SyncError('bad_request', `missing blocks: hashes[${bad}] is not a lowercase hex SHA-256`);
         const namespaceId = callerOf(ctx).namespaceId;
-        const missing = db.transaction(() => ownership.missing(namespaceId, hashes))();
+        const missing = await store.missing(namespaceId, hashes as string[]);
         const answer: MissingResponse = { missing: missing as MissingResponse['missing'] };
         sendJson(ctx.res, 200, answer);
       },
@@ -81,10 +77,10 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
           const pack = await files.writePack(parts);
           for (const block of placed) block.pack = pack;
         }
-        db.transaction(() => {
-          index.place(placed);
-          ownership.add(namespaceId, records.map((r) => r.hash));
-        })();
+        await store.transaction(async (tx) => {
+          await tx.placeBlocks(placed);
+          await tx.addOwners(namespaceId, records.map((r) => r.hash));
+        });
         stored(namespaceId, placed.map((b) => b.hash));
         if (error) {
           throw new SyncError(error.code, `${error.message} (the ${records.length} records before it are stored)`);
@@ -102,14 +98,7 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
         const hashes = parseGetRequest(await readJson(ctx.req, MAX_GET_REQUEST_BYTES, 'get blocks'));
         const namespaceId = callerOf(ctx).namespaceId;
         // Not owned and not stored look the same: both are answered absent.
-        const found = new Map<string, StoredBlock>();
-        db.transaction(() => {
-          for (const hash of hashes) {
-            if (found.has(hash) || !ownership.owns(namespaceId, hash)) continue;
-            const row = storedStmt.get(hash) as StoredBlock | undefined;
-            if (row) found.set(hash, row);
-          }
-        })();
+        const found = await store.ownedBlocks(namespaceId, hashes);
         checkAnswerSize(found);
         sendAnswer(ctx.res, hashes, await readStored(files, found));
       },
@@ -124,11 +113,10 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
         // Written whether or not the block is stored already (put-block.ts): a re-upload
         // repairs a copy that went missing or bad, and the answer's timing tells nothing.
         const size = await receiveBlock(ctx.req, files, hash);
-        let added = 0;
-        db.transaction(() => {
-          index.place([{ hash, size, pack: null, offset: null }]);
-          added = ownership.add(namespaceId, [hash]);
-        })();
+        const added = await store.transaction(async (tx) => {
+          await tx.placeBlocks([{ hash, size, pack: null, offset: null }]);
+          return tx.addOwners(namespaceId, [hash]);
+        });
         stored(namespaceId, [hash]);
         // 201/200 say whether this namespace owned the block before, never whether anyone stored it.
         sendJson(ctx.res, added > 0 ? 201 : 200, { hash, size });
@@ -141,7 +129,7 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
       async handle(ctx) {
         const hash = hashParam(ctx);
         // The same answer whether or not another namespace holds the block.
-        const where = ownership.owns(callerOf(ctx).namespaceId, hash) ? index.find(hash) : null;
+        const where = (await store.owns(callerOf(ctx).namespaceId, hash)) ? await store.findBlock(hash) : null;
         if (!where) throw new SyncError('not_found', `download block ${hash}: no such block`);
         ctx.res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': where.size });
         await pipeline(files.read(hash, where), ctx.res);

@@ -34,7 +34,7 @@ export interface RouterOptions {
   hidePaths?: readonly string[];
 }
 
-export type Authenticator = (token: string) => Caller | null;
+export type Authenticator = (token: string) => Caller | null | Promise<Caller | null>;
 
 /** Caller of a route declared with `auth: true`. */
 export function callerOf(ctx: Context): Caller {
@@ -56,7 +56,7 @@ async function dispatch(routes: Route[], authenticate: Authenticator, options: R
     if (!params) continue;
     pathMatched = true;
     if (route.method !== req.method) continue;
-    const caller = route.auth ? requireCaller(req, authenticate) : null;
+    const caller = route.auth ? await requireCaller(req, authenticate) : null;
     if (caller && options.admission) {
       const release = options.admission.enter(caller.userId, route.longpoll ? 'longpoll' : 'request', `${req.method} ${url.pathname}`);
       // 'close' comes once the answer is out or the client left, whichever is first.
@@ -75,11 +75,11 @@ function match(pattern: string | RegExp, pathname: string): string[] | null {
   return m ? m.slice(1) : null;
 }
 
-function requireCaller(req: IncomingMessage, authenticate: Authenticator): Caller {
+async function requireCaller(req: IncomingMessage, authenticate: Authenticator): Promise<Caller> {
   const header = req.headers.authorization;
   const m = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
   if (!m) throw new SyncError('unauthorized', `${req.method} ${req.url?.split('?')[0]}: missing bearer token`);
-  const caller = authenticate(m[1]);
+  const caller = await authenticate(m[1]);
   if (!caller) throw new SyncError('unauthorized', `${req.method} ${req.url?.split('?')[0]}: unknown token`);
   return caller;
 }

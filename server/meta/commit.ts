@@ -8,17 +8,7 @@ import { SyncError } from '../../shared/common/errors.js';
 import { pathProblem } from '../../shared/common/paths.js';
 import type { CommitResult, JournalEntry } from '../../shared/common/protocol.js';
 import { contentHashOf } from '../../shared/node/blocks/content-hash.js';
-import type { BlockIndex } from '../blocks/block-index.js';
-import { durably, type Db } from '../store/database.js';
-import type { Journal } from './journal.js';
-import type { Ownership } from './ownership.js';
-
-export interface CommitDeps {
-  db: Db;
-  journal: Journal;
-  ownership: Ownership;
-  index: BlockIndex;
-}
+import type { MetaStore, MetaTx } from '../store/meta-store.js';
 
 const reject = (message: string, code: 'bad_request' | 'invalid_path' = 'bad_request'): CommitResult => ({
   status: 'rejected',
@@ -45,29 +35,38 @@ function parentMatches(latest: JournalEntry | null, parentRev: unknown): boolean
   return parentRev === latest.rev;
 }
 
+/** The path's live entry: null when it never existed or its last entry is a deletion. */
+async function liveIn(tx: MetaTx, namespaceId: number, path: string): Promise<JournalEntry | null> {
+  const latest = await tx.latest(namespaceId, path);
+  return latest && !latest.deleted ? latest : null;
+}
+
 export class Committer {
-  constructor(private readonly deps: CommitDeps) {}
+  constructor(private readonly store: MetaStore) {}
 
   /** Runs the batch; returns the per-change results and the namespace's head after it. */
-  commit(namespaceId: number, device: string, changes: readonly unknown[]): { results: CommitResult[]; cursor: number } {
-    const { db, journal } = this.deps;
-    return durably(db, () => {
-      const results = changes.map((change, i) => this.apply(namespaceId, device, change, i));
-      return { results, cursor: journal.head(namespaceId) };
-    });
+  commit(namespaceId: number, device: string, changes: readonly unknown[]): Promise<{ results: CommitResult[]; cursor: number }> {
+    return this.store.transaction(
+      async (tx) => {
+        await tx.lockNamespace(namespaceId);
+        const results: CommitResult[] = [];
+        for (let i = 0; i < changes.length; i++) results.push(await this.apply(tx, namespaceId, device, changes[i], i));
+        return { results, cursor: await tx.head(namespaceId) };
+      },
+      { durable: true },
+    );
   }
 
-  private apply(namespaceId: number, device: string, raw: unknown, i: number): CommitResult {
-    if (typeof raw !== 'object' || raw === null) return reject(`commit change ${i}: not an object`);
+  private apply(tx: MetaTx, namespaceId: number, device: string, raw: unknown, i: number): Promise<CommitResult> {
+    if (typeof raw !== 'object' || raw === null) return Promise.resolve(reject(`commit change ${i}: not an object`));
     const change = raw as Record<string, unknown>;
-    if (change.kind === 'put') return this.put(namespaceId, device, change, i);
-    if (change.kind === 'delete') return this.remove(namespaceId, device, change, i);
-    if (change.kind === 'move') return this.move(namespaceId, device, change, i);
-    return reject(`commit change ${i}: kind must be "put", "delete" or "move"`);
+    if (change.kind === 'put') return this.put(tx, namespaceId, device, change, i);
+    if (change.kind === 'delete') return this.remove(tx, namespaceId, device, change, i);
+    if (change.kind === 'move') return this.move(tx, namespaceId, device, change, i);
+    return Promise.resolve(reject(`commit change ${i}: kind must be "put", "delete" or "move"`));
   }
 
-  private put(namespaceId: number, device: string, c: Record<string, unknown>, i: number): CommitResult {
-    const { journal, ownership, index } = this.deps;
+  private async put(tx: MetaTx, namespaceId: number, device: string, c: Record<string, unknown>, i: number): Promise<CommitResult> {
     const checked = checkPath(c.path, `commit change ${i}: path`);
     if ('result' in checked) return checked.result;
     const { path } = checked;
@@ -82,15 +81,15 @@ export class Committer {
     const most = Math.ceil(c.size / BLOCK_SIZE);
     if (blocks.length > most) return reject(`${what}: ${blocks.length} blocks for ${c.size} bytes; a file of that size has ${most}`);
 
-    const latest = journal.latest(namespaceId, path);
+    const latest = await tx.latest(namespaceId, path);
     if (!parentMatches(latest, c.parentRev)) return { status: 'conflict', current: latest?.deleted ? null : latest };
-    const missing = ownership.missing(namespaceId, blocks);
+    const missing = await tx.missing(namespaceId, blocks);
     if (missing.length > 0) return { status: 'need_blocks', missing: missing as BlockHash[] };
-    const problem = layoutProblem(blocks, index.sizes(blocks), c.size);
+    const problem = layoutProblem(blocks, await tx.blockSizes(blocks), c.size);
     if (problem) return reject(`${what}: ${problem}`);
 
     const live = latest && !latest.deleted ? latest : null;
-    const entry = journal.append(namespaceId, {
+    const entry = await tx.append(namespaceId, {
       path,
       fileId: live?.fileId ?? randomUUID(),
       deleted: false,
@@ -103,19 +102,17 @@ export class Committer {
     return { status: 'committed', entry };
   }
 
-  private remove(namespaceId: number, device: string, c: Record<string, unknown>, i: number): CommitResult {
-    const { journal } = this.deps;
+  private async remove(tx: MetaTx, namespaceId: number, device: string, c: Record<string, unknown>, i: number): Promise<CommitResult> {
     const checked = checkPath(c.path, `commit change ${i}: path`);
     if ('result' in checked) return checked.result;
     const { path } = checked;
     if (!isRev(c.parentRev)) return reject(`delete "${path}": parentRev must be a positive integer`);
-    const live = journal.live(namespaceId, path);
+    const live = await liveIn(tx, namespaceId, path);
     if (!live || live.rev !== c.parentRev) return { status: 'conflict', current: live };
-    return { status: 'committed', entry: journal.append(namespaceId, deletionOf(live, device)) };
+    return { status: 'committed', entry: await tx.append(namespaceId, deletionOf(live, device)) };
   }
 
-  private move(namespaceId: number, device: string, c: Record<string, unknown>, i: number): CommitResult {
-    const { journal } = this.deps;
+  private async move(tx: MetaTx, namespaceId: number, device: string, c: Record<string, unknown>, i: number): Promise<CommitResult> {
     const from = checkPath(c.from, `commit change ${i}: from`);
     if ('result' in from) return from.result;
     const to = checkPath(c.path, `commit change ${i}: path`);
@@ -124,13 +121,13 @@ export class Committer {
     if (from.path === to.path) return reject(`${what}: source and destination are the same`);
     if (!isRev(c.fromRev)) return reject(`${what}: fromRev must be a positive integer`);
     if (c.parentRev !== null && !isRev(c.parentRev)) return reject(`${what}: parentRev must be null or a positive integer`);
-    const source = journal.live(namespaceId, from.path);
+    const source = await liveIn(tx, namespaceId, from.path);
     if (!source || source.rev !== c.fromRev) return { status: 'conflict', current: source };
-    const target = journal.latest(namespaceId, to.path);
+    const target = await tx.latest(namespaceId, to.path);
     if (!parentMatches(target, c.parentRev)) return { status: 'conflict', current: target?.deleted ? null : target };
     // Metadata only: the same blocks under a new path, keeping the file's identity.
-    journal.append(namespaceId, deletionOf(source, device));
-    const entry = journal.append(namespaceId, {
+    await tx.append(namespaceId, deletionOf(source, device));
+    const entry = await tx.append(namespaceId, {
       path: to.path,
       fileId: source.fileId,
       deleted: false,
@@ -144,19 +141,22 @@ export class Committer {
   }
 
   /** Makes revision `rev` of `path` live again as a new entry. Throws 'not_found' / 'bad_request'. */
-  restore(namespaceId: number, device: string, rawPath: unknown, rev: unknown): JournalEntry {
-    const { db, journal } = this.deps;
+  async restore(namespaceId: number, device: string, rawPath: unknown, rev: unknown): Promise<JournalEntry> {
     const problem = pathProblem(rawPath);
     if (problem) throw new SyncError('invalid_path', `restore ${JSON.stringify(rawPath)}: ${problem}`);
     const path = (rawPath as string).normalize('NFC');
     if (!isRev(rev)) throw new SyncError('bad_request', `restore "${path}": rev must be a positive integer`);
-    return durably(db, () => {
-      const old = journal.entry(namespaceId, rev);
-      if (!old || old.path !== path) throw new SyncError('not_found', `restore "${path}": no revision ${rev} of this path`);
-      if (old.deleted) throw new SyncError('bad_request', `restore "${path}": revision ${rev} is a deletion`);
-      const { fileId, size, mtime, contentHash, blocks } = old;
-      return journal.append(namespaceId, { path, fileId, deleted: false, size, mtime, contentHash, blocks, device });
-    });
+    return this.store.transaction(
+      async (tx) => {
+        await tx.lockNamespace(namespaceId);
+        const old = await tx.entry(namespaceId, rev);
+        if (!old || old.path !== path) throw new SyncError('not_found', `restore "${path}": no revision ${rev} of this path`);
+        if (old.deleted) throw new SyncError('bad_request', `restore "${path}": revision ${rev} is a deletion`);
+        const { fileId, size, mtime, contentHash, blocks } = old;
+        return tx.append(namespaceId, { path, fileId, deleted: false, size, mtime, contentHash, blocks, device });
+      },
+      { durable: true },
+    );
   }
 }
 

@@ -5,7 +5,7 @@ import type { BlockHash, ContentHash } from '../../shared/common/blocks.js';
 import type { JournalEntry } from '../../shared/common/protocol.js';
 import type { Db } from '../store/database.js';
 
-interface Row {
+export interface JournalRow {
   id: number;
   path: string;
   file_id: string;
@@ -20,7 +20,7 @@ interface Row {
 
 export type NewEntry = Omit<JournalEntry, 'id' | 'rev' | 'committedAt'>;
 
-function toEntry(row: Row): JournalEntry {
+export function toEntry(row: JournalRow): JournalEntry {
   const blocks: BlockHash[] = [];
   for (let i = 0; i < row.blocks.length; i += 64) blocks.push(row.blocks.slice(i, i + 64) as BlockHash);
   return {
@@ -79,7 +79,7 @@ export class Journal {
 
   /** The path's newest entry, deletions included. */
   latest(namespaceId: number, path: string): JournalEntry | null {
-    const row = this.latestStmt.get(namespaceId, path) as Row | undefined;
+    const row = this.latestStmt.get(namespaceId, path) as JournalRow | undefined;
     return row ? toEntry(row) : null;
   }
 
@@ -105,17 +105,17 @@ export class Journal {
 
   /** Up to `limit` entries with id > cursor, oldest first. */
   list(namespaceId: number, cursor: number, limit: number): JournalEntry[] {
-    return (this.listStmt.all(namespaceId, cursor, limit) as Row[]).map(toEntry);
+    return (this.listStmt.all(namespaceId, cursor, limit) as JournalRow[]).map(toEntry);
   }
 
   /** Entries of `path` older than revision `before` (default: all), newest first, at most `limit`. */
   revisions(namespaceId: number, path: string, before = Number.MAX_SAFE_INTEGER, limit = -1): JournalEntry[] {
-    return (this.revisionsStmt.all(namespaceId, path, before, limit) as Row[]).map(toEntry);
+    return (this.revisionsStmt.all(namespaceId, path, before, limit) as JournalRow[]).map(toEntry);
   }
 
   /** The entry with journal id `rev`, or null. */
   entry(namespaceId: number, rev: number): JournalEntry | null {
-    const row = this.revisionStmt.get(namespaceId, rev) as Row | undefined;
+    const row = this.revisionStmt.get(namespaceId, rev) as JournalRow | undefined;
     return row ? toEntry(row) : null;
   }
 }

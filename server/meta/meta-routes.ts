@@ -27,14 +27,14 @@ import { readJson } from '../http/body.js';
 import { sendJson } from '../http/respond.js';
 import { callerOf, type Route } from '../http/router.js';
 import type { Committer } from './commit.js';
-import type { Journal } from './journal.js';
+import type { MetaReads } from '../store/meta-store.js';
 import type { Longpolls } from './longpoll.js';
 import { PendingUploads } from './pending-uploads.js';
 
 
 export interface MetaServiceDeps {
   serverId: string;
-  journal: Journal;
+  store: MetaReads;
   committer: Committer;
   longpolls: Longpolls;
   /** Uploads under way (hints for other devices); one in memory when not given. */
@@ -84,7 +84,7 @@ function deviceOf(body: Record<string, unknown>, what: string): string {
 }
 
 export function metaRoutes(deps: MetaServiceDeps): Route[] {
-  const { serverId, journal, committer, longpolls } = deps;
+  const { serverId, store, committer, longpolls } = deps;
   const pending = deps.pending ?? new PendingUploads();
   const wantedCount = deps.wantedCount ?? (() => 0);
   const wantedSeq = deps.wantedSeq ?? (() => 0);
@@ -109,8 +109,8 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         const device = deviceOf(body, 'commit');
         if (!Array.isArray(body.changes)) throw new SyncError('bad_request', 'commit: "changes" must be an array');
         if (body.changes.length > MAX_COMMIT_CHANGES) throw new SyncError('too_large', `commit: ${body.changes.length} changes, at most ${MAX_COMMIT_CHANGES} per request`);
-        const before = journal.head(namespaceId);
-        const answer: CommitResponse = committer.commit(namespaceId, device, body.changes);
+        const before = await store.head(namespaceId);
+        const answer: CommitResponse = await committer.commit(namespaceId, device, body.changes);
         const announced = pending.record(namespaceId, device, body.changes, answer.results);
         if (answer.cursor !== before || announced) longpolls.notify(namespaceId);
         sendJson(ctx.res, 200, answer);
@@ -120,11 +120,11 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
       method: 'GET',
       path: '/v1/list',
       auth: true,
-      handle(ctx) {
+      async handle(ctx) {
         const namespaceId = callerOf(ctx).namespaceId;
         const cursor = intParam(ctx.url, 'cursor', 0, 0, Number.MAX_SAFE_INTEGER);
         const limit = intParam(ctx.url, 'limit', DEFAULT_LIST_LIMIT, 1, MAX_LIST_LIMIT);
-        const entries = journal.list(namespaceId, cursor, limit + 1);
+        const entries = await store.list(namespaceId, cursor, limit + 1);
         const hasMore = cutPage(entries, limit);
         const answer: ListResponse = { entries, cursor: entries.at(-1)?.id ?? cursor, hasMore };
         sendJson(ctx.res, 200, answer);
@@ -154,18 +154,18 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         const seenWantedSeq = intParam(ctx.url, 'wantedSeq', 0, 0, Number.MAX_SAFE_INTEGER);
         const wantedChanged = () =>
           asksWanted && (wantedCount(namespaceId) !== seenWanted || (asksWantedSeq && wantedSeq(namespaceId) !== seenWantedSeq));
-        const quiet = () => journal.head(namespaceId) <= cursor && !newPending() && !wantedChanged();
+        const quiet = async () => (await store.head(namespaceId)) <= cursor && !newPending() && !wantedChanged();
         const until = Date.now() + timeout * 1000;
-        if (timeout > 0 && quiet()) {
+        if (timeout > 0 && (await quiet())) {
           const gone = new AbortController();
           ctx.res.on('close', () => gone.abort());
-          while (quiet() && Date.now() < until) {
+          while ((await quiet()) && Date.now() < until) {
             const woke = await longpolls.wait(namespaceId, until - Date.now(), gone.signal);
             if (gone.signal.aborted) return;
             if (!woke) break; // timed out, or the server is shutting down: answer now
           }
         }
-        const head = journal.head(namespaceId);
+        const head = await store.head(namespaceId);
         const answer: LongpollResponse = { changes: head > cursor, cursor: head };
         if (asks) Object.assign(answer, { pending: pending.has(namespaceId), pendingSeq: pending.seqOf(namespaceId) });
         if (asksWanted) Object.assign(answer, { wanted: wantedCount(namespaceId), wantedSeq: wantedSeq(namespaceId) });
@@ -186,13 +186,13 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
       method: 'GET',
       path: '/v1/revisions',
       auth: true,
-      handle(ctx) {
+      async handle(ctx) {
         const raw = ctx.url.searchParams.get('path');
         const problem = pathProblem(raw);
         if (problem) throw new SyncError('invalid_path', `revisions ${JSON.stringify(raw)}: ${problem}`);
         const limit = intParam(ctx.url, 'limit', DEFAULT_REVISIONS_LIMIT, 1, MAX_REVISIONS_LIMIT);
         const before = intParam(ctx.url, 'before', Number.MAX_SAFE_INTEGER, 1, Number.MAX_SAFE_INTEGER);
-        const revisions = journal.revisions(callerOf(ctx).namespaceId, raw!.normalize('NFC'), before, limit + 1);
+        const revisions = await store.revisions(callerOf(ctx).namespaceId, raw!.normalize('NFC'), before, limit + 1);
         const answer: RevisionsResponse = { revisions, hasMore: cutPage(revisions, limit) };
         sendJson(ctx.res, 200, answer);
       },
@@ -205,7 +205,7 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         const namespaceId = callerOf(ctx).namespaceId;
         const body = await readJson(ctx.req, MAX_SMALL_JSON_BYTES, 'restore');
         const device = deviceOf(body, 'restore');
-        const entry = committer.restore(namespaceId, device, body.path, body.rev);
+        const entry = await committer.restore(namespaceId, device, body.path, body.rev);
         longpolls.notify(namespaceId);
         const answer: RestoreResponse = { entry };
         sendJson(ctx.res, 200, answer);

@@ -10,12 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { BlockHash } from '../../../shared/common/blocks.js';
-import { BlockIndex } from '../../../server/blocks/block-index.js';
 import { Committer } from '../../../server/meta/commit.js';
-import { Journal } from '../../../server/meta/journal.js';
-import { Ownership } from '../../../server/meta/ownership.js';
 import { authenticate, createUser } from '../../../server/store/accounts.js';
 import { openDatabase, type Db } from '../../../server/store/database.js';
+import { SqliteMetaStore } from '../../../server/store/sqlite-store.js';
 import { openTiers, type OpenTiers } from '../../../server/tiers/open-tiers.js';
 import { repatriateOnce, sweepS3 } from '../../../server/tiers/repatriate.js';
 import { s3ConfigFrom } from '../../../server/tiers/s3-config.js';
@@ -60,9 +58,9 @@ const stats = () => tierStats(tiers.service.index.counts());
 const packOf = (hash: string) => tiers.service.index.s3Location(hash)?.pack ?? null;
 const packFile = (id: string) => peer.objectPath(`team/packs/${id}`);
 
-function commit(namespaceId: number, path: string, hashes: string[], size: number): void {
-  const committer = new Committer({ db, journal: new Journal(db), ownership: new Ownership(db), index: new BlockIndex(db) });
-  const { results } = committer.commit(namespaceId, 'dev', [{ kind: 'put', path, parentRev: null, size, mtime: 1, blocks: hashes as BlockHash[] }]);
+async function commit(namespaceId: number, path: string, hashes: string[], size: number): Promise<void> {
+  const committer = new Committer(new SqliteMetaStore(db));
+  const { results } = await committer.commit(namespaceId, 'dev', [{ kind: 'put', path, parentRev: null, size, mtime: 1, blocks: hashes as BlockHash[] }]);
   assert.equal(results[0].status, 'committed');
 }
 
@@ -127,7 +125,7 @@ test('a corrupt packed block is refused on read and reported by the scrubber wit
   const service = tiers.service;
   const set = blocks(10, () => 5000);
   await service.storeMany(eu, 's3', set);
-  commit(eu, 'contracts/signed.pdf', [set[3].hash], 5000);
+  await commit(eu, 'contracts/signed.pdf', [set[3].hash], 5000);
   const where = service.index.s3Location(set[3].hash)!;
   const file = packFile(where.pack!);
   const bytes = readFileSync(file);

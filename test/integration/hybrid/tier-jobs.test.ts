@@ -9,11 +9,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { BlockHash } from '../../../shared/common/blocks.js';
 import { Committer } from '../../../server/meta/commit.js';
-import { Journal } from '../../../server/meta/journal.js';
 import { Ownership } from '../../../server/meta/ownership.js';
-import { BlockIndex } from '../../../server/blocks/block-index.js';
 import { createUser, authenticate } from '../../../server/store/accounts.js';
 import { openDatabase, type Db } from '../../../server/store/database.js';
+import { SqliteMetaStore } from '../../../server/store/sqlite-store.js';
 import { openTiers, type OpenTiers } from '../../../server/tiers/open-tiers.js';
 import { repatriateOnce, sweepS3 } from '../../../server/tiers/repatriate.js';
 import { s3ConfigFrom } from '../../../server/tiers/s3-config.js';
@@ -139,8 +138,8 @@ test('a corrupt in-house block is never served; the scrubber heals it from S3 or
   await tiers.service.deps.inhouse.write(lost.hash, lost.bytes);
   db.prepare("INSERT INTO blocks (hash, size, tier, created_at) VALUES (?, ?, 'inhouse', ?)").run(lost.hash, lost.bytes.length, Date.now());
   new Ownership(db).add(alice, [lost.hash]);
-  const committer = new Committer({ db, journal: new Journal(db), ownership: new Ownership(db), index: new BlockIndex(db) });
-  const { results } = committer.commit(alice, 'dev', [{ kind: 'put', path: 'docs/report.bin', parentRev: null, size: lost.bytes.length, mtime: 1, blocks: [lost.hash] }]);
+  const committer = new Committer(new SqliteMetaStore(db));
+  const { results } = await committer.commit(alice, 'dev', [{ kind: 'put', path: 'docs/report.bin', parentRev: null, size: lost.bytes.length, mtime: 1, blocks: [lost.hash] }]);
   assert.equal(results[0].status, 'committed');
 
   for (const { hash, bytes } of [healable, lost]) {
@@ -181,11 +180,11 @@ test('the scrubber re-hashes whole-block S3 objects: a bad one is re-uploaded fr
   // healable also has a good in-house copy, read first; lost and gone exist only in S3.
   await service.deps.inhouse.write(healable.hash, healable.bytes);
   db.prepare("UPDATE blocks SET tier = 'inhouse' WHERE hash = ?").run(healable.hash);
-  const committer = new Committer({ db, journal: new Journal(db), ownership: new Ownership(db), index: new BlockIndex(db) });
+  const committer = new Committer(new SqliteMetaStore(db));
   const put = (path: string, b: { hash: string; bytes: Buffer }) =>
     committer.commit(bob, 'dev', [{ kind: 'put', path, parentRev: null, size: b.bytes.length, mtime: 1, blocks: [b.hash as BlockHash] }]);
-  assert.equal(put('photos/lost.jpg', lost).results[0].status, 'committed');
-  assert.equal(put('photos/gone.jpg', gone).results[0].status, 'committed');
+  assert.equal((await put('photos/lost.jpg', lost)).results[0].status, 'committed');
+  assert.equal((await put('photos/gone.jpg', gone)).results[0].status, 'committed');
   for (const b of [healable, lost]) {
     const bad = Buffer.from(b.bytes);
     bad[99] ^= 0x01;
