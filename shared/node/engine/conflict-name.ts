@@ -33,6 +33,14 @@ export function caseConflictPath(path: string, taken: (candidate: string) => boo
   return taggedPath(path, (n) => ` (Case Conflict${n > 1 ? ` ${n}` : ''})`, taken);
 }
 
+/**
+ * The name an NFD-spelled file or folder gets when its NFC twin holds the name sync paths
+ * use (nfc-names.ts): `café (Unicode Conflict).txt`, then `café (Unicode Conflict 2).txt`.
+ */
+export function unicodeConflictPath(path: string, taken: (candidate: string) => boolean): string {
+  return taggedPath(path, (n) => ` (Unicode Conflict${n > 1 ? ` ${n}` : ''})`, taken);
+}
+
 /** `path` with the n-th tag before its extension, first one free, within MAX_NAME_BYTES. */
 function taggedPath(path: string, tagFor: (n: number) => string, taken: (candidate: string) => boolean): string {
   const slash = path.lastIndexOf('/');

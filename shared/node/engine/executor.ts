@@ -20,7 +20,7 @@ import { hashSnapshot } from './hash-snapshot.js';
 import { linkOnPath, refuseLinkedPath } from './inside-root.js';
 import { caseClashes, localNameProblem, localPathProblem } from './local-names.js';
 import type { IndexStore } from './index-store.js';
-import { existsOnDisk, lstatOrNull, pruneEmptyDirs, stillMatches } from './local-files.js';
+import { existsOnDisk, lstatOrNull, pruneEmptyDirs, removeEmptyFolder, stillMatches } from './local-files.js';
 import { moveToTrash } from './local-trash.js';
 import { writeSmallTemp } from './small-temp.js';
 import { pushChanges, type OutgoingChange } from './uploader.js';
@@ -223,7 +223,10 @@ async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_loc
   // rename, which rename() does in place.
   const caseOnly = ctx.caseInsensitive && op.path.toLowerCase() === op.from.toLowerCase();
   const target = await lstatOrNull(ctx.disk.fs, toAbs);
-  if (!now || !(await stillMatches(ctx.disk.fs, fromAbs, op.expect, now)) || (target && target.ino !== now.ino && !caseOnly)) {
+  // Moved onto the name of a folder it is in (x/c/n -> x/c): that folder is in the way only
+  // until the file steps out of it.
+  const ontoOwnFolder = op.from.startsWith(`${op.path}/`) && target?.isDirectory() === true;
+  if (!now || !(await stillMatches(ctx.disk.fs, fromAbs, op.expect, now)) || (target && target.ino !== now.ino && !caseOnly && !ontoOwnFolder)) {
     // Not the file we think it is: fetch the new path normally; the old path is replanned.
     // Its follow-ups (a copy beside a folder that keeps the name) go up like any other's.
     return download({ kind: 'download', path: op.path, entry: op.entry, expect: null }, ctx, null);
@@ -235,6 +238,20 @@ async function applyLocal(op: Extract<Op, { kind: 'forget' | 'adopt' | 'move_loc
     await ctx.disk.folders.ensure(dirname(aside));
     await ctx.disk.fs.rename(fromAbs, aside);
     await ctx.disk.fs.mkdir(dirname(toAbs), { recursive: true });
+    await ctx.disk.fs.rename(aside, toAbs);
+  } else if (ontoOwnFolder) {
+    // The file steps out; the folders it leaves empty make way for its new name. A folder
+    // still holding something (an ignored or unsynced file) keeps it: the file goes back,
+    // and the new name is fetched like any download meeting that folder (a conflicted copy
+    // beside it, folder-in-the-way.ts).
+    const aside = join(tempDir(ctx.root), `move-${now.ino}.part`);
+    await ctx.disk.folders.ensure(dirname(aside));
+    await ctx.disk.fs.rename(fromAbs, aside);
+    ctx.disk.folders.forget();
+    if (!(await removeEmptyFolder(ctx.disk.fs, toAbs))) {
+      await ctx.disk.fs.rename(aside, fromAbs);
+      return download({ kind: 'download', path: op.path, entry: op.entry, expect: null }, ctx, null);
+    }
     await ctx.disk.fs.rename(aside, toAbs);
   } else {
     await ctx.disk.fs.mkdir(dirname(toAbs), { recursive: true });

@@ -93,7 +93,7 @@ export class Scanner {
     for (const hint of hints) {
       let path = hint;
       if (path !== path.normalize('NFC')) {
-        const nfc = this.toNfc(path, total.skipped);
+        const nfc = this.toNfc(path);
         if (nfc === null) continue;
         path = nfc.path;
       }
@@ -166,7 +166,7 @@ export class Scanner {
     for await (const name of stream) {
       let path = under ? `${under}/${name as string}` : (name as string);
       if (path !== path.normalize('NFC')) {
-        const nfc = this.toNfc(path.replace(/\/$/, ''), skipped);
+        const nfc = this.toNfc(path.replace(/\/$/, ''));
         if (nfc === null) continue;
         if (nfc.dir || path.endsWith('/')) {
           renamedDirs.add(nfc.path); // its files are walked under the new name below
@@ -217,12 +217,12 @@ export class Scanner {
 
   /**
    * Gives the first non-NFC segment of `path` its NFC form on disk (nfc-names.ts): the new
-   * path, and whether a folder was renamed; null when skipped (an NFC twin, reported, or gone).
+   * path (a "(Unicode Conflict)" name when its NFC twin is there), and whether a folder was
+   * renamed; null when it is gone.
    */
-  private toNfc(path: string, skipped: Skipped[]): { path: string; dir: boolean } | null {
+  private toNfc(path: string): { path: string; dir: boolean } | null {
     if (this.rules().ignores(path)) return { path, dir: false }; // ignored: left as it is
     const outcome = renameToNfc(this.disk.fs, this.root, path);
-    if (outcome.kind === 'twin') skipped.push({ path, reason: outcome.reason });
     return outcome.kind === 'renamed' ? { path: outcome.to, dir: !outcome.whole } : null;
   }
 

@@ -82,7 +82,7 @@ test('EDGE 11: names Windows cannot hold are reported with the reason on a Windo
   assert.deepEqual(await linux.files(), [...Object.keys(bad), 'emoji 🎉.txt', 'fine.txt'].sort(), 'nothing deleted at the origin');
 });
 
-test('EDGE 10: NFD names written on this disk sync under their NFC form and round-trip without a duplicate; a true NFC/NFD twin is reported, not merged', async () => {
+test('EDGE 10: NFD names written on this disk sync under their NFC form and round-trip without a duplicate; a true NFC/NFD twin takes a Unicode Conflict name and both sync', async () => {
   const [a, b] = await fx.pair();
   const nfdFile = 'cafe\u0301.txt';
   const nfdDir = 'Re\u0301sume\u0301';
@@ -96,16 +96,16 @@ test('EDGE 10: NFD names written on this disk sync under their NFC form and roun
   await a.write('note-re\u0301sume\u0301.txt', 'ignored note');
   const outcome = await a.sync(true);
   assert.match(outcome.reason ?? 'agreed', /agreed|could not sync/);
-  const nfc = ['Résumé/notes.txt', 'café.txt', 'twin-naïve.txt'].map((p) => p.normalize('NFC'));
-  assert.deepEqual(await livePaths(a), nfc.sort(), 'one NFC name per file on the server');
-  const twin = a.engine.getStatus().problems.find((p) => p.path === 'twin-nai\u0308ve.txt');
-  assert.match(twin?.message ?? '', /also here in NFC form/, 'the twin is reported');
-  assert.equal(await a.read('twin-nai\u0308ve.txt'), 'nfd twin', 'and left as it is');
+  const nfc = ['Résumé/notes.txt', 'café.txt', 'twin-naïve (Unicode Conflict).txt', 'twin-naïve.txt'].map((p) => p.normalize('NFC'));
+  assert.deepEqual(await livePaths(a), nfc.sort(), 'one NFC name per file on the server, the twin beside its NFC spelling');
+  assert.equal(await a.read('twin-na\u00efve.txt'), 'nfc twin', 'the NFC one keeps its name');
+  assert.equal(await a.read('twin-na\u00efve (Unicode Conflict).txt'), 'nfd twin', 'the NFD one is kept under the conflict name');
   assert.equal(await a.read('brouillon-caf\u00e9/draft.txt'), 'ignored draft', 'ignored in either form: kept, not uploaded');
   assert.equal(await a.read('note-re\u0301sume\u0301.txt'), 'ignored note', 'an ignored NFD name is not renamed');
 
   await b.sync();
   assert.equal(await b.read('café.txt'.normalize('NFC')), 'coffee');
+  assert.equal(await b.read('twin-na\u00efve (Unicode Conflict).txt'), 'nfd twin', 'both twins reach the other device');
   await b.write('café.txt'.normalize('NFC'), 'coffee, edited on b');
   await b.sync();
   await a.sync(true);

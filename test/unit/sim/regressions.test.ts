@@ -90,6 +90,36 @@ const cases: { name: string; steps: Step[] }[] = [
       { op: 'sync', dev: 2, during: {call: 'commit', nth: 1, steps: [{op: 'ignore', dev: 2, patterns: ['a/']}]} },
     ],
   },
+  {
+    // seed 8921: dev1 turned folder a/c (holding a/c/n) into a file of the same bytes; the
+    // server took it as the move a/c/n -> a/c, which the other devices could not make (the
+    // target was the folder holding the source) nor fetch (the folder was in the way).
+    name: 'a file moved onto the name of the folder it was in replaces that folder on the other devices',
+    steps: [
+      { op: 'write', dev: 2, path: 'b/n', size: 94, fill: 0, atomic: true },
+      { op: 'move', dev: 2, from: 'b', to: 'a/c' },
+      { op: 'sync', dev: 2 },
+      { op: 'sync', dev: 1 },
+      { op: 'toFile', dev: 1, path: 'a/c', size: 94, fill: 0 },
+    ],
+  },
+  {
+    // seed 7408: during a download of caf\u00e9.txt, dev1 moved folder a to the NFD spelling
+    // of that name; the NFD folder was left beside the NFC file, reported, and never synced.
+    name: 'an NFD folder beside its NFC twin takes a Unicode Conflict name and syncs',
+    steps: [
+      { op: 'write', dev: 0, path: 'a/c/caf\u00e9.txt', size: 182, fill: 157198877, atomic: false },
+      { op: 'sync', dev: 0 },
+      { op: 'sync', dev: 1 },
+      { op: 'write', dev: 0, path: 'caf\u00e9.txt', size: 72, fill: 142401635, atomic: false },
+      { op: 'sync', dev: 0 },
+      {
+        op: 'sync',
+        dev: 1,
+        during: { call: 'getBlock', nth: 1, steps: [{ op: 'move', dev: 1, from: 'a', to: 'cafe\u0301.txt' }, { op: 'write', dev: 1, path: 'a/n', size: 247, fill: 81348801, atomic: true }] },
+      },
+    ],
+  },
 ];
 
 for (const { name, steps } of cases) {
