@@ -5,7 +5,10 @@ import { spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import type { HttpRemote } from '../../shared/node/remote/http-remote.js';
+import { startServerProcess, type ServerProcess } from './server-process.js';
+import { removeDirs } from './sync-client.js';
 
 const HSYNC = join(import.meta.dirname, '..', '..', 'bin', 'hsync.js');
 
@@ -23,6 +26,33 @@ export interface SyncProcess {
 export async function syncFolders(name: string): Promise<{ folder: string; state: string }> {
   const [folder, state] = await Promise.all(['folder', 'state'].map((n) => mkdtemp(join(tmpdir(), `hsync-${name}-${n}-`))));
   return { folder, state };
+}
+
+/**
+ * A real `hsync server` for the test file (started in before(), stopped in after()) and
+ * temp folders made by `folders` (syncFolders), removed after the file's tests.
+ */
+export function processFixture(): { readonly server: ServerProcess; folders(name: string): Promise<{ folder: string; state: string }> } {
+  let server: ServerProcess | undefined;
+  const dirs: string[] = [];
+  before(async () => {
+    server = await startServerProcess();
+  });
+  after(async () => {
+    await removeDirs(...dirs);
+    await server?.dispose();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('the fixture server starts in before()');
+      return server;
+    },
+    async folders(name) {
+      const made = await syncFolders(name);
+      dirs.push(made.folder, made.state);
+      return made;
+    },
+  };
 }
 
 export function startSyncProcess(serverUrl: string, token: string, device: string, dirs: { folder: string; state: string }): SyncProcess {

@@ -6,26 +6,16 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { blockHashOf, contentHashOf } from '../../../shared/node/blocks/content-hash.js';
 import { connectControl } from '../../../shared/node/api-bridge/control-client.js';
 import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
 import type { SyncApi } from '../../../shared/common/sync-api.js';
-import { runHsync, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { removeDirs } from '../../helpers/sync-client.js';
-import { startSyncProcess, syncFolders, type SyncProcess } from '../../helpers/sync-process.js';
+import { runHsync } from '../../helpers/server-process.js';
+import { startSyncProcess, processFixture, type SyncProcess } from '../../helpers/sync-process.js';
 import { waitFor } from '../../helpers/wait-for.js';
 
-let server: ServerProcess;
-const dirs: string[] = [];
-
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  await removeDirs(...dirs);
-  await server?.dispose();
-});
+const fx = processFixture();
 
 /** The content hash of a small file's bytes (one block). */
 const hashOf = (text: string) => contentHashOf([blockHashOf(Buffer.from(text))]);
@@ -39,19 +29,17 @@ async function untilServerHas(remote: HttpRemote, path: string, text: string | n
 }
 
 async function secondDevice(token: string, name: string): Promise<string> {
-  const { folder, state } = await syncFolders(name);
-  dirs.push(folder, state);
-  const r = await runHsync(['sync', '--once', '--folder', folder, '--state', state, '--server', server.url, '--device', 'desk'], { HSYNC_TOKEN: token });
+  const { folder, state } = await fx.folders(name);
+  const r = await runHsync(['sync', '--once', '--folder', folder, '--state', state, '--server', fx.server.url, '--device', 'desk'], { HSYNC_TOKEN: token });
   assert.equal(r.code, 0, r.stderr);
   return folder;
 }
 
 async function started(name: string): Promise<{ token: string; folder: string; client: SyncProcess; remote: HttpRemote; api: SyncApi }> {
-  const token = await server.addUser(name);
-  const { folder, state } = await syncFolders(name);
-  dirs.push(folder, state);
-  const client = startSyncProcess(server.url, token, 'laptop', { folder, state });
-  const remote = new HttpRemote(server.url, token);
+  const token = await fx.server.addUser(name);
+  const { folder, state } = await fx.folders(name);
+  const client = startSyncProcess(fx.server.url, token, 'laptop', { folder, state });
+  const remote = new HttpRemote(fx.server.url, token);
   await waitFor(() => readFile(join(state, 'control.json')).then(() => true, () => false), () => `control.json: ${client.stderr()}`);
   return { token, folder, client, remote, api: await connectControl(state) };
 }

@@ -3,30 +3,19 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
-import { runHsync, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { removeDirs } from '../../helpers/sync-client.js';
-import { startSyncProcess, syncFolders, untilOnServer } from '../../helpers/sync-process.js';
+import { runHsync } from '../../helpers/server-process.js';
+import { startSyncProcess, processFixture, untilOnServer } from '../../helpers/sync-process.js';
 
-let server: ServerProcess;
-const dirs: string[] = [];
-
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  await removeDirs(...dirs);
-  await server?.dispose();
-});
+const fx = processFixture();
 
 test('hsync status --events prints the numbered events of the running client, and --since only the newer ones', { timeout: 90_000 }, async () => {
-  const token = await server.addUser('eventful');
-  const { folder, state } = await syncFolders('events');
-  dirs.push(folder, state);
+  const token = await fx.server.addUser('eventful');
+  const { folder, state } = await fx.folders('events');
   await writeFile(join(folder, 'first.txt'), 'one');
-  const client = startSyncProcess(server.url, token, 'eventful', { folder, state });
-  const remote = new HttpRemote(server.url, token);
+  const client = startSyncProcess(fx.server.url, token, 'eventful', { folder, state });
+  const remote = new HttpRemote(fx.server.url, token);
   try {
     await untilOnServer(remote, 'first.txt', client);
     const all = await runHsync(['status', '--events', '--state', state]);

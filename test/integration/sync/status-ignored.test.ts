@@ -4,27 +4,16 @@
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { HttpRemote } from '../../../shared/node/remote/http-remote.js';
-import { runHsync, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
-import { removeDirs } from '../../helpers/sync-client.js';
-import { startSyncProcess, syncFolders, untilOnServer } from '../../helpers/sync-process.js';
+import { runHsync } from '../../helpers/server-process.js';
+import { startSyncProcess, processFixture, untilOnServer } from '../../helpers/sync-process.js';
 
-let server: ServerProcess;
-const dirs: string[] = [];
-
-before(async () => {
-  server = await startServerProcess();
-});
-after(async () => {
-  await removeDirs(...dirs);
-  await server?.dispose();
-});
+const fx = processFixture();
 
 test('hsync status --ignored lists the ignored paths of the running client, folders once, and none is on the server', async () => {
-  const token = await server.addUser('ignorer');
-  const { folder, state } = await syncFolders('ignored');
-  dirs.push(folder, state);
+  const token = await fx.server.addUser('ignorer');
+  const { folder, state } = await fx.folders('ignored');
   await writeFile(join(folder, '.hsyncignore'), 'build/\n*.log\n');
   await mkdir(join(folder, 'build', 'deep'), { recursive: true });
   await writeFile(join(folder, 'build', 'deep', 'x.o'), 'object');
@@ -34,8 +23,8 @@ test('hsync status --ignored lists the ignored paths of the running client, fold
   await writeFile(join(folder, 'src', 'main.c.swp'), 'swap');
   await writeFile(join(folder, '.DS_Store'), 'finder');
 
-  const client = startSyncProcess(server.url, token, 'ignorer', { folder, state });
-  const remote = new HttpRemote(server.url, token);
+  const client = startSyncProcess(fx.server.url, token, 'ignorer', { folder, state });
+  const remote = new HttpRemote(fx.server.url, token);
   try {
     // Synced once the one file that is not ignored is on the server.
     await untilOnServer(remote, 'src/main.c', client);
