@@ -109,7 +109,7 @@ if (part === 'all' || part === 'fuzz') fuzzSeeds();
 
 // What the tests left behind is named, so a leak is seen, then removed with the rest.
 const leftovers = readdirSync(runTemp).filter((name) => !/^hsync-(tap|pw)-/.test(name));
-if (leftovers.length > 0) console.log(`\ntemp folders the tests left, now removed: ${leftovers.length} (${leftovers.slice(0, 8).join(', ')}${leftovers.length > 8 ? ', ...' : ''})`);
+if (leftovers.length > 0) console.log(`\ntemp folders the tests left, now removed: ${leftovers.length} (${leftovers.join(', ')})`);
 rmSync(runTemp, { recursive: true, force: true, maxRetries: 3 });
 
 console.log(`\ntests: ${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);

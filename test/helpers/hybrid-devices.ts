@@ -4,14 +4,14 @@
 // folder's content as path → SHA-256 to compare devices.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { StorageState } from '../../shared/common/sync-api.js';
 import { SyncEngine } from '../../shared/node/engine/engine.js';
 import { HttpRemote } from '../../shared/node/remote/http-remote.js';
 import { TieredRemote } from '../../shared/node/remote/tiered-remote.js';
 import { runHsync, type CliResult } from './server-process.js';
+import { tempDir } from './temp-dir.js';
 
 export interface Device {
   root: string;
@@ -21,7 +21,7 @@ export interface Device {
 }
 
 export async function device(name: string, token: string): Promise<Device> {
-  return { root: await mkdtemp(join(tmpdir(), `hsync-${name}-`)), state: await mkdtemp(join(tmpdir(), `hsync-st-${name}-`)), name, token };
+  return { root: tempDir(`hsync-${name}-`), state: tempDir(`hsync-st-${name}-`), name, token };
 }
 
 /** `hsync sync --once` as a separate process: what a user runs. */

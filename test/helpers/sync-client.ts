@@ -1,13 +1,13 @@
 // In-process sync clients for integration tests: a real engine over a real HttpRemote,
 // each with its own temp folder and state dir, against a server from server-process.ts.
 
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { after, before } from 'node:test';
 import { HttpRemote } from '../../shared/node/remote/http-remote.js';
 import { startServerProcess, type ServerProcess } from './server-process.js';
+import { tempDir } from './temp-dir.js';
 import { SyncEngine, type EngineOptions, type SyncOutcome } from '../../shared/node/engine/engine.js';
 
 export interface TestClient {
@@ -38,8 +38,8 @@ export interface ClientOptions extends Partial<EngineOptions> {
 }
 
 export async function makeClient(url: string, token: string, device: string, options: ClientOptions = {}): Promise<TestClient> {
-  const root = options.root ?? (await mkdtemp(join(tmpdir(), `hsync-${device}-`)));
-  const stateDir = options.stateDir ?? (await mkdtemp(join(tmpdir(), `hsync-state-${device}-`)));
+  const root = options.root ?? tempDir(`hsync-${device}-`);
+  const stateDir = options.stateDir ?? tempDir(`hsync-state-${device}-`);
   const remote = new HttpRemote(url, token);
   const blocks = { up: 0, upBytes: 0, down: 0, downBytes: 0 };
   const { putBlock, putBlocks, getBlock, getBlocks } = remote;

@@ -2,8 +2,7 @@
 // good for one method on one block until it expires, and a corrupt copy is never served.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { BlockHash } from '../../../shared/common/blocks.js';
@@ -11,9 +10,10 @@ import { grantUrl, type BlockGrant } from '../../../server/signing/block-grant.j
 import { startBlockService, type RunningBlockService } from '../../../server/tiers/block-service.js';
 import { RemoteInhouse } from '../../../server/tiers/remote-inhouse.js';
 import { rawRequest } from '../../helpers/raw-http.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const key = randomBytes(32);
-const dataDir = mkdtempSync(join(tmpdir(), 'hsync-blocks-'));
+const dataDir = tempDir('hsync-blocks-');
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex') as BlockHash;
 let service: RunningBlockService;
 let store: RemoteInhouse;

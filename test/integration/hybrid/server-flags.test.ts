@@ -1,15 +1,14 @@
 // `hsync server` role and tier flags: bad combinations exit 2 with a one-line reason
 // naming the flag, and the one-shot commands refuse a data dir no server ever used.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 // Each case is its own `hsync` process (about 2 s of start-up here), so they run side by side.
 import { runHsync } from '../../helpers/server-process.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
-const data = mkdtempSync(join(tmpdir(), 'hsync-flags-'));
+const data = tempDir('hsync-flags-');
 const cases: [string, string[], number, RegExp][] = [
   ['meta without a block service', ['server', '--data', data, '--role', 'meta', '--secret-file', join(data, 'k')], 2, /--role meta needs --block-service/],
   ['unknown role', ['server', '--data', data, '--role', 'cache'], 2, /--role must be all, meta or blocks/],

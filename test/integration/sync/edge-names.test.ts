@@ -1,11 +1,11 @@
 // EDGE_CASES 8 (case-only renames), 12 (long names and paths, a root deep in the tree) and
 // 14 (Office lock and temp files), between real clients and a real server.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rename } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { removeDirs, syncFixture, type TestClient } from '../../helpers/sync-client.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const fx = syncFixture();
 const extraDirs: string[] = [];
@@ -63,7 +63,7 @@ test('EDGE 12: a 255-byte name and a 300-character path sync; under a root deep 
 
   // A root 3,820 bytes deep: its temp files and the 255-byte name still fit under the 4,095
   // bytes Linux allows, the 300-character path does not.
-  const top = await mkdtemp(join(tmpdir(), 'hsync-deep-'));
+  const top = tempDir('hsync-deep-');
   extraDirs.push(top);
   const segments = Array.from({ length: 18 }, (_, i) => `${i}`.padEnd(200, 'r'));
   const root = join(top, ...segments, 'r'.repeat(3820 - join(top, ...segments).length - 1));

@@ -2,16 +2,16 @@
 // (a second, independent SHA-256 and chunking) and against Dropbox's published vector.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { BLOCK_SIZE, EMPTY_CONTENT_HASH, blockCount, blockRange, isBlockHash } from '../../../shared/common/blocks.js';
 import { hashFile } from '../../../shared/node/blocks/chunker.js';
 import { contentHashOf } from '../../../shared/node/blocks/content-hash.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const MiB = 1024 * 1024;
-const dir = mkdtempSync(join(tmpdir(), 'hsync-hash-'));
+const dir = tempDir('hsync-hash-');
 
 /** Deterministic, non-repeating bytes (a repeating pattern could hide an offset bug). */
 function bytes(size: number, seed: number): Buffer {

@@ -1,13 +1,13 @@
 // Signed block URLs: a grant works for exactly the method, block and time it was made for.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { BlockHash } from '../../../shared/common/blocks.js';
 import { MAX_GRANT_SEC, checkGrant, grantQuery, grantUrl, keyId, type BlockGrant } from '../../../server/signing/block-grant.js';
 import { loadOrCreateKeys, loadOrCreateSecret } from '../../../server/signing/secret-file.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const key = randomBytes(32);
 const hash = createHash('sha256').update('block one').digest('hex') as BlockHash;
@@ -66,7 +66,7 @@ test('grantUrl points at the block route of the given service', () => {
 });
 
 test('secret file: created 0600 once, then read back unchanged; no temp files left', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hsync-secret-'));
+  const dir = tempDir('hsync-secret-');
   const path = join(dir, 'block.key');
   const first = loadOrCreateSecret(path);
   assert.equal(first.length, 32);
@@ -76,7 +76,7 @@ test('secret file: created 0600 once, then read back unchanged; no temp files le
 });
 
 test('secret file: many racing creators all end with the same key', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hsync-secret-'));
+  const dir = tempDir('hsync-secret-');
   const path = join(dir, 'block.key');
   const { spawn } = await import('node:child_process');
   const script = `import { loadOrCreateSecret } from ${JSON.stringify(new URL('../../../server/signing/secret-file.ts', import.meta.url).pathname)};
@@ -97,7 +97,7 @@ process.stdout.write(loadOrCreateSecret(${JSON.stringify(path)}).toString('hex')
 });
 
 test('secret file: a world-readable or short key is refused with a clear reason', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hsync-secret-'));
+  const dir = tempDir('hsync-secret-');
   const open = join(dir, 'open.key');
   writeFileSync(open, 'ab'.repeat(32), { mode: 0o644 });
   chmodSync(open, 0o644);
@@ -108,7 +108,7 @@ test('secret file: a world-readable or short key is refused with a clear reason'
 });
 
 test('secret file: a symbolic link is refused, not followed', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hsync-secret-'));
+  const dir = tempDir('hsync-secret-');
   const real = join(dir, 'real.key');
   writeFileSync(real, 'ab'.repeat(32), { mode: 0o600 });
   const link = join(dir, 'link.key');
@@ -117,7 +117,7 @@ test('secret file: a symbolic link is refused, not followed', () => {
 });
 
 test('key rotation: the first key signs and names itself; grants signed with an older listed key still pass; a removed key fails', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hsync-secret-'));
+  const dir = tempDir('hsync-secret-');
   const path = join(dir, 'block.key');
   const [oldKey, newKey] = [randomBytes(32), randomBytes(32)];
   writeFileSync(path, `${oldKey.toString('hex')}\n`, { mode: 0o600 });
