@@ -57,6 +57,7 @@ export function createFakeSyncApi(initial: Partial<SyncStatus> = {}): FakeSyncAp
       upLimitKBps: 0,
       downLimitKBps: 0,
       pollForChanges: false,
+      pollIntervalMs: 2000,
       paused: false,
       hasToken: false,
     },

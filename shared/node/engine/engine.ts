@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { SyncError, hasCode, toErrorData, type ErrorData } from '../../common/errors.js';
 import { pathProblem } from '../../common/paths.js';
-import type { ServerFolder, SyncStatus } from '../../common/sync-api.js';
+import { DEFAULT_POLL_INTERVAL_MS, type ServerFolder, type SyncStatus } from '../../common/sync-api.js';
 import { isStorageWait, problemsTitle } from '../../common/status-words.js';
 import type { FileSystem } from '../fs/file-system.js';
 import type { RemoteStore } from '../remote/remote-store.js';
@@ -70,6 +70,8 @@ export interface EngineOptions {
   watchFolder?: typeof watchFolder;
   /** Look for local changes by polling (network and FUSE folders send no events); setPolling switches it. */
   poll?: boolean;
+  /** How often polling checks each path, ms (default DEFAULT_POLL_INTERVAL_MS); setPolling changes it. */
+  pollIntervalMs?: number;
 }
 
 /** How a one-shot sync ended: agreed, or the one-line reason it did not. */
@@ -129,6 +131,7 @@ export class SyncEngine {
   /** start() ran with watching on: setPolling replaces the watcher. */
   private watching = false;
   private polling: boolean;
+  private pollIntervalMs: number;
   private timers: NodeJS.Timeout[] = [];
   private poll: AbortController | null = null;
   private pollLoop: Promise<void> | null = null;
@@ -147,6 +150,7 @@ export class SyncEngine {
     this.device = options.device;
     this.now = options.now ?? Date.now;
     this.polling = options.poll === true;
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.disk = engineDisk(options.fs);
     this.index = new IndexStore(join(options.stateDir, 'index.sqlite'));
     this.rulesText = readIgnoreText(this.disk.fs, options.root);
@@ -244,9 +248,10 @@ export class SyncEngine {
    * inotify) is tried again. The next cycle scans everything: a change made while no watcher
    * ran would otherwise wait for the periodic scan.
    */
-  async setPolling(poll: boolean): Promise<void> {
-    if (poll === this.polling && this.watcher) return;
+  async setPolling(poll: boolean, intervalMs = this.pollIntervalMs): Promise<void> {
+    if (poll === this.polling && (!poll || intervalMs === this.pollIntervalMs) && this.watcher) return;
     this.polling = poll;
+    this.pollIntervalMs = intervalMs;
     if (!this.watching || this.stopping) return;
     const old = this.watcher;
     this.watcher = null;
@@ -627,6 +632,7 @@ export class SyncEngine {
       const watcher: HintWatcher = (this.options.watchFolder ?? watchFolder)(this.options.root, {
         debounceMs: this.options.debounceMs ?? 150,
         poll: this.polling,
+        pollIntervalMs: this.pollIntervalMs,
         onHints: (paths) => this.schedule(false, paths),
         onReady: () => this.schedule(true),
         onError: (message) => {
