@@ -4,6 +4,7 @@
 
 import { hostname } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { excludedWords } from '../../shared/common/status-words.js';
 import { DEFAULT_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from '../../shared/common/sync-api.js';
 import { startControl } from '../../shared/node/api-bridge/control-server.js';
 import { accountKey, adoptLegacyState, defaultStateDir, folderStateDir, legacyCliFolderState } from '../../shared/node/api-bridge/state-dir.js';
@@ -49,7 +50,10 @@ Options:
                       folder made again at PATH goes up as "PATH (selective sync conflict)".
                       Kept with the folder's state, so later runs keep it
   --include-folder PATH
-                      take an excluded folder back: it downloads again (repeatable)
+                      take an excluded folder back: it downloads again (repeatable). A
+                      folder inside an excluded one comes back alone: the excluded folder
+                      stays off this disk but for it (kept for later runs, as Dropbox's
+                      selective sync); --exclude-folder of the outer folder drops it again
   --min-free-mb N     keep N MB free on the folder's disk: downloads that would cross it wait,
                       reported as "disk full", and resume once space is freed
                       (default: 1 GB, or 5 % of a disk smaller than 20 GB)
@@ -112,14 +116,8 @@ export async function run(argv: string[]): Promise<number> {
   const limits = transferLimits({ upLimitKBps: 0, downLimitKBps: 0 });
   const engine = new SyncEngine({ root, stateDir, remote: new ThrottledRemote(remote, limits), device, watch: !once, poll, pollIntervalMs, log: once ? undefined : log, minFreeBytes });
   if (selection) {
-    const kept = engine.excludedFolders();
-    const inner = selection.include.map((folder) => ({ folder, outer: kept.find((f) => folder.startsWith(`${f}/`)) })).find((i) => i.outer);
-    if (inner) {
-      await engine.stop();
-      http.close();
-      throw new UsageError(`--include-folder ${inner.folder}: it is inside the excluded folder "${inner.outer}"; include "${inner.outer}" and exclude its other folders instead`);
-    }
-    await engine.setExcludedFolders([...kept.filter((f) => !selection.include.includes(f)), ...selection.exclude]);
+    const next = engine.changedSelection(selection.exclude, selection.include);
+    await engine.setExcludedFolders(next.excluded, next.included);
   }
   const api = new EngineApi(engine, stateDir, { folder: root, serverUrl, token, deviceName: device, pollForChanges: poll, pollIntervalMs }, () => remote.storage(), limits);
 
@@ -148,7 +146,8 @@ export async function run(argv: string[]): Promise<number> {
   if (args.values['confirm-deletes']) void engine.confirmDeletes();
   await engine.start();
   console.log(`syncing ${root} with ${serverUrl} as "${device}"${poll ? `, polling for changes every ${pollIntervalMs} ms` : ''}`);
-  if (engine.excludedFolders().length > 0) console.log(`not synced on this device: ${engine.excludedFolders().join(', ')}`);
+  const status = engine.getStatus();
+  if (status.excludedFolders.length > 0) console.log(`not synced on this device: ${excludedWords(status)}`);
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);

@@ -63,8 +63,8 @@ export function setupPreferences(api: SyncApi): void {
     if (!patch.deviceName) return showError('Give this device a name.');
     try {
       await api.updateSettings(patch);
-      const excluded = folders.changed();
-      if (excluded) await api.setExcludedFolders(excluded);
+      const selection = folders.changed();
+      if (selection) await api.setExcludedFolders(selection.excluded, selection.included);
       dialog.close();
     } catch (e) {
       showError(`Not saved: ${(e as Error).message}`);

@@ -140,6 +140,8 @@ export interface SyncStatus {
   seq: number;
   /** The folders this device does not sync (selective sync), sorted. */
   excludedFolders: string[];
+  /** Folders inside excluded ones that this device syncs all the same, sorted. */
+  includedFolders: string[];
 }
 
 /** Settings a UI may read and change. The token is write-only: reads report only whether one is set. */
@@ -197,11 +199,13 @@ export interface SyncApi {
   /** The folders this device does not sync (selective sync), sorted. */
   getExcludedFolders(): Promise<string[]>;
   /**
-   * Replaces the excluded folders (paths relative to the synced folder); returns the list as
-   * kept (cleaned, a folder inside another dropped). Refused, and nothing changed, when a path
-   * is not a valid folder path.
+   * Replaces the excluded folders (paths relative to the synced folder) and, when given, the
+   * folders inside them that sync all the same (`included`: the parent stays excluded but
+   * for those; left out, those kept so far stay); returns the excluded list as kept
+   * (cleaned, a folder inside another dropped). Refused, and nothing changed, when a path
+   * is not a valid folder path or is both excluded and included.
    */
-  setExcludedFolders(paths: string[]): Promise<string[]>;
+  setExcludedFolders(paths: string[], included?: string[]): Promise<string[]>;
   /** The revisions the server keeps of a file, newest first, deletions included. */
   listRevisions(path: string): Promise<FileRevision[]>;
   /**
@@ -289,10 +293,11 @@ function validateParent(args: unknown[]): string | null {
 export const MAX_EXCLUDED_FOLDERS = 10_000;
 
 function validateFolderList(args: unknown[]): string | null {
-  if (args.length !== 1) return 'takes one list of folder paths';
-  const [paths] = args;
-  if (!Array.isArray(paths) || paths.length > MAX_EXCLUDED_FOLDERS) return `paths must be a list of at most ${MAX_EXCLUDED_FOLDERS} folder paths`;
-  if (!paths.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 4096)) return 'each path must be a non-empty string';
+  if (args.length !== 1 && args.length !== 2) return 'takes a list of excluded folder paths and, optionally, one of folders inside them to include';
+  for (const paths of args) {
+    if (!Array.isArray(paths) || paths.length > MAX_EXCLUDED_FOLDERS) return `paths must be a list of at most ${MAX_EXCLUDED_FOLDERS} folder paths`;
+    if (!paths.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 4096)) return 'each path must be a non-empty string';
+  }
   return null;
 }
 

@@ -127,6 +127,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
       lastSyncedAt: null,
       seq: 0,
       excludedFolders: [],
+      includedFolders: [],
     };
   }
 
@@ -159,7 +160,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
     eventsSince: async (since) => (engine ? engine.eventsSince(since) : { events: [], seq: 0, missed: false }),
     listServerFolders: (parent) => running().listServerFolders(parent),
     getExcludedFolders: () => running().getExcludedFolders(),
-    setExcludedFolders: (paths) => running().setExcludedFolders(paths),
+    setExcludedFolders: (paths, included) => running().setExcludedFolders(paths, included),
     listRevisions: (path) => running().listRevisions(path),
     restoreVersion: (request) => running().restoreVersion(request),
     async getSettings() {

@@ -58,7 +58,7 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
     eventsSince: async (since) => engine.status.eventsSince(since),
     listServerFolders: async (parent) => engine.serverFolders(parent),
     getExcludedFolders: async () => engine.excludedFolders(),
-    setExcludedFolders: (paths) => engine.setExcludedFolders(paths),
+    setExcludedFolders: (paths, included) => engine.setExcludedFolders(paths, included),
     listRevisions: (path) => fileHistory(engine.remote, path),
     restoreVersion: (request) => restoreInEngine(engine, request),
     async stop() {

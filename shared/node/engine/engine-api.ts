@@ -112,8 +112,8 @@ export class EngineApi implements SyncApi {
     return this.engine.excludedFolders();
   }
 
-  async setExcludedFolders(paths: string[]): Promise<string[]> {
-    return this.engine.setExcludedFolders(paths);
+  async setExcludedFolders(paths: string[], included?: string[]): Promise<string[]> {
+    return this.engine.setExcludedFolders(paths, included);
   }
 
   async listRevisions(path: string): Promise<FileRevision[]> {

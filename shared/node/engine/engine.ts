@@ -25,7 +25,7 @@ import { heldDeletesStatus, keepLocalCopies } from './held-deletes.js';
 import { DEFAULT_PLAN_OPTIONS, plan, type Plan, type PlanOptions } from './planner.js';
 import { Prefetcher } from './prefetch.js';
 import { Scanner } from './scanner.js';
-import { cleanFolderPath, ExcludedFolders } from './selective-sync.js';
+import { cleanFolderPath, ExcludedFolders, type FolderSelection } from './selective-sync.js';
 import { listServerFolders } from './server-folders.js';
 import { StatusTracker } from './status-tracker.js';
 import type { LocalEntry, Op } from './types.js';
@@ -83,6 +83,7 @@ export interface SyncOutcome {
 const MAX_ROUNDS = 8;
 /** The index's meta key that keeps the excluded folders (a JSON list) across restarts. */
 const EXCLUDED_KEY = 'excludedFolders';
+const INCLUDED_KEY = 'includedFolders';
 /** How soon files waiting for the in-house store are tried again by a running client. */
 const STORAGE_RETRY_MS = 10_000;
 /** Partial downloads older than this are deleted at start; younger ones are resumed. */
@@ -155,7 +156,7 @@ export class SyncEngine {
     this.index = new IndexStore(join(options.stateDir, 'index.sqlite'));
     this.rulesText = readIgnoreText(this.disk.fs, options.root);
     this.rules = makeIgnoreRules(this.rulesText);
-    this.excluded = new ExcludedFolders(storedExcluded(this.index.getMeta(EXCLUDED_KEY), options.log));
+    this.excluded = storedSelection(this.index.getMeta(EXCLUDED_KEY), this.index.getMeta(INCLUDED_KEY), options.log);
     this.scanner = new Scanner(this.disk, options.root, () => this.rules, this.index.base);
     this.planOptions = { ...DEFAULT_PLAN_OPTIONS, ...options.plan };
     this.prefetcher = new Prefetcher({
@@ -173,6 +174,7 @@ export class SyncEngine {
     this.status = new StatusTracker({ folder: options.root, serverUrl: options.remote.url, device: () => this.device }, options.remote.counters, this.now);
     this.status.background = () => this.prefetcher.progress();
     this.status.excludedFolders = this.excluded.list;
+    this.status.includedFolders = this.excluded.included;
   }
 
   /** The synced folder. */
@@ -287,18 +289,34 @@ export class SyncEngine {
     return [...this.excluded.list];
   }
 
+  /** The folders inside excluded ones that this device syncs all the same, sorted. */
+  includedFolders(): string[] {
+    return [...this.excluded.included];
+  }
+
+  /** The selection after `--exclude-folder` and `--include-folder` (ExcludedFolders.change). */
+  changedSelection(exclude: readonly string[], include: readonly string[]): FolderSelection {
+    return this.excluded.change(exclude, include);
+  }
+
   /**
-   * Replaces the excluded folders (kept in the index, so every later start has them) and,
-   * once started, syncs at once: an excluded folder leaves this disk, one taken back
-   * downloads. Bad paths throw before anything changes. Returns the list as kept.
+   * Replaces the excluded folders and the folders inside them taken back (`included`; left
+   * out: those kept so far, as long as they are still inside an excluded folder). Kept in
+   * the index, so every later start has them; once started, syncs at once: an excluded
+   * folder leaves this disk, one taken back downloads. Bad paths throw before anything
+   * changes. Returns the excluded list as kept.
    */
-  async setExcludedFolders(paths: readonly string[]): Promise<string[]> {
-    const next = new ExcludedFolders(paths);
-    // Between cycles: a plan is made against one list.
+  async setExcludedFolders(paths: readonly string[], included: readonly string[] = this.excluded.included): Promise<string[]> {
+    const next = new ExcludedFolders(paths, included);
+    // Between cycles: a plan is made against one selection.
     await this.run(async () => {
-      this.index.setMeta(EXCLUDED_KEY, JSON.stringify(next.list));
+      this.index.transaction(() => {
+        this.index.setMeta(EXCLUDED_KEY, JSON.stringify(next.list));
+        this.index.setMeta(INCLUDED_KEY, JSON.stringify(next.included));
+      });
       this.excluded = next;
       this.status.excludedFolders = next.list;
+      this.status.includedFolders = next.included;
       this.status.changed();
     });
     if (this.pollLoop && !this.stopping) this.schedule(true);
@@ -700,15 +718,20 @@ export class SyncEngine {
 }
 
 
-/** The excluded folders as the index keeps them; a damaged value syncs everything and says so. */
-function storedExcluded(text: string | null, log?: (line: string) => void): string[] {
-  if (text === null) return [];
+/** The selection as the index keeps it; a damaged value syncs everything and says so. */
+function storedSelection(excluded: string | null, included: string | null, log?: (line: string) => void): ExcludedFolders {
+  if (excluded === null) return new ExcludedFolders([]);
   try {
-    const list: unknown = JSON.parse(text);
-    if (Array.isArray(list) && list.every((p) => typeof p === 'string')) return new ExcludedFolders(list).list.slice();
+    const out: unknown = JSON.parse(excluded);
+    const back: unknown = included === null ? [] : JSON.parse(included);
+    if (isStringList(out) && isStringList(back)) return new ExcludedFolders(out, back);
   } catch {
     // reported below
   }
-  log?.(`selective sync: the stored list of excluded folders is damaged (${text.slice(0, 80)}); every folder syncs`);
-  return [];
+  log?.(`selective sync: the stored list of excluded folders is damaged (${excluded.slice(0, 80)}); every folder syncs`);
+  return new ExcludedFolders([]);
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((p) => typeof p === 'string');
 }
