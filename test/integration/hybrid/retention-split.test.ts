@@ -12,7 +12,7 @@ import { BLOCK_SIZE, type BlockHash } from '../../../shared/common/blocks.js';
 import { blockHashOf } from '../../../shared/node/blocks/content-hash.js';
 import { grantUrl, type GrantMethod } from '../../../server/signing/block-grant.js';
 import { readSecret } from '../../../server/signing/secret-file.js';
-import { startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+import type { ServerProcess } from '../../helpers/server-process.js';
 import { startHybridCluster, type HybridCluster } from '../../helpers/hybrid-cluster.js';
 import { device, syncCli, type Device } from '../../helpers/hybrid-devices.js';
 import { randomish, removeDirs } from '../../helpers/sync-client.js';
@@ -93,12 +93,7 @@ test('after the retention, the block service no longer holds the blocks only old
   // An hour later for the block service (it forgets its recent writes when restarted), a
   // month and a day later for the metadata service's sweep.
   await cluster.blocks.restart();
-  await cluster.meta.stop();
-  swept = await startServerProcess({
-    dataDir: cluster.meta.dataDir,
-    env: { ...cluster.s3.env, HSYNC_TEST_CLOCK_OFFSET_MS: String(31 * 24 * 3600_000) },
-    args: ['--role', 'meta', '--block-service', cluster.blockServiceUrl, '--secret-file', cluster.secretFile, ...cluster.s3.flags, '--repatriate-every-sec', '0', '--scrub-rate-mb', '0'],
-  });
+  swept = await cluster.metaLater(31 * 24 * 3600_000);
   await waitFor(() => /retention: \d+ revisions/.test(swept!.stderr()), () => `a retention pass: ${swept!.stderr()}`);
   assert.match(swept.stderr(), /retention: 2 revisions older than 30 days dropped; 2 blocks /);
   assert.doesNotMatch(swept.stderr(), /the block service kept/);
