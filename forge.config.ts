@@ -7,8 +7,9 @@
 // Fuses are flipped in the packaged binary as Electron's security checklist asks: it cannot
 // be run as a plain Node (ELECTRON_RUN_AS_NODE, NODE_OPTIONS, --inspect), cookies are
 // encrypted at rest, and it loads its code only from an app.asar whose integrity it checks.
-// The embedded server runs under the system's Node (electron/main/embedded-server.ts), not
-// as ELECTRON_RUN_AS_NODE, so none of this gets in its way.
+// The packaged app's embedded server runs in an Electron utility process on the wasm SQLite
+// driver (electron/main/server-launch.ts), not as ELECTRON_RUN_AS_NODE, so none of this
+// gets in its way.
 import { MakerDeb } from '@electron-forge/maker-deb';
 import { MakerZIP } from '@electron-forge/maker-zip';
 import { FusesPlugin } from '@electron-forge/plugin-fuses';

@@ -1,6 +1,9 @@
 // Electron main as one CommonJS bundle (.vite/build/main.cjs): the engine, conf,
 // electron-store and node-sqlite3-wasm are bundled in, because Forge ships only
-// the Vite output; 'electron' and Node's built-ins stay external. The .wasm that
+// the Vite output; 'electron' and Node's built-ins stay external. Beside it, the `hsync`
+// command that a packaged app runs as its embedded server in a utility process
+// (hsync-server.cjs, electron/main/server-launch.ts); better-sqlite3 stays out of it (that
+// process uses the wasm SQLite driver; a native module cannot be bundled anyway). The .wasm that
 // node-sqlite3-wasm loads from its own folder, and the tray and window icons, are copied
 // next to the bundle. Works under Forge's plugin-vite and alone (`npm run build:main`).
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
@@ -40,8 +43,17 @@ export default defineConfig((env) => {
       target: 'node20',
       minify: false,
       sourcemap: true,
-      lib: { entry: here('./electron/main/main.ts'), formats: ['cjs'], fileName: () => 'main.cjs' },
-      rollupOptions: { external: ['electron', ...builtinModules.flatMap((m) => [m, `node:${m}`])] },
+      lib: {
+        entry: { main: here('./electron/main/main.ts'), 'hsync-server': here('./electron/server/hsync-server.ts') },
+        formats: ['cjs'],
+        fileName: (_format, name) => `${name}.cjs`,
+      },
+      rollupOptions: {
+        external: ['electron', 'better-sqlite3', ...builtinModules.flatMap((m) => [m, `node:${m}`])],
+        // Shared code beside the entries (node-sqlite3-wasm finds its .wasm by __dirname), and
+        // .cjs: package.json says "type": "module", so a .js file would load as ESM.
+        output: { chunkFileNames: '[name]-[hash].cjs' },
+      },
     },
     plugins: [copyRuntimeFiles()],
   };

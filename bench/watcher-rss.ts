@@ -50,7 +50,8 @@ async function startWatching(mode: Mode, root: string): Promise<() => Promise<vo
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     return () => watcher.close();
   }
-  const polled = pollFolder(root, () => false, { changed: ignore, failed: (error) => console.error(error) });
+  // Once a second: the figure README.md "Architecture" gives for polling.
+  const polled = pollFolder(root, () => false, { changed: ignore, failed: (error) => console.error(error) }, 1000);
   await polled.ready;
   return () => polled.close();
 }

@@ -17,6 +17,7 @@ import { metaRoutes } from './meta/meta-routes.js';
 import { DEFAULT_RETENTION_DAYS } from './meta/retention.js';
 import { startRetentionJob } from './meta/retention-job.js';
 import { openPostgresStore } from './store/postgres-store.js';
+import type { SqliteDriver } from './store/sqlite-driver.js';
 import { SqliteMetaStore } from './store/sqlite-store.js';
 import { startTierJobs } from './tiers/background-jobs.js';
 import { openTiers, type TierOptions } from './tiers/open-tiers.js';
@@ -38,6 +39,8 @@ export interface ServerOptions {
    * default 30, 0 keeps every revision.
    */
   retentionDays?: number;
+  /** The SQLite driver of the metadata database (server/store/sqlite-driver.ts); default native. */
+  sqliteDriver?: SqliteDriver;
   /** The retention sweep's clock (tests move it forward); default Date.now. */
   retentionClock?: () => number;
   tiers?: Omit<TierOptions, 'dataDir'> & {
@@ -61,7 +64,7 @@ const DRAIN_MS = 30_000;
 /** Opens `dataDir` (creating it) and listens. Rejects when the address is in use. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
-  const store = SqliteMetaStore.open(opts.dataDir);
+  const store = SqliteMetaStore.open(opts.dataDir, opts.sqliteDriver);
   const serverId = await store.serverId();
   const files = new BlockFiles(opts.dataDir);
   files.init();
@@ -164,8 +167,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
  * name is malformed or taken. Safe to call while a server runs on the same data (the
  * database serialises the writers).
  */
-export async function addUser(dataDir: string, name: string, dbUrl?: string): Promise<string> {
-  const store = dbUrl ? await openPostgresStore(dbUrl) : SqliteMetaStore.open(dataDir);
+export async function addUser(dataDir: string, name: string, dbUrl?: string, sqliteDriver?: SqliteDriver): Promise<string> {
+  const store = dbUrl ? await openPostgresStore(dbUrl) : SqliteMetaStore.open(dataDir, sqliteDriver);
   try {
     return await store.createUser(name);
   } finally {

@@ -8,6 +8,7 @@ import { DEFAULT_RETENTION_DAYS } from '../../server/meta/retention.js';
 import { startBlockService } from '../../server/tiers/block-service.js';
 import { intOption, parse, stringOption, UsageError, type Parsed } from '../args.js';
 import { migratePostgres } from '../../server/store/postgres-store.js';
+import { DEFAULT_SQLITE_DRIVER, SQLITE_DRIVERS, type SqliteDriver } from '../../server/store/sqlite-driver.js';
 import { TIER_HELP, TIER_OPTIONS, runNamespace, runRepatriate, runScrub, runStats, tierFlags } from './server-hybrid.js';
 
 /** Where the server keeps its data unless --data says otherwise (XDG base directories). */
@@ -16,8 +17,8 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(base, 'hybrid-sync', 'server');
 }
 
-export const help = `Usage: hsync server [--data DIR] [--host HOST] [--port PORT] [--retention-days N] [--role all|meta|blocks] [tier options]
-       hsync server user add NAME [--data DIR | --db URL]
+export const help = `Usage: hsync server [--data DIR] [--host HOST] [--port PORT] [--retention-days N] [--sqlite-driver native|wasm] [--role all|meta|blocks] [tier options]
+       hsync server user add NAME [--data DIR [--sqlite-driver native|wasm] | --db URL]
        hsync server migrate --db URL
        hsync server namespace set-placement USER inhouse|s3 [--data DIR]
        hsync server repatriate --once [--data DIR] [tier options]
@@ -37,6 +38,11 @@ Options:
                 keep revisions that are not a file's current version N days (default 30;
                 0 keeps every revision); a sweep soon after start and then hourly drops
                 older ones and frees the blocks no remaining revision uses
+  --sqlite-driver native|wasm
+                how the SQLite metadata under --data is opened (default native:
+                better-sqlite3, WAL). wasm (node-sqlite3-wasm) loads under any ABI, as
+                the desktop app's embedded server inside Electron does; one process at a
+                time on the data dir, so add users before starting it (docs/deploy.md)
 
 ${TIER_HELP}
 
@@ -48,13 +54,15 @@ Subcommands (each has --help):
   scrub --once                  re-hash in-house blocks; heal from S3 or report
   stats                         blocks, bytes and monthly cost per storage tier`;
 
-const userHelp = `Usage: hsync server user add NAME [--data DIR | --db URL]
+const userHelp = `Usage: hsync server user add NAME [--data DIR [--sqlite-driver native|wasm] | --db URL]
 
 Creates user NAME (1-64 letters, digits, ".", "_", "@" or "-") with a home folder, and
 prints a new access token on stdout. The token is shown only this once.
 
   --db URL   the metadata database, postgres://USER@HOST:PORT/DB (default: $HSYNC_DB_URL;
-             without either, the SQLite database under --data)`;
+             without either, the SQLite database under --data)
+  --sqlite-driver native|wasm
+             how that SQLite database is opened (default native; see hsync server --help)`;
 
 const migrateHelp = `Usage: hsync server migrate --db URL
 
@@ -79,7 +87,14 @@ export async function run(argv: string[]): Promise<number> {
   if (argv[0] === 'repatriate') return runRepatriate(argv.slice(1), defaultDataDir());
   if (argv[0] === 'scrub') return runScrub(argv.slice(1), defaultDataDir());
   if (argv[0] === 'stats') return runStats(argv.slice(1), defaultDataDir());
-  const args = parse(argv, { data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'retention-days': { type: 'string' }, ...TIER_OPTIONS });
+  const args = parse(argv, {
+    data: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'retention-days': { type: 'string' },
+    'sqlite-driver': { type: 'string' },
+    ...TIER_OPTIONS,
+  });
   if (args.values.help) {
     console.log(help);
     return 0;
@@ -89,12 +104,13 @@ export async function run(argv: string[]): Promise<number> {
   const tiers = tierFlags(args, dataDir);
   const port = intOption(args, 'port', tiers.role === 'blocks' ? 8788 : 8787, 0, 65535);
   const retentionDays = intOption(args, 'retention-days', DEFAULT_RETENTION_DAYS, 0, 36_500);
+  const sqliteDriver = sqliteDriverOf(args);
   let server;
   try {
     server =
       tiers.role === 'blocks'
         ? await startBlockService({ dataDir, host, port, key: loadOrCreateKeys(tiers.secretFile!) })
-        : await startServer({ dataDir, host, port, tiers, retentionDays, retentionClock: testClock(process.env) });
+        : await startServer({ dataDir, host, port, tiers, retentionDays, sqliteDriver, retentionClock: testClock(process.env) });
   } catch (error) {
     const { code, message } = error as NodeJS.ErrnoException;
     const reason = code === 'EADDRINUSE' ? 'address in use' : code === 'EACCES' ? 'permission denied' : message;
@@ -120,6 +136,15 @@ export async function run(argv: string[]): Promise<number> {
   });
 }
 
+/** --sqlite-driver, checked. */
+export function sqliteDriverOf(args: Parsed): SqliteDriver {
+  const driver = stringOption(args, 'sqlite-driver', DEFAULT_SQLITE_DRIVER);
+  if (!(SQLITE_DRIVERS as readonly string[]).includes(driver)) {
+    throw new UsageError(`--sqlite-driver must be ${SQLITE_DRIVERS.join(' or ')}, got "${driver}"`);
+  }
+  return driver as SqliteDriver;
+}
+
 /**
  * HSYNC_TEST_CLOCK_OFFSET_MS moves the retention sweep's clock forward, so a test can see a
  * month pass (docs/testing.md); nothing else reads it.
@@ -130,7 +155,7 @@ function testClock(env: NodeJS.ProcessEnv): (() => number) | undefined {
 }
 
 async function runUser(argv: string[]): Promise<number> {
-  const args = parse(argv, { data: { type: 'string' }, db: { type: 'string' } }, true);
+  const args = parse(argv, { data: { type: 'string' }, db: { type: 'string' }, 'sqlite-driver': { type: 'string' } }, true);
   if (args.values.help) {
     console.log(userHelp);
     return 0;
@@ -139,7 +164,7 @@ async function runUser(argv: string[]): Promise<number> {
   if (action !== 'add') throw new UsageError(action === undefined ? 'user needs an action: add' : `unknown user action "${action}" (expected add)`);
   if (name === undefined) throw new UsageError('user add needs a NAME');
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  const token = await addUser(stringOption(args, 'data', defaultDataDir()), name, dbUrlOf(args));
+  const token = await addUser(stringOption(args, 'data', defaultDataDir()), name, dbUrlOf(args), sqliteDriverOf(args));
   process.stdout.write(`${token}\n`);
   return 0;
 }

@@ -2,6 +2,7 @@
 
 import { hasCode } from '../../shared/common/errors.js';
 import { describeFolderEvent } from '../../shared/common/folder-events.js';
+import { excludedWords } from '../../shared/common/status-words.js';
 import type { IgnoredList, SyncStatus } from '../../shared/common/sync-api.js';
 import { connectControl } from '../../shared/node/api-bridge/control-client.js';
 import { defaultStateDir } from '../../shared/node/api-bridge/state-dir.js';
@@ -98,7 +99,7 @@ function formatStatus(s: SyncStatus): string {
   if (s.pendingDeletes?.side === 'remote') {
     lines.push(`  waiting  remove ${s.pendingDeletes.count} files deleted on the server from this device? (confirm in the status window)`);
   } else if (s.pendingDeletes) lines.push(`  waiting  delete ${s.pendingDeletes.count} files on all devices? (confirm in the status window)`);
-  if (s.excludedFolders.length > 0) lines.push(`  excluded ${s.excludedFolders.map((f) => `${f}/`).join(', ')} (selective sync: not on this device)`);
+  if (s.excludedFolders.length > 0) lines.push(`  excluded ${excludedWords(s)} (selective sync: not on this device)`);
   for (const p of s.problems) lines.push(`  problem  ${p.path}: ${p.message}`);
   for (const w of s.warnings) lines.push(`  warning  ${w}`);
   return lines.join('\n');

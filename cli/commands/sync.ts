@@ -4,6 +4,8 @@
 
 import { hostname } from 'node:os';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { excludedWords } from '../../shared/common/status-words.js';
+import { DEFAULT_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS } from '../../shared/common/sync-api.js';
 import { startControl } from '../../shared/node/api-bridge/control-server.js';
 import { accountKey, adoptLegacyState, defaultStateDir, folderStateDir, legacyCliFolderState } from '../../shared/node/api-bridge/state-dir.js';
 import { EngineApi } from '../../shared/node/engine/engine-api.js';
@@ -34,10 +36,12 @@ Options:
   --once              sync once and exit: 0 when folder and server agree, 1 otherwise
   --confirm-deletes   let a held mass deletion through (the guard stops > 50 % and > 100 files)
   --ui-port PORT      also serve the status window on 127.0.0.1:PORT (0 = any); prints "ui <url>"
-  --poll              look for local changes by polling every second instead of by the
-                      kernel's file events: for network (NFS, SMB) and FUSE folders, which
-                      send no events for changes made elsewhere; costs a stat per file per
-                      second (the status window's Preferences switch it for this run)
+  --poll              look for local changes by polling instead of by the kernel's file
+                      events: for network (NFS, SMB) and FUSE folders, which send no events
+                      for changes made elsewhere; costs a stat per file per interval (the
+                      status window's Preferences switch it for this run)
+  --poll-interval MS  how often polling checks each file, in ms (100-600000, default 2000);
+                      implies --poll. Shorter sees changes sooner at more CPU and I/O
   --exclude-folder PATH
                       selective sync: do not sync the folder PATH (relative to DIR; may be
                       given more than once) on this device. It stays on the server and on
@@ -46,7 +50,10 @@ Options:
                       folder made again at PATH goes up as "PATH (selective sync conflict)".
                       Kept with the folder's state, so later runs keep it
   --include-folder PATH
-                      take an excluded folder back: it downloads again (repeatable)
+                      take an excluded folder back: it downloads again (repeatable). A
+                      folder inside an excluded one comes back alone: the excluded folder
+                      stays off this disk but for it (kept for later runs, as Dropbox's
+                      selective sync); --exclude-folder of the outer folder drops it again
   --min-free-mb N     keep N MB free on the folder's disk: downloads that would cross it wait,
                       reported as "disk full", and resume once space is freed
                       (default: 1 GB, or 5 % of a disk smaller than 20 GB)
@@ -67,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
     'ui-port': { type: 'string' },
     'min-free-mb': { type: 'string' },
     poll: { type: 'boolean' },
+    'poll-interval': { type: 'string' },
     'exclude-folder': { type: 'string', multiple: true },
     'include-folder': { type: 'string', multiple: true },
   });
@@ -93,7 +101,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const uiPort = args.values['ui-port'] === undefined ? undefined : intOption(args, 'ui-port', 0, 0, 65535);
   const once = args.values.once === true;
-  const poll = args.values.poll === true;
+  const pollGiven = args.values['poll-interval'] !== undefined;
+  const pollIntervalMs = intOption(args, 'poll-interval', DEFAULT_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS);
+  const poll = args.values.poll === true || pollGiven;
   const minFreeBytes = args.values['min-free-mb'] === undefined ? undefined : intOption(args, 'min-free-mb', 0, 0, 1_000_000_000) * 1e6;
 
   const selection = selectiveFlags(root, args.values['exclude-folder'], args.values['include-folder']);
@@ -104,18 +114,12 @@ export async function run(argv: string[]): Promise<number> {
   const log = (line: string) => process.stderr.write(`hsync sync: ${line}\n`);
   // No caps until the stored settings are read (EngineApi applies them before the first transfer).
   const limits = transferLimits({ upLimitKBps: 0, downLimitKBps: 0 });
-  const engine = new SyncEngine({ root, stateDir, remote: new ThrottledRemote(remote, limits), device, watch: !once, poll, log: once ? undefined : log, minFreeBytes });
+  const engine = new SyncEngine({ root, stateDir, remote: new ThrottledRemote(remote, limits), device, watch: !once, poll, pollIntervalMs, log: once ? undefined : log, minFreeBytes });
   if (selection) {
-    const kept = engine.excludedFolders();
-    const inner = selection.include.map((folder) => ({ folder, outer: kept.find((f) => folder.startsWith(`${f}/`)) })).find((i) => i.outer);
-    if (inner) {
-      await engine.stop();
-      http.close();
-      throw new UsageError(`--include-folder ${inner.folder}: it is inside the excluded folder "${inner.outer}"; include "${inner.outer}" and exclude its other folders instead`);
-    }
-    await engine.setExcludedFolders([...kept.filter((f) => !selection.include.includes(f)), ...selection.exclude]);
+    const next = engine.changedSelection(selection.exclude, selection.include);
+    await engine.setExcludedFolders(next.excluded, next.included);
   }
-  const api = new EngineApi(engine, stateDir, { folder: root, serverUrl, token, deviceName: device, pollForChanges: poll }, () => remote.storage(), limits);
+  const api = new EngineApi(engine, stateDir, { folder: root, serverUrl, token, deviceName: device, pollForChanges: poll, pollIntervalMs }, () => remote.storage(), limits);
 
   if (once) {
     try {
@@ -141,8 +145,9 @@ export async function run(argv: string[]): Promise<number> {
   if (api.wasPaused) await engine.pause();
   if (args.values['confirm-deletes']) void engine.confirmDeletes();
   await engine.start();
-  console.log(`syncing ${root} with ${serverUrl} as "${device}"${poll ? ', polling for changes' : ''}`);
-  if (engine.excludedFolders().length > 0) console.log(`not synced on this device: ${engine.excludedFolders().join(', ')}`);
+  console.log(`syncing ${root} with ${serverUrl} as "${device}"${poll ? `, polling for changes every ${pollIntervalMs} ms` : ''}`);
+  const status = engine.getStatus();
+  if (status.excludedFolders.length > 0) console.log(`not synced on this device: ${excludedWords(status)}`);
   await new Promise<void>((resolveStop) => {
     const stop = () => resolveStop();
     process.once('SIGINT', stop);

@@ -15,6 +15,8 @@ import { defaultStateDir } from '../../shared/node/api-bridge/state-dir.js';
 import { makePrivateDir, PRIVATE_FILE_MODE } from '../../shared/node/private-files.js';
 import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.js';
 import { registerIpcHandlers } from './ipc-handlers.js';
+import { serverLaunch } from './server-launch.js';
+import { hsyncRunner } from './server-runner.js';
 import { createStatusWindow, isAppUrl } from './status-window.js';
 import { trayIconName, trayTemplate, type TrayActions } from './tray-menu.js';
 
@@ -41,7 +43,7 @@ export async function startDesktopApp(): Promise<void> {
     startEngine: (config) => startRealEngine(config, process.env.HSYNC_STATE_DIR || defaultStateDir(), (line) => console.log(line)),
     async embeddedServer() {
       embedded ??= await startEmbeddedServer({
-        appPath: app.getAppPath(),
+        run: hsyncRunner(serverLaunch({ packaged: app.isPackaged, appPath: app.getAppPath(), bundleDir: __dirname, env: process.env })),
         dataDir: join(process.env.HSYNC_DATA_DIR || defaultDataDir(), 'server'),
         token: readSettings(settings).embeddedToken,
         userName: 'me',

@@ -1,49 +1,52 @@
 // Selective sync in Preferences: the server's folders as a tree of checkboxes, checked for
 // "sync on this device". The top level loads when Preferences opens, deeper levels when a
 // folder is opened. Unchecking a folder covers everything under it (its subfolders show
-// unchecked and cannot be checked alone); the list is saved with the rest of Preferences
-// (SyncApi setExcludedFolders; docs/engine.md "Selective sync").
+// unchecked); checking a subfolder of an unchecked one takes that subfolder back alone, as
+// Dropbox does: the parent stays excluded but for it. Both lists are saved with the rest of
+// Preferences (SyncApi setExcludedFolders; docs/engine.md "Selective sync").
 
 import type { ServerFolder, SyncApi } from '../../shared/common/sync-api.js';
 import { byId, el } from './dom.js';
 
+export interface FolderSelection {
+  excluded: string[];
+  /** Folders inside excluded ones that sync all the same. */
+  included: string[];
+}
+
 export interface FolderTree {
-  /** Loads the excluded list and the top level afresh (Preferences opened). */
+  /** Loads the selection and the top level afresh (Preferences opened). */
   load(): Promise<void>;
-  /** The excluded folders as the boxes say now, or null when the user changed nothing. */
-  changed(): string[] | null;
+  /** The selection as the boxes say now, or null when the user changed nothing. */
+  changed(): FolderSelection | null;
 }
 
 export function setupFolderTree(api: SyncApi): FolderTree {
   const root = byId('pref-folders');
   const note = byId('pref-folders-note');
-  let saved: string[] = [];
+  let saved: FolderSelection = { excluded: [], included: [] };
   let excluded = new Set<string>();
+  let included = new Set<string>();
 
-  /** The excluded folder that covers `path` (itself or one above it), or null. */
-  const coveredBy = (path: string): string | null => {
+  /** Whether `path` syncs: the deepest excluded or taken-back folder at or above it decides. */
+  const syncs = (path: string): boolean => {
     for (let at = path; ; at = at.slice(0, at.lastIndexOf('/'))) {
-      if (excluded.has(at)) return at;
-      if (!at.includes('/')) return null;
+      if (excluded.has(at)) return false;
+      if (included.has(at)) return true;
+      if (!at.includes('/')) return true;
     }
   };
+  const parentSyncs = (path: string) => !path.includes('/') || syncs(path.slice(0, path.lastIndexOf('/')));
 
-  /** Every box shows what the working list says: unchecked when covered, locked under an unchecked parent. */
+  /** Every box shows what the working lists say. */
   const refresh = () => {
-    for (const box of root.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')) {
-      const path = box.dataset.path!;
-      const cover = coveredBy(path);
-      box.checked = cover === null;
-      box.disabled = cover !== null && cover !== path;
-    }
+    for (const box of root.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')) box.checked = syncs(box.dataset.path!);
   };
 
   const toggle = (path: string, checked: boolean) => {
-    if (checked) excluded.delete(path);
-    else {
-      for (const other of [...excluded]) if (other.startsWith(`${path}/`)) excluded.delete(other);
-      excluded.add(path);
-    }
+    // What was decided inside the folder goes: its box now decides for all of it.
+    for (const set of [excluded, included]) for (const other of [...set]) if (other === path || other.startsWith(`${path}/`)) set.delete(other);
+    if (checked !== parentSyncs(path)) (checked ? included : excluded).add(path);
     refresh();
   };
 
@@ -101,8 +104,9 @@ export function setupFolderTree(api: SyncApi): FolderTree {
       root.replaceChildren();
       showNote('Loading the server’s folders…');
       try {
-        saved = await api.getExcludedFolders();
-        excluded = new Set(saved);
+        saved = { excluded: await api.getExcludedFolders(), included: (await api.getStatus()).includedFolders };
+        excluded = new Set(saved.excluded);
+        included = new Set(saved.included);
         const top = await api.listServerFolders('');
         root.append(...top.map(row));
         refresh();
@@ -112,8 +116,12 @@ export function setupFolderTree(api: SyncApi): FolderTree {
       }
     },
     changed() {
-      const now = [...excluded].sort();
-      return now.length === saved.length && now.every((path, i) => path === saved[i]) ? null : now;
+      const now = { excluded: [...excluded].sort(), included: [...included].sort() };
+      return same(now.excluded, saved.excluded) && same(now.included, saved.included) ? null : now;
     },
   };
+}
+
+function same(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((path, i) => path === b[i]);
 }

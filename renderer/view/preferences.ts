@@ -1,8 +1,9 @@
 // The Preferences dialog: server URL + token, folder, device name, bandwidth caps, start at
-// login, polling for changes (folders on network or FUSE mounts send no change events), and the
+// login, polling for changes (folders on network or FUSE mounts send no change events) and how
+// often it checks, and the
 // folders to sync on this device (folder-tree.ts). The token field is write-only (the API never returns it); leaving it empty keeps the current one.
 
-import { MAX_LIMIT_KBPS, type SettingsPatch, type SyncApi } from '../../shared/common/sync-api.js';
+import { MAX_LIMIT_KBPS, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS, pollIntervalProblem, type SettingsPatch, type SyncApi } from '../../shared/common/sync-api.js';
 import { byId } from './dom.js';
 import { setupFolderTree } from './folder-tree.js';
 
@@ -22,6 +23,7 @@ export function setupPreferences(api: SyncApi): void {
       input('pref-device').value = s.deviceName;
       input('pref-login').checked = s.startAtLogin;
       input('pref-poll').checked = s.pollForChanges;
+      input('pref-poll-interval').value = String(s.pollIntervalMs / 1000);
       input('pref-up-limit').value = String(s.upLimitKBps);
       input('pref-down-limit').value = String(s.downLimitKBps);
       input('pref-token').value = '';
@@ -49,6 +51,11 @@ export function setupPreferences(api: SyncApi): void {
     if (upLimit === null || downLimit === null) return showError('Bandwidth limits are whole numbers of KB/s; 0 means no limit.');
     patch.upLimitKBps = upLimit;
     patch.downLimitKBps = downLimit;
+    const pollIntervalMs = Math.round(Number(input('pref-poll-interval').value.trim()) * 1000);
+    if (pollIntervalProblem(pollIntervalMs)) {
+      return showError(`The polling interval is from ${MIN_POLL_INTERVAL_MS / 1000} to ${MAX_POLL_INTERVAL_MS / 1000} seconds.`);
+    }
+    patch.pollIntervalMs = pollIntervalMs;
     const token = input('pref-token').value.trim();
     if (token) patch.token = token;
     if (!/^https?:\/\/[^\s/]+/.test(patch.serverUrl ?? '')) return showError('Server URL must start with http:// or https://');
@@ -56,8 +63,8 @@ export function setupPreferences(api: SyncApi): void {
     if (!patch.deviceName) return showError('Give this device a name.');
     try {
       await api.updateSettings(patch);
-      const excluded = folders.changed();
-      if (excluded) await api.setExcludedFolders(excluded);
+      const selection = folders.changed();
+      if (selection) await api.setExcludedFolders(selection.excluded, selection.included);
       dialog.close();
     } catch (e) {
       showError(`Not saved: ${(e as Error).message}`);

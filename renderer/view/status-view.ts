@@ -3,6 +3,7 @@
 import {
   activityWords,
   etaSeconds,
+  excludedWords,
   formatBytes,
   formatDuration,
   formatRate,
@@ -48,7 +49,7 @@ export function renderStatus(s: SyncStatus, now = Date.now()): void {
   setText('server', s.serverUrl);
   // Selective sync: the folders this device leaves out, so nobody wonders where they went.
   byId('excluded-footer').hidden = s.excludedFolders.length === 0;
-  setText('excluded', s.excludedFolders.map((f) => `${f}/`).join(', '));
+  setText('excluded', excludedWords(s));
 }
 
 function detailLine(s: SyncStatus, now: number): string {

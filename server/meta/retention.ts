@@ -1,7 +1,8 @@
 // Retention (docs/hybrid-storage.md "Retention"): revisions older than the retention that are
 // not a path's newest entry leave the journal, then the blocks no remaining revision of any
 // namespace references are freed from every tier: in-house loose files, in-house packs once
-// no block in them is left, S3 objects through the S3 sweep (sweepS3). A block is never freed
+// no block in them is left, the block service's files in split mode (a signed DELETE),
+// S3 objects through the S3 sweep (sweepS3). A block is never freed
 // while a live file or a kept revision uses it, nor while an upload of it may still be
 // committed: its ownership rows must be older than the grace period, and a block the store
 // wrote moments ago (its rows not recorded yet) is left for the next pass.
@@ -9,6 +10,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import type { BlockFiles } from '../blocks/block-files.js';
 import type { Db } from '../store/database.js';
+import type { RemoteInhouse } from '../tiers/remote-inhouse.js';
 import { sweepS3 } from '../tiers/repatriate.js';
 import type { TierService } from '../tiers/tier-service.js';
 
@@ -20,7 +22,11 @@ const SLICE = 512;
 
 export interface RetentionDeps {
   db: Db;
-  /** The in-house block files; null in split mode (the block service keeps its bytes). */
+  /**
+   * The in-house block files; null when the in-house tier lives beyond this process: then
+   * the block service (tiers.deps.remote) is asked to free them, and blocks on an
+   * S3-compatible in-house cluster stay.
+   */
   files: BlockFiles | null;
   tiers: TierService;
   retentionDays: number;
@@ -34,6 +40,8 @@ export interface RetentionResult {
   bytes: number;
   packs: number;
   s3Copies: number;
+  /** In-house copies the block service kept (written lately) or could not be asked to free. */
+  unfreed: number;
 }
 
 interface Candidate {
@@ -46,7 +54,8 @@ interface Candidate {
 export async function sweepRetention(deps: RetentionDeps): Promise<RetentionResult> {
   const { db, files, tiers } = deps;
   const now = deps.now();
-  const result: RetentionResult = { revisions: 0, blocks: 0, bytes: 0, packs: 0, s3Copies: 0 };
+  const result: RetentionResult = { revisions: 0, blocks: 0, bytes: 0, packs: 0, s3Copies: 0, unfreed: 0 };
+  const blockService = files === null ? tiers.deps.remote : null;
   result.revisions = db
     .prepare(
       `DELETE FROM journal WHERE committed_at < ? AND EXISTS (
@@ -69,28 +78,42 @@ export async function sweepRetention(deps: RetentionDeps): Promise<RetentionResu
   const freeStmts = ['DELETE FROM block_owners WHERE hash = ?', 'DELETE FROM corrupt_blocks WHERE hash = ?', 'DELETE FROM blocks WHERE hash = ?'].map((sql) => db.prepare(sql));
   for (let i = 0; i < candidates.length; i += SLICE) {
     const loose: Promise<void>[] = [];
+    const remote: string[] = [];
     // One synchronous transaction: nothing commits or uploads between the checks and the deletes.
     db.transaction(() => {
       referenced.catchUp();
       for (const c of candidates.slice(i, i + SLICE)) {
         if (referenced.has(c.hash) || ownedSince.get(c.hash, cutoff) !== undefined) continue;
-        if (files === null ? c.tier === 'inhouse' : files.wroteLately(c.hash)) continue; // split mode: the block service has no delete
+        if (files === null ? c.tier === 'inhouse' && blockService === null : files.wroteLately(c.hash)) continue; // an in-house cluster has no delete
         for (const stmt of freeStmts) stmt.run(c.hash);
         if (tiers.index.inS3(c.hash)) {
           tiers.index.markForSweep(c.hash, now);
           result.s3Copies++;
         }
         if (files && c.tier === 'inhouse' && c.pack === null) loose.push(files.freeLoose(c.hash));
+        if (blockService && c.tier === 'inhouse') remote.push(c.hash);
         result.blocks++;
         result.bytes += c.size;
       }
     })();
     await Promise.all(loose);
+    // After the rows are gone, so an upload from here on is one the block service keeps.
+    if (blockService) result.unfreed += await freeOnBlockService(blockService, remote);
   }
   if (files) result.packs = await freePacks(db, files, cutoff);
   // The S3 copies marked above go now (their grace was the upload grace), packs once empty.
   if (result.s3Copies > 0) await sweepS3(tiers, now);
   return result;
+}
+
+/** Asks the block service to free `hashes`, 8 at a time; returns how many it did not free. */
+async function freeOnBlockService(blockService: RemoteInhouse, hashes: readonly string[]): Promise<number> {
+  let unfreed = 0;
+  for (let i = 0; i < hashes.length; i += 8) {
+    const answers = await Promise.allSettled(hashes.slice(i, i + 8).map((hash) => blockService.free(hash)));
+    unfreed += answers.filter((a) => a.status === 'rejected' || !a.value).length;
+  }
+  return unfreed;
 }
 
 /** In-house pack files no block row points into, written before `cutoff` (by their mtime). */

@@ -3,12 +3,14 @@
 // which knows neither, checks the grant with the shared key (HMAC-SHA256) and nothing else.
 // The namespace rides along signed: the block service records which namespace uploaded a
 // block through a PUT grant, and answers a CONFIRM grant only for that same namespace.
+// DELETE grants are made only by the metadata role's retention sweep, for blocks no
+// revision references any more (server/meta/retention.ts); clients are never given one.
 
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { isBlockHash, type BlockHash } from '../../shared/common/blocks.js';
 
 /** CONFIRM (sent as POST) asks whether the grant's namespace uploaded the block itself. */
-export type GrantMethod = 'GET' | 'PUT' | 'HEAD' | 'CONFIRM';
+export type GrantMethod = 'GET' | 'PUT' | 'HEAD' | 'CONFIRM' | 'DELETE';
 
 export interface BlockGrant {
   method: GrantMethod;

@@ -1,13 +1,14 @@
 // The server's SQLite database: one file under the data dir holding accounts, the
-// namespace journals and the block index. Opened once per process (better-sqlite3 is
-// synchronous, so every transaction is atomic with respect to the event loop).
+// namespace journals and the block index. Opened once per process through one of the
+// SQLite drivers (sqlite-driver.ts); both are synchronous, so every transaction is atomic
+// with respect to the event loop.
 
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { keepPrivate, makePrivateDir, makePrivateFile } from '../../shared/node/private-files.js';
+import { DEFAULT_SQLITE_DRIVER, openSqlite, type SqliteDb, type SqliteDriver } from './sqlite-driver.js';
 
-export type Db = Database.Database;
+export type Db = SqliteDb;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS settings (
@@ -64,7 +65,8 @@ CREATE INDEX IF NOT EXISTS journal_by_path ON journal (namespace_id, path, id);
 `;
 
 /**
- * Opens (creating if needed) the database in `dataDir`, in WAL mode.
+ * Opens (creating if needed) the database in `dataDir` with `driver`: WAL for the native
+ * driver, a rollback journal for wasm (sqlite-driver.ts).
  *
  * Durability: the connection runs at synchronous=NORMAL, and `durably` raises it to FULL for
  * the transactions that must survive power loss (journal commits, restores, new users).
@@ -80,15 +82,13 @@ CREATE INDEX IF NOT EXISTS journal_by_path ON journal (namespace_id, path, id);
  * The data dir is 0700 and the database 0600; SQLite gives the -wal and -shm files it makes
  * the database's mode, and those an older version left readable are tightened here.
  */
-export function openDatabase(dataDir: string): Db {
+export function openDatabase(dataDir: string, driver: SqliteDriver = DEFAULT_SQLITE_DRIVER): Db {
   makePrivateDir(dataDir);
   const file = join(dataDir, 'server.db');
   makePrivateFile(file);
   keepPrivate(`${file}-wal`);
   keepPrivate(`${file}-shm`);
-  const db = new Database(file);
-  db.pragma('busy_timeout = 5000');
-  db.pragma('journal_mode = WAL');
+  const db = openSqlite(file, driver);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);

@@ -2,7 +2,7 @@
 // runs today's synchronous statements (Journal, Ownership, BlockIndex, accounts) behind
 // the async MetaStore interface.
 //
-// Transactions: better-sqlite3 cannot hold a transaction across an await, so `transaction`
+// Transactions: a synchronous SQLite driver cannot hold a transaction across an await, so `transaction`
 // opens one by hand (BEGIN IMMEDIATE) and runs one body at a time. Reads outside a
 // transaction run at once when none is open, and after it otherwise, so they never see
 // a write that may still roll back.
@@ -13,6 +13,7 @@ import { Journal } from '../meta/journal.js';
 import { Ownership } from '../meta/ownership.js';
 import { authenticate, createUser } from './accounts.js';
 import { openDatabase, serverIdOf, type Db } from './database.js';
+import type { SqliteDriver } from './sqlite-driver.js';
 import type { MetaReads, MetaStore, MetaTx, TransactionOptions } from './meta-store.js';
 
 export class SqliteMetaStore implements MetaStore {
@@ -34,9 +35,9 @@ export class SqliteMetaStore implements MetaStore {
     this.tx = this.txView();
   }
 
-  /** Opens (creating if needed) the database in `dataDir`. */
-  static open(dataDir: string): SqliteMetaStore {
-    return new SqliteMetaStore(openDatabase(dataDir));
+  /** Opens (creating if needed) the database in `dataDir` with `driver` (default native). */
+  static open(dataDir: string, driver?: SqliteDriver): SqliteMetaStore {
+    return new SqliteMetaStore(openDatabase(dataDir, driver));
   }
 
   serverId(): Promise<string> {

@@ -5,7 +5,9 @@
 // A PUT granted to a namespace leaves a mark under <data>/uploads/<ns>/<hash> once the
 // bytes hashed right; POST (a CONFIRM grant for that namespace) answers from the mark, so
 // the metadata side records ownership only for a namespace that sent the bytes itself
-// (docs/hybrid-storage.md, "Ownership").
+// (docs/hybrid-storage.md, "Ownership"). DELETE (a grant only the metadata service's
+// retention sweep makes) frees a block no revision uses any more; one written moments ago
+// is kept, since an upload for a new commit may have raced the sweep (docs/protocol.md).
 //
 // Blocks are loose files under <data>/blocks/<aa>/<hash>, written as in the single
 // process: temp file, hash while streaming, fsync, rename, fsync the directory.
@@ -129,6 +131,19 @@ export async function startBlockService(opts: BlockServiceOptions): Promise<Runn
         if (mark && found) await unlink(mark).catch(() => undefined);
         if (!held?.good) throw new SyncError('not_found', `confirm block ${hash}: no upload of it from this namespace`);
         sendJson(ctx.res, 200, { hash, size: held.size });
+      },
+    },
+    {
+      method: 'DELETE',
+      path: block,
+      auth: false,
+      async handle(ctx) {
+        const hash = granted(ctx);
+        // The sweep dropped the block's rows before asking; an upload since then is for a
+        // commit that will reference it, and its bytes stay (as BlockFiles does in one process).
+        const freed = !files.wroteLately(hash);
+        if (freed) await files.freeLoose(hash);
+        sendJson(ctx.res, 200, { hash, freed });
       },
     },
     {

@@ -71,6 +71,16 @@ export class RemoteInhouse implements InhouseStore {
     return Number((JSON.parse(res.body.toString()) as { size?: unknown }).size);
   }
 
+  /**
+   * Deletes the block (the retention sweep, once its rows are gone): true when freed or
+   * already absent, false when the block service kept it because it was written lately.
+   */
+  async free(hash: string): Promise<boolean> {
+    const res = await this.send('DELETE', hash);
+    this.check(res, `free block ${hash}`);
+    return (JSON.parse(res.body.toString()) as { freed?: unknown }).freed === true;
+  }
+
   async healthy(): Promise<boolean> {
     try {
       const res = await this.request('GET', new URL('/v1/health', this.location));

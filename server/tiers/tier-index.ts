@@ -9,8 +9,8 @@
 // else a range of the pack object `<prefix>packs/<id>` (s3_packs), which many small
 // blocks share. A pack object is deleted only once no s3_objects row points into it.
 
-import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
+import type { SqliteStatement as Statement } from '../store/sqlite-driver.js';
 import type { BlockTier } from '../../shared/common/tier-stats.js';
 import type { TierCounts } from './tier-cost.js';
 

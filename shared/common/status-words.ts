@@ -146,3 +146,16 @@ export function problemsTitle(problems: readonly { code: string }[]): string {
   if (other > 0) parts.push(`${other} ${plural(other, 'file')} cannot sync`);
   return parts.join('; ');
 }
+
+/**
+ * The folders selective sync leaves out, with those inside them taken back:
+ * "big/ (but big/raw/), old/".
+ */
+export function excludedWords(s: Pick<SyncStatus, 'excludedFolders' | 'includedFolders'>): string {
+  return s.excludedFolders
+    .map((folder) => {
+      const back = s.includedFolders.filter((path) => path.startsWith(`${folder}/`));
+      return back.length > 0 ? `${folder}/ (but ${back.map((path) => `${path}/`).join(', ')})` : `${folder}/`;
+    })
+    .join(', ');
+}

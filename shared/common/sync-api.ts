@@ -140,6 +140,8 @@ export interface SyncStatus {
   seq: number;
   /** The folders this device does not sync (selective sync), sorted. */
   excludedFolders: string[];
+  /** Folders inside excluded ones that this device syncs all the same, sorted. */
+  includedFolders: string[];
 }
 
 /** Settings a UI may read and change. The token is write-only: reads report only whether one is set. */
@@ -156,6 +158,8 @@ export interface Settings {
   downLimitKBps: number;
   /** Look for changes by polling (network and FUSE folders send no events); applies at once. */
   pollForChanges: boolean;
+  /** While polling, how often each path is checked, in ms; applies at once. */
+  pollIntervalMs: number;
 }
 
 export interface SettingsPatch {
@@ -167,6 +171,7 @@ export interface SettingsPatch {
   upLimitKBps?: number;
   downLimitKBps?: number;
   pollForChanges?: boolean;
+  pollIntervalMs?: number;
 }
 
 export interface SyncApi {
@@ -194,11 +199,13 @@ export interface SyncApi {
   /** The folders this device does not sync (selective sync), sorted. */
   getExcludedFolders(): Promise<string[]>;
   /**
-   * Replaces the excluded folders (paths relative to the synced folder); returns the list as
-   * kept (cleaned, a folder inside another dropped). Refused, and nothing changed, when a path
-   * is not a valid folder path.
+   * Replaces the excluded folders (paths relative to the synced folder) and, when given, the
+   * folders inside them that sync all the same (`included`: the parent stays excluded but
+   * for those; left out, those kept so far stay); returns the excluded list as kept
+   * (cleaned, a folder inside another dropped). Refused, and nothing changed, when a path
+   * is not a valid folder path or is both excluded and included.
    */
-  setExcludedFolders(paths: string[]): Promise<string[]>;
+  setExcludedFolders(paths: string[], included?: string[]): Promise<string[]>;
   /** The revisions the server keeps of a file, newest first, deletions included. */
   listRevisions(path: string): Promise<FileRevision[]>;
   /**
@@ -286,10 +293,11 @@ function validateParent(args: unknown[]): string | null {
 export const MAX_EXCLUDED_FOLDERS = 10_000;
 
 function validateFolderList(args: unknown[]): string | null {
-  if (args.length !== 1) return 'takes one list of folder paths';
-  const [paths] = args;
-  if (!Array.isArray(paths) || paths.length > MAX_EXCLUDED_FOLDERS) return `paths must be a list of at most ${MAX_EXCLUDED_FOLDERS} folder paths`;
-  if (!paths.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 4096)) return 'each path must be a non-empty string';
+  if (args.length !== 1 && args.length !== 2) return 'takes a list of excluded folder paths and, optionally, one of folders inside them to include';
+  for (const paths of args) {
+    if (!Array.isArray(paths) || paths.length > MAX_EXCLUDED_FOLDERS) return `paths must be a list of at most ${MAX_EXCLUDED_FOLDERS} folder paths`;
+    if (!paths.every((p) => typeof p === 'string' && p.length > 0 && p.length <= 4096)) return 'each path must be a non-empty string';
+  }
   return null;
 }
 
@@ -300,6 +308,22 @@ function noArgs(args: unknown[]): string | null {
 /** The highest cap a UI may set, in KB/s (10 GB/s): above it there is nothing to cap. */
 export const MAX_LIMIT_KBPS = 10_000_000;
 
+/**
+ * How often a polled folder's paths are checked (docs/engine.md "Watching"). Each check is a
+ * stat per path, so the cost grows with the files and with the rate: 2 s sees a change on a
+ * network folder soon enough at half the CPU of 1 s.
+ */
+export const DEFAULT_POLL_INTERVAL_MS = 2000;
+export const MIN_POLL_INTERVAL_MS = 100;
+export const MAX_POLL_INTERVAL_MS = 600_000;
+
+/** Why `ms` is not a polling interval, or null when it is one. */
+export function pollIntervalProblem(ms: unknown): string | null {
+  return Number.isInteger(ms) && (ms as number) >= MIN_POLL_INTERVAL_MS && (ms as number) <= MAX_POLL_INTERVAL_MS
+    ? null
+    : `the polling interval must be a whole number of ms from ${MIN_POLL_INTERVAL_MS} to ${MAX_POLL_INTERVAL_MS}`;
+}
+
 const PATCH_FIELDS: Record<keyof SettingsPatch, 'string' | 'boolean' | 'number'> = {
   folder: 'string',
   serverUrl: 'string',
@@ -309,6 +333,7 @@ const PATCH_FIELDS: Record<keyof SettingsPatch, 'string' | 'boolean' | 'number'>
   upLimitKBps: 'number',
   downLimitKBps: 'number',
   pollForChanges: 'boolean',
+  pollIntervalMs: 'number',
 };
 
 function validateSettingsPatch(args: unknown[]): string | null {
@@ -320,6 +345,11 @@ function validateSettingsPatch(args: unknown[]): string | null {
     if (!type) return `unknown setting "${key}"`;
     if (typeof value !== type) return `setting "${key}" must be a ${type}`;
     if (type === 'string' && (value as string).length > 4096) return `setting "${key}" is too long`;
+    if (key === 'pollIntervalMs') {
+      const problem = pollIntervalProblem(value);
+      if (problem) return `setting "pollIntervalMs": ${problem}`;
+      continue;
+    }
     if (type === 'number' && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) <= MAX_LIMIT_KBPS)) {
       return `setting "${key}" must be a whole number of KB/s from 0 (no limit) to ${MAX_LIMIT_KBPS}`;
     }

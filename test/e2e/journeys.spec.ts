@@ -190,7 +190,7 @@ test('a conflict shows in Conflicted copies, and one click keeps the other devic
   expect((await readdir(desk)).filter((n) => n.includes('conflicted copy'))).toEqual([]);
 });
 
-test('selective sync: unchecking a folder in Preferences takes it off this disk only; the status shows it excluded', async ({ page }, info) => {
+test('selective sync: unchecking a folder in Preferences takes it off this disk only; the status shows it excluded; checking a subfolder takes that one back alone', async ({ page }, info) => {
   server = await startServerProcess();
   const token = await server.addUser('dora');
   const laptop = join(dir, 'laptop');
@@ -224,7 +224,7 @@ test('selective sync: unchecking a folder in Preferences takes it off this disk 
   await expect(raw).toBeChecked();
   await big.uncheck();
   await expect(raw).not.toBeChecked();
-  await expect(raw).toBeDisabled();
+  await expect(raw).toBeEnabled();
   await tree.getByRole('button', { name: 'Show folders in Photos' }).click();
   await expect(tree.getByRole('checkbox', { name: '2021' })).toBeChecked();
   const shot = info.outputPath('selective-sync.png');
@@ -244,9 +244,26 @@ test('selective sync: unchecking a folder in Preferences takes it off this disk 
   expect(await sha256(join(desk, 'big', 'raw', 'take1.mov'))).toBe(movie);
   expect(await readFile(join(desk, 'big', 'cut.txt'), 'utf8')).toBe('final cut\n');
 
-  // Opened again, Preferences shows big unchecked.
+  // Opened again, Preferences shows big unchecked; checking big/raw alone takes it back, as
+  // Dropbox does: big stays off this disk but for raw.
   await page.getByRole('button', { name: 'Preferences' }).click();
   await expect(tree.getByRole('checkbox', { name: 'big' })).not.toBeChecked();
+  await tree.getByRole('button', { name: 'Show folders in big' }).click();
+  await expect(tree.getByRole('checkbox', { name: 'raw' })).not.toBeChecked();
+  await tree.getByRole('checkbox', { name: 'raw' }).check();
+  await expect(tree.getByRole('checkbox', { name: 'big' })).not.toBeChecked();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('dialog')).toBeHidden();
+  await expect(page.locator('#excluded')).toHaveText('big/ (but big/raw/)');
+  await expect.poll(() => exists(join(laptop, 'big', 'raw', 'take1.mov')), { timeout: 20_000 }).toBe(true);
+  await expect.poll(() => sha256(join(laptop, 'big', 'raw', 'take1.mov'))).toBe(movie);
+  expect(await exists(join(laptop, 'big', 'cut.txt'))).toBe(false);
+
+  // Opened again, it shows the same: big unchecked, raw checked.
+  await page.getByRole('button', { name: 'Preferences' }).click();
+  await expect(tree.getByRole('checkbox', { name: 'big' })).not.toBeChecked();
+  await tree.getByRole('button', { name: 'Show folders in big' }).click();
+  await expect(tree.getByRole('checkbox', { name: 'raw' })).toBeChecked();
   await page.getByRole('button', { name: 'Cancel' }).click();
 });
 

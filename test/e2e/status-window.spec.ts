@@ -72,7 +72,7 @@ test('the mass-delete guard asks, and Confirm / Cancel reach the engine', async 
   expect(api.calls.map((c) => c.method)).toContain('confirmDeletes');
 });
 
-test('Preferences saves server URL, token, folder, device name and polling; bad input is refused', async ({ page }) => {
+test('Preferences saves server URL, token, folder, device name, polling and its interval; bad input is refused', async ({ page }) => {
   await page.goto(control.uiUrl!);
   await page.getByRole('button', { name: 'Preferences' }).click();
   const dialog = page.getByRole('dialog', { name: 'Preferences' });
@@ -89,9 +89,15 @@ test('Preferences saves server URL, token, folder, device name and polling; bad 
   await dialog.getByLabel('Start at login').check();
   await expect(dialog.getByLabel('Check for changes by polling (network or FUSE folders)')).not.toBeChecked();
   await dialog.getByLabel('Check for changes by polling (network or FUSE folders)').check();
+  const interval = dialog.getByLabel('Polling interval (seconds: sooner costs more CPU)');
+  await expect(interval).toHaveValue('2');
+  await interval.fill('0.01');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog.getByRole('alert')).toHaveText('The polling interval is from 0.1 to 600 seconds.');
+  await interval.fill('5');
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(dialog).toBeHidden();
-  expect(api.settings).toMatchObject({ serverUrl: 'https://sync.example.org', folder: '/home/u/Work', deviceName: 'desk', startAtLogin: true, pollForChanges: true });
+  expect(api.settings).toMatchObject({ serverUrl: 'https://sync.example.org', folder: '/home/u/Work', deviceName: 'desk', startAtLogin: true, pollForChanges: true, pollIntervalMs: 5000 });
   expect((await api.getSettings()).hasToken).toBe(true);
 });
 

@@ -38,6 +38,7 @@ export function emptyStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
     lastSyncedAt: null,
     seq: 0,
     excludedFolders: [],
+    includedFolders: [],
     ...overrides,
   };
 }
@@ -57,6 +58,7 @@ export function createFakeSyncApi(initial: Partial<SyncStatus> = {}): FakeSyncAp
       upLimitKBps: 0,
       downLimitKBps: 0,
       pollForChanges: false,
+      pollIntervalMs: 2000,
       paused: false,
       hasToken: false,
     },
@@ -129,9 +131,9 @@ export function createFakeSyncApi(initial: Partial<SyncStatus> = {}): FakeSyncAp
       record('getExcludedFolders', []);
       return [...fake.status.excludedFolders];
     },
-    async setExcludedFolders(paths: string[]) {
-      record('setExcludedFolders', [paths]);
-      fake.setStatus({ excludedFolders: [...paths].sort() });
+    async setExcludedFolders(paths: string[], included: string[] = []) {
+      record('setExcludedFolders', [paths, included]);
+      fake.setStatus({ excludedFolders: [...paths].sort(), includedFolders: [...included].sort() });
       return [...fake.status.excludedFolders];
     },
     async listRevisions(path: string): Promise<FileRevision[]> {

@@ -19,6 +19,11 @@ export interface HybridCluster {
   blockServiceUrl: string;
   /** `hsync server SUB … --data <meta data>` plus the S3 and block-service flags. */
   admin(sub: string[], extra?: string[]): Promise<CliResult>;
+  /**
+   * Stops the metadata service and starts it again on its data with the retention sweep's
+   * clock `offsetMs` ahead (HSYNC_TEST_CLOCK_OFFSET_MS); the caller disposes of the new one.
+   */
+  metaLater(offsetMs: number): Promise<ServerProcess>;
   /** `hsync server stats --json` of the metadata data dir. */
   stats(): Promise<TierStatsJson>;
   /** Hashes of the blocks the block service holds on disk (loose files whose bytes match). */
@@ -141,17 +146,18 @@ export async function startHybridCluster(metaArgs: string[] = [], umask?: number
   const port = await freePort();
   const blocks = await startServerProcess({ args: ['--role', 'blocks', '--secret-file', secretFile, '--port', String(port)], umask });
   const blockServiceUrl = blocks.url;
-  const meta = await startServerProcess({
-    env: s3.env,
-    args: ['--role', 'meta', '--block-service', blockServiceUrl, '--secret-file', secretFile, ...s3.flags, '--repatriate-every-sec', '0', '--scrub-rate-mb', '0', ...metaArgs],
-    umask,
-  });
+  const metaFlags = ['--role', 'meta', '--block-service', blockServiceUrl, '--secret-file', secretFile, ...s3.flags, '--repatriate-every-sec', '0', '--scrub-rate-mb', '0', ...metaArgs];
+  const meta = await startServerProcess({ env: s3.env, args: metaFlags, umask });
   const cluster: HybridCluster = {
     s3,
     blocks,
     meta,
     secretFile,
     blockServiceUrl,
+    async metaLater(offsetMs) {
+      await meta.stop();
+      return startServerProcess({ dataDir: meta.dataDir, env: { ...s3.env, HSYNC_TEST_CLOCK_OFFSET_MS: String(offsetMs) }, args: metaFlags, umask });
+    },
     admin: (sub, extra = []) =>
       runHsync(['server', ...sub, '--data', meta.dataDir, ...s3.flags, '--block-service', blockServiceUrl, '--secret-file', secretFile, ...extra], s3.env),
     async stats() {

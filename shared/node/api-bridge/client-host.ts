@@ -23,6 +23,8 @@ export interface EngineConfig {
   limits: LimitSettings;
   /** Look for changes by polling (network and FUSE folders). */
   poll: boolean;
+  /** How often polling checks each path, ms (default DEFAULT_POLL_INTERVAL_MS). */
+  pollIntervalMs?: number;
 }
 
 /** The engine as the host sees it: the SyncApi plus a change subscription and a stop. */
@@ -30,8 +32,8 @@ export interface RunningEngine extends Omit<SyncApi, 'getSettings' | 'updateSett
   subscribe(fn: () => void): () => void;
   /** New bandwidth caps, effective within a second (no restart). */
   setLimits(limits: LimitSettings): void;
-  /** Polling on or off, at once (no restart). */
-  setPolling(poll: boolean): Promise<void>;
+  /** Polling on or off, and its interval, at once (no restart). */
+  setPolling(poll: boolean, intervalMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -72,7 +74,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
         token = embeddedToken = embedded.token;
       }
       currentUrl = serverUrl;
-      engine = await deps.startEngine({ folder: s.folder, serverUrl, token, deviceName: s.deviceName, paused: s.paused, accountKey: accountKey(s.serverUrl || null, token), limits: { upLimitKBps: s.upLimitKBps, downLimitKBps: s.downLimitKBps }, poll: s.pollForChanges });
+      engine = await deps.startEngine({ folder: s.folder, serverUrl, token, deviceName: s.deviceName, paused: s.paused, accountKey: accountKey(s.serverUrl || null, token), limits: { upLimitKBps: s.upLimitKBps, downLimitKBps: s.downLimitKBps }, poll: s.pollForChanges, pollIntervalMs: s.pollIntervalMs });
       startError = null;
       unsubscribe = engine.subscribe(notify);
     } catch (error) {
@@ -125,6 +127,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
       lastSyncedAt: null,
       seq: 0,
       excludedFolders: [],
+      includedFolders: [],
     };
   }
 
@@ -157,7 +160,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
     eventsSince: async (since) => (engine ? engine.eventsSince(since) : { events: [], seq: 0, missed: false }),
     listServerFolders: (parent) => running().listServerFolders(parent),
     getExcludedFolders: () => running().getExcludedFolders(),
-    setExcludedFolders: (paths) => running().setExcludedFolders(paths),
+    setExcludedFolders: (paths, included) => running().setExcludedFolders(paths, included),
     listRevisions: (path) => running().listRevisions(path),
     restoreVersion: (request) => running().restoreVersion(request),
     async getSettings() {
@@ -167,7 +170,7 @@ export async function startClientHost(deps: HostDeps): Promise<ClientHost> {
       const restart = applyPatch(deps.settings, patch, embeddedUrl);
       const now = readSettings(deps.settings);
       engine?.setLimits({ upLimitKBps: now.upLimitKBps, downLimitKBps: now.downLimitKBps });
-      if (patch.pollForChanges !== undefined) await engine?.setPolling(now.pollForChanges);
+      if (patch.pollForChanges !== undefined || patch.pollIntervalMs !== undefined) await engine?.setPolling(now.pollForChanges, now.pollIntervalMs);
       if (restart) await serial(async () => {
         await shutdown();
         await launch();

@@ -5,7 +5,7 @@
 
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-import type { Settings, SettingsPatch } from '../../common/sync-api.js';
+import { DEFAULT_POLL_INTERVAL_MS, MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS, type Settings, type SettingsPatch } from '../../common/sync-api.js';
 
 export interface StoredSettings {
   folder: string;
@@ -19,6 +19,8 @@ export interface StoredSettings {
   downLimitKBps: number;
   /** Look for changes by polling (network and FUSE folders) rather than by kernel events. */
   pollForChanges: boolean;
+  /** While polling, how often each path is checked, ms. */
+  pollIntervalMs: number;
   /** The embedded server's own user token, made once on first run. */
   embeddedToken: string;
 }
@@ -40,6 +42,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): StoredSet
     upLimitKBps: 0,
     downLimitKBps: 0,
     pollForChanges: false,
+    pollIntervalMs: DEFAULT_POLL_INTERVAL_MS,
     embeddedToken: '',
   };
 }
@@ -55,6 +58,7 @@ export const SETTINGS_SCHEMA = {
   upLimitKBps: { type: 'integer', minimum: 0 },
   downLimitKBps: { type: 'integer', minimum: 0 },
   pollForChanges: { type: 'boolean' },
+  pollIntervalMs: { type: 'integer', minimum: MIN_POLL_INTERVAL_MS, maximum: MAX_POLL_INTERVAL_MS },
   embeddedToken: { type: 'string' },
 } as const;
 
@@ -86,6 +90,7 @@ export function publicSettings(s: StoredSettings, serverUrl: string, embeddedTok
     upLimitKBps: s.upLimitKBps,
     downLimitKBps: s.downLimitKBps,
     pollForChanges: s.pollForChanges,
+    pollIntervalMs: s.pollIntervalMs,
   };
 }
 
@@ -106,6 +111,7 @@ export function applyPatch(backend: SettingsBackend, patch: SettingsPatch, embed
   if (patch.upLimitKBps !== undefined) next.upLimitKBps = patch.upLimitKBps;
   if (patch.downLimitKBps !== undefined) next.downLimitKBps = patch.downLimitKBps;
   if (patch.pollForChanges !== undefined) next.pollForChanges = patch.pollForChanges;
+  if (patch.pollIntervalMs !== undefined) next.pollIntervalMs = patch.pollIntervalMs;
   backend.set(next);
   const after = readSettings(backend);
   return after.folder !== before.folder || after.serverUrl !== before.serverUrl || after.token !== before.token || after.deviceName !== before.deviceName;

@@ -26,7 +26,7 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
   const storageListeners = new Set<() => void>();
   const remote = new TieredRemote(http, { onStorageChange: () => storageListeners.forEach((fn) => fn()) });
   const limits = transferLimits(config.limits);
-  const engine = new SyncEngine({ root, stateDir: folderStateDir(stateDir, root, config.accountKey), remote: new ThrottledRemote(remote, limits), device: config.deviceName, log, poll: config.poll });
+  const engine = new SyncEngine({ root, stateDir: folderStateDir(stateDir, root, config.accountKey), remote: new ThrottledRemote(remote, limits), device: config.deviceName, log, poll: config.poll, pollIntervalMs: config.pollIntervalMs });
   // Bytes and blocks per tier, for the status window; a server without the figures is fine.
   const refreshTiers = () => void remote.refreshTierStats().catch(() => undefined);
   const tierTimer = setInterval(refreshTiers, TIER_REFRESH_MS);
@@ -46,7 +46,7 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
     // The tier state (in-house, S3 placement, S3 fallback) is the remote's to know.
     getStatus: async () => ({ ...engine.getStatus(), storage: remote.storage() }),
     setLimits: (next) => applyLimits(limits, next),
-    setPolling: (poll) => engine.setPolling(poll),
+    setPolling: (poll, intervalMs) => engine.setPolling(poll, intervalMs),
     pause: () => engine.pause(),
     resume: () => engine.resume(),
     syncNow: () => engine.syncNow(),
@@ -58,7 +58,7 @@ export async function startRealEngine(config: EngineConfig, stateDir: string, lo
     eventsSince: async (since) => engine.status.eventsSince(since),
     listServerFolders: async (parent) => engine.serverFolders(parent),
     getExcludedFolders: async () => engine.excludedFolders(),
-    setExcludedFolders: (paths) => engine.setExcludedFolders(paths),
+    setExcludedFolders: (paths, included) => engine.setExcludedFolders(paths, included),
     listRevisions: (path) => fileHistory(engine.remote, path),
     restoreVersion: (request) => restoreInEngine(engine, request),
     async stop() {

@@ -4,7 +4,20 @@
 
 import Conf from 'conf';
 import type { EventPage } from '../../common/folder-events.js';
-import type { ConflictCopy, ConflictKeep, FileRevision, IgnoredList, RestoreRequest, ServerFolder, Settings, SettingsPatch, StorageState, SyncApi, SyncStatus } from '../../common/sync-api.js';
+import {
+  DEFAULT_POLL_INTERVAL_MS,
+  type ConflictCopy,
+  type ConflictKeep,
+  type FileRevision,
+  type IgnoredList,
+  type RestoreRequest,
+  type ServerFolder,
+  type Settings,
+  type SettingsPatch,
+  type StorageState,
+  type SyncApi,
+  type SyncStatus,
+} from '../../common/sync-api.js';
 import { listConflicts, resolveConflict } from './conflicts.js';
 import { fileHistory } from './file-history.js';
 import { restoreInEngine } from './restore.js';
@@ -24,6 +37,7 @@ interface StoredSettings {
   upLimitKBps: number;
   downLimitKBps: number;
   pollForChanges: boolean;
+  pollIntervalMs: number;
 }
 
 export class EngineApi implements SyncApi {
@@ -32,7 +46,7 @@ export class EngineApi implements SyncApi {
   constructor(
     private readonly engine: SyncEngine,
     stateDir: string,
-    initial: { folder: string; serverUrl: string; token: string; deviceName: string; pollForChanges?: boolean },
+    initial: { folder: string; serverUrl: string; token: string; deviceName: string; pollForChanges?: boolean; pollIntervalMs?: number },
     /** Where blocks are going, when the remote knows (the tiered remote does). */
     private readonly storage?: () => StorageState,
     /** The bandwidth caps the engine's remote waits on; the stored caps apply from the start. */
@@ -43,7 +57,7 @@ export class EngineApi implements SyncApi {
       configName: 'settings',
       projectName: 'hybrid-sync',
       configFileMode: PRIVATE_FILE_MODE, // it holds the token
-      defaults: { pollForChanges: false, ...initial, startAtLogin: false, paused: false, upLimitKBps: 0, downLimitKBps: 0 },
+      defaults: { pollForChanges: false, pollIntervalMs: DEFAULT_POLL_INTERVAL_MS, ...initial, startAtLogin: false, paused: false, upLimitKBps: 0, downLimitKBps: 0 },
     });
     // What the command line says wins over what was stored.
     this.store.set({ ...this.store.store, ...initial });
@@ -98,8 +112,8 @@ export class EngineApi implements SyncApi {
     return this.engine.excludedFolders();
   }
 
-  async setExcludedFolders(paths: string[]): Promise<string[]> {
-    return this.engine.setExcludedFolders(paths);
+  async setExcludedFolders(paths: string[], included?: string[]): Promise<string[]> {
+    return this.engine.setExcludedFolders(paths, included);
   }
 
   async listRevisions(path: string): Promise<FileRevision[]> {
@@ -135,6 +149,7 @@ export class EngineApi implements SyncApi {
       upLimitKBps: s.upLimitKBps,
       downLimitKBps: s.downLimitKBps,
       pollForChanges: s.pollForChanges,
+      pollIntervalMs: s.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
     };
   }
 
@@ -144,7 +159,10 @@ export class EngineApi implements SyncApi {
     }
     if (patch.deviceName !== undefined && patch.deviceName.trim() !== '') this.engine.device = patch.deviceName;
     if (this.limits) applyLimits(this.limits, this.store.store);
-    if (patch.pollForChanges !== undefined) await this.engine.setPolling(patch.pollForChanges);
+    if (patch.pollForChanges !== undefined || patch.pollIntervalMs !== undefined) {
+      const s = await this.getSettings();
+      await this.engine.setPolling(s.pollForChanges, s.pollIntervalMs);
+    }
     return this.getSettings();
   }
 }

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { SyncError, hasCode, toErrorData, type ErrorData } from '../../common/errors.js';
 import { pathProblem } from '../../common/paths.js';
-import type { ServerFolder, SyncStatus } from '../../common/sync-api.js';
+import { DEFAULT_POLL_INTERVAL_MS, type ServerFolder, type SyncStatus } from '../../common/sync-api.js';
 import { isStorageWait, problemsTitle } from '../../common/status-words.js';
 import type { FileSystem } from '../fs/file-system.js';
 import type { RemoteStore } from '../remote/remote-store.js';
@@ -25,7 +25,7 @@ import { heldDeletesStatus, keepLocalCopies } from './held-deletes.js';
 import { DEFAULT_PLAN_OPTIONS, plan, type Plan, type PlanOptions } from './planner.js';
 import { Prefetcher } from './prefetch.js';
 import { Scanner } from './scanner.js';
-import { cleanFolderPath, ExcludedFolders } from './selective-sync.js';
+import { cleanFolderPath, ExcludedFolders, type FolderSelection } from './selective-sync.js';
 import { listServerFolders } from './server-folders.js';
 import { StatusTracker } from './status-tracker.js';
 import type { LocalEntry, Op } from './types.js';
@@ -70,6 +70,8 @@ export interface EngineOptions {
   watchFolder?: typeof watchFolder;
   /** Look for local changes by polling (network and FUSE folders send no events); setPolling switches it. */
   poll?: boolean;
+  /** How often polling checks each path, ms (default DEFAULT_POLL_INTERVAL_MS); setPolling changes it. */
+  pollIntervalMs?: number;
 }
 
 /** How a one-shot sync ended: agreed, or the one-line reason it did not. */
@@ -81,6 +83,7 @@ export interface SyncOutcome {
 const MAX_ROUNDS = 8;
 /** The index's meta key that keeps the excluded folders (a JSON list) across restarts. */
 const EXCLUDED_KEY = 'excludedFolders';
+const INCLUDED_KEY = 'includedFolders';
 /** How soon files waiting for the in-house store are tried again by a running client. */
 const STORAGE_RETRY_MS = 10_000;
 /** Partial downloads older than this are deleted at start; younger ones are resumed. */
@@ -129,6 +132,7 @@ export class SyncEngine {
   /** start() ran with watching on: setPolling replaces the watcher. */
   private watching = false;
   private polling: boolean;
+  private pollIntervalMs: number;
   private timers: NodeJS.Timeout[] = [];
   private poll: AbortController | null = null;
   private pollLoop: Promise<void> | null = null;
@@ -147,11 +151,12 @@ export class SyncEngine {
     this.device = options.device;
     this.now = options.now ?? Date.now;
     this.polling = options.poll === true;
+    this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.disk = engineDisk(options.fs);
     this.index = new IndexStore(join(options.stateDir, 'index.sqlite'));
     this.rulesText = readIgnoreText(this.disk.fs, options.root);
     this.rules = makeIgnoreRules(this.rulesText);
-    this.excluded = new ExcludedFolders(storedExcluded(this.index.getMeta(EXCLUDED_KEY), options.log));
+    this.excluded = storedSelection(this.index.getMeta(EXCLUDED_KEY), this.index.getMeta(INCLUDED_KEY), options.log);
     this.scanner = new Scanner(this.disk, options.root, () => this.rules, this.index.base);
     this.planOptions = { ...DEFAULT_PLAN_OPTIONS, ...options.plan };
     this.prefetcher = new Prefetcher({
@@ -169,6 +174,7 @@ export class SyncEngine {
     this.status = new StatusTracker({ folder: options.root, serverUrl: options.remote.url, device: () => this.device }, options.remote.counters, this.now);
     this.status.background = () => this.prefetcher.progress();
     this.status.excludedFolders = this.excluded.list;
+    this.status.includedFolders = this.excluded.included;
   }
 
   /** The synced folder. */
@@ -244,9 +250,10 @@ export class SyncEngine {
    * inotify) is tried again. The next cycle scans everything: a change made while no watcher
    * ran would otherwise wait for the periodic scan.
    */
-  async setPolling(poll: boolean): Promise<void> {
-    if (poll === this.polling && this.watcher) return;
+  async setPolling(poll: boolean, intervalMs = this.pollIntervalMs): Promise<void> {
+    if (poll === this.polling && (!poll || intervalMs === this.pollIntervalMs) && this.watcher) return;
     this.polling = poll;
+    this.pollIntervalMs = intervalMs;
     if (!this.watching || this.stopping) return;
     const old = this.watcher;
     this.watcher = null;
@@ -282,18 +289,34 @@ export class SyncEngine {
     return [...this.excluded.list];
   }
 
+  /** The folders inside excluded ones that this device syncs all the same, sorted. */
+  includedFolders(): string[] {
+    return [...this.excluded.included];
+  }
+
+  /** The selection after `--exclude-folder` and `--include-folder` (ExcludedFolders.change). */
+  changedSelection(exclude: readonly string[], include: readonly string[]): FolderSelection {
+    return this.excluded.change(exclude, include);
+  }
+
   /**
-   * Replaces the excluded folders (kept in the index, so every later start has them) and,
-   * once started, syncs at once: an excluded folder leaves this disk, one taken back
-   * downloads. Bad paths throw before anything changes. Returns the list as kept.
+   * Replaces the excluded folders and the folders inside them taken back (`included`; left
+   * out: those kept so far, as long as they are still inside an excluded folder). Kept in
+   * the index, so every later start has them; once started, syncs at once: an excluded
+   * folder leaves this disk, one taken back downloads. Bad paths throw before anything
+   * changes. Returns the excluded list as kept.
    */
-  async setExcludedFolders(paths: readonly string[]): Promise<string[]> {
-    const next = new ExcludedFolders(paths);
-    // Between cycles: a plan is made against one list.
+  async setExcludedFolders(paths: readonly string[], included: readonly string[] = this.excluded.included): Promise<string[]> {
+    const next = new ExcludedFolders(paths, included);
+    // Between cycles: a plan is made against one selection.
     await this.run(async () => {
-      this.index.setMeta(EXCLUDED_KEY, JSON.stringify(next.list));
+      this.index.transaction(() => {
+        this.index.setMeta(EXCLUDED_KEY, JSON.stringify(next.list));
+        this.index.setMeta(INCLUDED_KEY, JSON.stringify(next.included));
+      });
       this.excluded = next;
       this.status.excludedFolders = next.list;
+      this.status.includedFolders = next.included;
       this.status.changed();
     });
     if (this.pollLoop && !this.stopping) this.schedule(true);
@@ -627,6 +650,7 @@ export class SyncEngine {
       const watcher: HintWatcher = (this.options.watchFolder ?? watchFolder)(this.options.root, {
         debounceMs: this.options.debounceMs ?? 150,
         poll: this.polling,
+        pollIntervalMs: this.pollIntervalMs,
         onHints: (paths) => this.schedule(false, paths),
         onReady: () => this.schedule(true),
         onError: (message) => {
@@ -694,15 +718,20 @@ export class SyncEngine {
 }
 
 
-/** The excluded folders as the index keeps them; a damaged value syncs everything and says so. */
-function storedExcluded(text: string | null, log?: (line: string) => void): string[] {
-  if (text === null) return [];
+/** The selection as the index keeps it; a damaged value syncs everything and says so. */
+function storedSelection(excluded: string | null, included: string | null, log?: (line: string) => void): ExcludedFolders {
+  if (excluded === null) return new ExcludedFolders([]);
   try {
-    const list: unknown = JSON.parse(text);
-    if (Array.isArray(list) && list.every((p) => typeof p === 'string')) return new ExcludedFolders(list).list.slice();
+    const out: unknown = JSON.parse(excluded);
+    const back: unknown = included === null ? [] : JSON.parse(included);
+    if (isStringList(out) && isStringList(back)) return new ExcludedFolders(out, back);
   } catch {
     // reported below
   }
-  log?.(`selective sync: the stored list of excluded folders is damaged (${text.slice(0, 80)}); every folder syncs`);
-  return [];
+  log?.(`selective sync: the stored list of excluded folders is damaged (${excluded.slice(0, 80)}); every folder syncs`);
+  return new ExcludedFolders([]);
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((p) => typeof p === 'string');
 }

@@ -3,14 +3,14 @@
 // transactions (autocommit statements are ~40× slower there). The base tree is also kept
 // in memory, since the planner reads all of it on every cycle.
 
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { SyncError } from '../../common/errors.js';
 import sqlite from 'node-sqlite3-wasm';
 import type { BlockHash, ContentHash } from '../../common/blocks.js';
 import type { JournalEntry } from '../../common/protocol.js';
 import type { BaseEntry } from './types.js';
-import { makePrivateDir, makePrivateFile, PRIVATE_FILE_MODE } from '../private-files.js';
+import { claimDatabase } from '../database-owner.js';
+import { makePrivateDir, makePrivateFile } from '../private-files.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -48,7 +48,8 @@ export class IndexStore {
     // The index names every synced path and the settings beside it hold the token.
     makePrivateDir(dirname(file));
     this.ownerFile = join(dirname(file), 'index.owner');
-    claimOwnership(this.ownerFile, file);
+    // One process per index (database-owner.ts).
+    claimDatabase(this.ownerFile, file, 'index', 'another client on this folder?');
     try {
       makePrivateFile(file);
       this.db = openDatabase(file);
@@ -328,29 +329,3 @@ function openDatabase(file: string): sqlite.Database {
   }
 }
 
-/**
- * One process per index. The wasm SQLite locks with a `<db>.lock` folder that a killed
- * process leaves behind; our owner file (a pid) tells a stale lock from a live one.
- */
-function claimOwnership(ownerFile: string, dbFile: string): void {
-  let pid = 0;
-  try {
-    pid = Number(readFileSync(ownerFile, 'utf8').trim());
-  } catch {
-    // No owner: nobody has it open (or it predates owner files).
-  }
-  if (pid > 0 && pid !== process.pid && isAlive(pid)) {
-    throw new SyncError('io', `open index "${dbFile}": in use by process ${pid} (another client on this folder?)`);
-  }
-  rmSync(`${dbFile}.lock`, { recursive: true, force: true });
-  writeFileSync(ownerFile, `${process.pid}\n`, { mode: PRIVATE_FILE_MODE });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

@@ -3,13 +3,11 @@
 // with stat (fs.watchFile: no file descriptor and no inotify watch per path), and handles
 // atomic saves (a delete and re-create within 100 ms is one change). Polling costs a stat
 // per path per interval and memory per file, so it is opt-in (`hsync sync --poll`,
-// Preferences); README.md "Architecture" has the figures.
+// Preferences), at an interval the user picks (`--poll-interval`, default 2 s);
+// README.md "Architecture" has the figures.
 
 import { watch } from 'chokidar';
 import type { FolderWatchEvents } from './folder-watches.js';
-
-/** How often each path is stat'ed: a change shows within this plus the debounce. */
-export const POLL_INTERVAL_MS = 1000;
 
 export interface PolledWatches {
   /** Resolves once every path under the root is polled. */
@@ -17,12 +15,15 @@ export interface PolledWatches {
   close(): Promise<void>;
 }
 
-/** Polls the tree under `root`; `skip(path)` keeps a path (and what is under it) unpolled. */
-export function pollFolder(root: string, skip: (path: string) => boolean, events: FolderWatchEvents): PolledWatches {
+/**
+ * Polls the tree under `root`, each path every `intervalMs` (a change shows within this plus
+ * the debounce); `skip(path)` keeps a path (and what is under it) unpolled.
+ */
+export function pollFolder(root: string, skip: (path: string) => boolean, events: FolderWatchEvents, intervalMs: number): PolledWatches {
   const watcher = watch(root, {
     usePolling: true,
-    interval: POLL_INTERVAL_MS,
-    binaryInterval: POLL_INTERVAL_MS,
+    interval: intervalMs,
+    binaryInterval: intervalMs,
     ignoreInitial: true, // the engine's first full scan finds what is there
     followSymlinks: false, // a linked folder is out of scope (docs/engine.md "Symlinks")
     ignorePermissionErrors: true, // an unreadable path is reported by the scan, not the watcher

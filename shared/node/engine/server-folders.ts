@@ -21,8 +21,8 @@ export function listServerFolders(parent: string, base: BaseTree, remote: Remote
   };
   for (const [path, entry] of remote) if (!entry.deleted) add(path);
   for (const path of base.keys()) if (!remote.has(path)) add(path);
-  // An excluded folder the server no longer has stays listed, so it can be taken back.
-  for (const folder of excluded.list) {
+  // An excluded (or taken-back) folder the server no longer has stays listed, so it can be changed.
+  for (const folder of [...excluded.list, ...excluded.included]) {
     if (isChild(folder, prefix) && !children.has(folder.slice(prefix.length))) children.set(folder.slice(prefix.length), false);
   }
   return [...children]

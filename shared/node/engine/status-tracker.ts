@@ -25,6 +25,7 @@ export class StatusTracker {
   pending = { up: { files: 0, bytes: 0 }, down: { files: 0, bytes: 0 } };
   /** The folders this device does not sync (selective sync). */
   excludedFolders: readonly string[] = [];
+  includedFolders: readonly string[] = [];
   /** Downloads running outside the sync cycle (prefetches of uploads still under way). */
   background: () => { files: number; bytes: number } = () => ({ files: 0, bytes: 0 });
   private listeners = new Set<(status: SyncStatus) => void>();
@@ -169,6 +170,7 @@ export class StatusTracker {
       lastSyncedAt: this.view.lastSyncedAt,
       seq: this.seq,
       excludedFolders: [...this.excludedFolders],
+      includedFolders: [...this.includedFolders],
     };
   }
 

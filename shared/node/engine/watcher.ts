@@ -13,6 +13,7 @@
 import { watch } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { RESERVED_DIR } from '../../common/paths.js';
+import { DEFAULT_POLL_INTERVAL_MS } from '../../common/sync-api.js';
 import { FolderWatches } from './folder-watches.js';
 import { pollFolder } from './polled-watches.js';
 
@@ -24,6 +25,8 @@ export interface WatchOptions {
   debounceMs: number;
   /** Look for changes by polling (network and FUSE folders) rather than by kernel events. */
   poll?: boolean;
+  /** How often polling checks each path (default DEFAULT_POLL_INTERVAL_MS). */
+  pollIntervalMs?: number;
   /** A batch of changed paths (relative, '/'-separated). */
   onHints(paths: string[]): void;
   /** Watching failed or degraded; `message` says what to do about it. */
@@ -78,7 +81,7 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
 
   let stop: () => void | Promise<void>;
   if (options.poll) {
-    const polled = pollFolder(root, (path) => path === reservedDir, { changed: hint, failed: fail });
+    const polled = pollFolder(root, (path) => path === reservedDir, { changed: hint, failed: fail }, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS);
     void polled.ready.then(() => !closed && options.onReady?.());
     stop = () => polled.close();
   } else if (process.platform === 'darwin' || process.platform === 'win32') {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { BLOCK_SIZE } from '../../../shared/common/blocks.js';
 import { blockHashOf } from '../../../shared/node/blocks/content-hash.js';
-import { runHsync, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
+import { runHsync, type ServerProcess } from '../../helpers/server-process.js';
 import { startHybridCluster, type HybridCluster } from '../../helpers/hybrid-cluster.js';
 import { device, syncCli } from '../../helpers/hybrid-devices.js';
 import { randomish, removeDirs } from '../../helpers/sync-client.js';
@@ -53,12 +53,7 @@ test('after the retention, the S3 objects and packs only old revisions used are 
   assert.ok(v2.packed.has(blockHashOf(Buffer.from('the old small file\n'))), 'the old small file is packed');
 
   // The metadata service again, its sweep's clock a month and a day ahead.
-  await cluster.meta.stop();
-  swept = await startServerProcess({
-    dataDir: cluster.meta.dataDir,
-    env: { ...cluster.s3.env, HSYNC_TEST_CLOCK_OFFSET_MS: String(31 * 24 * 3600_000) },
-    args: ['--role', 'meta', '--block-service', cluster.blockServiceUrl, '--secret-file', cluster.secretFile, ...cluster.s3.flags, '--repatriate-every-sec', '0', '--scrub-rate-mb', '0'],
-  });
+  swept = await cluster.metaLater(31 * 24 * 3600_000);
   await waitFor(() => /retention: \d+ revisions/.test(swept!.stderr()), () => `a retention pass: ${swept!.stderr()}`);
   assert.match(swept.stderr(), /retention: 3 revisions older than 30 days dropped; 3 blocks .* 3 S3 copies/);
 

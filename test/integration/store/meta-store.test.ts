@@ -1,5 +1,5 @@
 // One contract, two stores: the same checks run against the SQLite store in a temp data dir
-// and the PostgreSQL store on a throwaway PostgreSQL (test/helpers/postgres.ts). Commits go
+// (on both SQLite drivers, native and wasm: server/store/sqlite-driver.ts) and the PostgreSQL store on a throwaway PostgreSQL (test/helpers/postgres.ts). Commits go
 // through the real Committer, as the server's routes do.
 
 import assert from 'node:assert/strict';
@@ -15,6 +15,7 @@ import { blockHashOf, contentHashOf } from '../../../shared/node/blocks/content-
 import { Committer } from '../../../server/meta/commit.js';
 import type { MetaStore } from '../../../server/store/meta-store.js';
 import { openPostgresStore } from '../../../server/store/postgres-store.js';
+import type { SqliteDriver } from '../../../server/store/sqlite-driver.js';
 import { SqliteMetaStore } from '../../../server/store/sqlite-store.js';
 import { postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { waitFor } from '../../helpers/wait-for.js';
@@ -31,13 +32,13 @@ interface Backend {
   cleanup(): Promise<void>;
 }
 
-function sqliteBackend(): Backend {
+function sqliteBackend(driver: SqliteDriver): Backend {
   const dir = mkdtempSync(join(tmpdir(), 'hsync-store-'));
   return {
-    name: 'SQLite',
+    name: `SQLite (${driver} driver)`,
     skip: false,
-    open: async () => SqliteMetaStore.open(dir),
-    reopen: async () => SqliteMetaStore.open(dir),
+    open: async () => SqliteMetaStore.open(dir, driver),
+    reopen: async () => SqliteMetaStore.open(dir, driver),
     someoneWaits: async () => true,
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -66,7 +67,7 @@ function postgresBackend(): Backend {
   };
 }
 
-for (const backend of [sqliteBackend(), postgresBackend()]) {
+for (const backend of [sqliteBackend('native'), sqliteBackend('wasm'), postgresBackend()]) {
   describe(`metadata store contract: ${backend.name}`, { skip: backend.skip }, () => {
     let store: MetaStore;
     let committer: Committer;

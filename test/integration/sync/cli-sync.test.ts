@@ -155,20 +155,24 @@ test('hsync sync keeps syncing both ways until SIGTERM, then exits 0', async () 
   assert.equal(await exited, 0, stderr());
 });
 
-test('hsync sync --poll finds a new file and an edit by polling, with no inotify watch, and uploads their bytes', async () => {
+test('hsync sync --poll-interval 300 finds a new file and an edit by polling, with no inotify watch, and uploads their bytes', async () => {
   const folder = await tempDir('poll');
   const state = await tempDir('poll-state');
   await writeFile(join(folder, 'edited.txt'), 'first version');
   const peer = await makeClient(server.url, token, 'poll-peer');
   clients.push(peer);
-  const { child, stdout, stderr, exited } = startClient(['--poll', '--folder', folder, '--state', state, '--device', 'poller']);
+  const refused = await runHsync(['sync', '--server', server.url, '--poll-interval', '10', '--folder', folder, '--state', state], { HSYNC_TOKEN: token });
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /--poll-interval must be a whole number from 100 to 600000, got "10"/);
+  // --poll-interval implies --poll.
+  const { child, stdout, stderr, exited } = startClient(['--poll-interval', '300', '--folder', folder, '--state', state, '--device', 'poller']);
   /** The bytes of `path` as the server holds them, or null while it has no such file. */
   const onServer = async (path: string): Promise<string | null> => {
     await peer.sync(true);
     return (await listFiles(peer.root)).includes(path) ? peer.read(path) : null;
   };
   try {
-    await waitFor(() => /^syncing .*, polling for changes$/m.test(stdout()), 20_000, () => `no start: ${stdout()} ${stderr()}`);
+    await waitFor(() => /^syncing .*, polling for changes every 300 ms$/m.test(stdout()), 20_000, () => `no start: ${stdout()} ${stderr()}`);
     await waitFor(async () => (await onServer('edited.txt')) === 'first version', 10_000, () => stderr());
 
     // Both within seconds: the periodic full scan (every 60 s) is not what finds them.

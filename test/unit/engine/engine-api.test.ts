@@ -20,7 +20,7 @@ function fakeEngine() {
     syncNow: async () => void calls.push('syncNow'),
     confirmDeletes: async () => void calls.push('confirmDeletes'),
     cancelDeletes: async () => void calls.push('cancelDeletes'),
-    setPolling: async (poll: boolean) => void calls.push(`setPolling ${poll}`),
+    setPolling: async (poll: boolean, intervalMs: number) => void calls.push(`setPolling ${poll} ${intervalMs}`),
     getStatus: () => ({ state: 'idle' }),
     status: { subscribe: () => () => undefined },
   };
@@ -31,7 +31,7 @@ test('settings persist, the token is never read back, and the device name applie
   const { engine } = fakeEngine();
   const api = new EngineApi(engine as unknown as SyncEngine, dir, { folder: '/f', serverUrl: 'http://127.0.0.1:1', token: 'secret-token', deviceName: 'laptop' });
   const settings = await api.getSettings();
-  assert.deepEqual(settings, { folder: '/f', serverUrl: 'http://127.0.0.1:1', deviceName: 'laptop', startAtLogin: false, paused: false, hasToken: true, upLimitKBps: 0, downLimitKBps: 0, pollForChanges: false });
+  assert.deepEqual(settings, { folder: '/f', serverUrl: 'http://127.0.0.1:1', deviceName: 'laptop', startAtLogin: false, paused: false, hasToken: true, upLimitKBps: 0, downLimitKBps: 0, pollForChanges: false, pollIntervalMs: 2000 });
   assert.equal(JSON.stringify(settings).includes('secret-token'), false);
 
   const updated = await api.updateSettings({ deviceName: 'work laptop', startAtLogin: true });
@@ -56,15 +56,17 @@ test('pause survives a restart; commands reach the engine', async () => {
   assert.deepEqual(calls, ['pause', 'syncNow', 'confirmDeletes', 'cancelDeletes', 'resume']);
 });
 
-test('polling for changes applies to the engine at once; the command line wins at the next start', async () => {
+test('polling for changes and its interval apply to the engine at once; the command line wins at the next start', async () => {
   const { engine, calls } = fakeEngine();
   const own = mkdtempSync(join(tmpdir(), 'hsync-api-poll-'));
   try {
     const api = new EngineApi(engine as unknown as SyncEngine, own, { folder: '/f', serverUrl: 'http://127.0.0.1:1', token: 't', deviceName: 'laptop', pollForChanges: false });
     assert.equal((await api.updateSettings({ pollForChanges: true })).pollForChanges, true);
-    assert.deepEqual(calls, ['setPolling true']);
-    const polled = new EngineApi(engine as unknown as SyncEngine, own, { folder: '/f', serverUrl: 'http://127.0.0.1:1', token: 't', deviceName: 'laptop', pollForChanges: true });
+    assert.equal((await api.updateSettings({ pollIntervalMs: 500 })).pollIntervalMs, 500);
+    assert.deepEqual(calls, ['setPolling true 2000', 'setPolling true 500']);
+    const polled = new EngineApi(engine as unknown as SyncEngine, own, { folder: '/f', serverUrl: 'http://127.0.0.1:1', token: 't', deviceName: 'laptop', pollForChanges: true, pollIntervalMs: 3000 });
     assert.equal((await polled.getSettings()).pollForChanges, true);
+    assert.equal((await polled.getSettings()).pollIntervalMs, 3000);
     const plain = new EngineApi(engine as unknown as SyncEngine, own, { folder: '/f', serverUrl: 'http://127.0.0.1:1', token: 't', deviceName: 'laptop', pollForChanges: false });
     assert.equal((await plain.getSettings()).pollForChanges, false);
   } finally {

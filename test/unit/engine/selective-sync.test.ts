@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { BlockHash, ContentHash } from '../../../shared/common/blocks.js';
 import type { JournalEntry } from '../../../shared/common/protocol.js';
 import { DEFAULT_PLAN_OPTIONS, plan, planExcluded } from '../../../shared/node/engine/planner.js';
-import { cleanFolderList, cleanFolderPath, ExcludedFolders, selectiveSyncConflictPath } from '../../../shared/node/engine/selective-sync.js';
+import { cleanFolderList, cleanFolderPath, cleanSelection, ExcludedFolders, selectiveSyncConflictPath } from '../../../shared/node/engine/selective-sync.js';
 import { listServerFolders } from '../../../shared/node/engine/server-folders.js';
 import type { BaseEntry, LocalEntry } from '../../../shared/node/engine/types.js';
 
@@ -84,6 +84,36 @@ test('a path is under an excluded folder only at a folder boundary', () => {
   assert.equal(excluded.folderOf('docs/old/a'), 'docs/old');
   assert.equal(excluded.folderOf('docs/older/a'), null);
   assert.equal(excluded.folderOf('docs/a'), null);
+});
+
+test('a folder taken back inside an excluded one syncs, and so does all of it but a folder excluded inside it again', () => {
+  const selection = new ExcludedFolders(['big', 'big/sub/tmp'], ['big/sub']);
+  assert.equal(selection.folderOf('big/a.txt'), 'big');
+  assert.equal(selection.folderOf('big/other/x'), 'big');
+  assert.equal(selection.folderOf('big/sub'), 'big', 'a file named like the folder taken back is in big itself');
+  assert.equal(selection.folderOf('big/sub/x'), null);
+  assert.equal(selection.folderOf('big/sub/deep/x'), null);
+  assert.equal(selection.folderOf('big/sub/tmp/x'), 'big/sub/tmp');
+  assert.equal(selection.folderOf('bigger/x'), null);
+});
+
+test('a selection is cleaned: taken-back folders only inside excluded ones, no excluded folder covered twice, none both', () => {
+  assert.deepEqual(cleanSelection(['big', 'big/sub/tmp', 'big/old', 'docs'], ['big/sub', 'docs2', 'big/sub/deeper', './big/new/']), {
+    excluded: ['big', 'big/sub/tmp', 'docs'],
+    included: ['big/new', 'big/sub'],
+  });
+  assert.throws(() => cleanSelection(['big'], ['big/']), { code: 'bad_request', message: /"big" is both excluded and taken back/ });
+});
+
+test('the command line\'s changes: including a subfolder takes it back alone, including the folder takes it whole, excluding drops what was taken back inside', () => {
+  const big = new ExcludedFolders(['big', 'old']);
+  assert.deepEqual(big.change([], ['big/sub']), { excluded: ['big', 'old'], included: ['big/sub'] });
+  assert.deepEqual(big.change([], ['big']), { excluded: ['old'], included: [] });
+  assert.deepEqual(big.change([], ['elsewhere']), { excluded: ['big', 'old'], included: [] });
+  const partial = new ExcludedFolders(['big'], ['big/sub', 'big/keep']);
+  assert.deepEqual(partial.change(['big'], []), { excluded: ['big'], included: [] });
+  assert.deepEqual(partial.change(['big/sub'], []), { excluded: ['big'], included: ['big/keep'] });
+  assert.deepEqual(partial.change([], ['big']), { excluded: [], included: [] });
 });
 
 test('the conflict folder keeps the file\'s place under it and takes the next free number', () => {

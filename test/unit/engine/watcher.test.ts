@@ -31,10 +31,10 @@ function start(root: string): void {
 }
 
 /** Starts a polling watcher; resolves once it has stat'ed every path. */
-async function startPolling(root: string): Promise<void> {
+async function startPolling(root: string, pollIntervalMs?: number): Promise<void> {
   seen.clear();
   let ready = false;
-  watcher = watchFolder(root, { debounceMs: 30, poll: true, onHints: (paths) => paths.forEach((p) => seen.add(p)), onError: (m) => assert.fail(m), onReady: () => (ready = true) });
+  watcher = watchFolder(root, { debounceMs: 30, poll: true, pollIntervalMs, onHints: (paths) => paths.forEach((p) => seen.add(p)), onError: (m) => assert.fail(m), onReady: () => (ready = true) });
   await waitUntil(() => ready, () => 'the polling watcher never became ready');
 }
 
@@ -109,6 +109,22 @@ test('polling (network and FUSE folders): every kind of change is hinted with no
   writeFileSync(join(root, '.hsync/tmp/partial'), 'engine-owned');
   await hintsFor(['marker.txt'], () => writeFileSync(join(root, 'marker.txt'), 'x'));
   assert.deepEqual([...seen].filter((p) => p.startsWith('.hsync')), []);
+});
+
+test('polling checks each path at the interval asked for: a change made just after a check shows one interval later', async () => {
+  for (const intervalMs of [1500, 150]) {
+    const root = tempDir('hsync-poll-interval-');
+    writeFileSync(join(root, 'watched.txt'), 'first');
+    await startPolling(root, intervalMs);
+    // Ready means every path has just had its first check; the next comes an interval later.
+    const changedAt = Date.now();
+    await hintsFor(['watched.txt'], () => appendFileSync(join(root, 'watched.txt'), ' then more'));
+    const took = Date.now() - changedAt;
+    if (intervalMs === 1500) assert.ok(took >= 750 && took < 3000, `seen after ${took} ms with a 1500 ms interval`);
+    else assert.ok(took < 1000, `seen after ${took} ms with a 150 ms interval`);
+    await watcher?.close();
+    watcher = null;
+  }
 });
 
 test('a folder made with files already inside: the folder, every file and every sub-folder are hinted and watched', { skip: COUNTS_WATCHES }, async () => {

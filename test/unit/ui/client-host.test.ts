@@ -19,14 +19,14 @@ function memorySettings(initial: Partial<StoredSettings> = {}): SettingsBackend 
 function engines() {
   const started: EngineConfig[] = [];
   const limitsSet: unknown[] = [];
-  const pollingSet: boolean[] = [];
+  const pollingSet: { poll: boolean; intervalMs: number }[] = [];
   let stopped = 0;
   let failWith: Error | null = null;
   const start = async (config: EngineConfig): Promise<RunningEngine> => {
     if (failWith) throw failWith;
     started.push(config);
     const fake = createFakeSyncApi({ folder: config.folder });
-    return { ...fake, subscribe: (fn) => fake.subscribe(() => fn()), setLimits: (l) => void limitsSet.push(l), setPolling: async (p) => void pollingSet.push(p), stop: async () => void stopped++ };
+    return { ...fake, subscribe: (fn) => fake.subscribe(() => fn()), setLimits: (l) => void limitsSet.push(l), setPolling: async (poll, intervalMs) => void pollingSet.push({ poll, intervalMs }), stop: async () => void stopped++ };
   };
   return { started, start, limitsSet, pollingSet, stopped: () => stopped, fail: (e: Error | null) => (failWith = e) };
 }
@@ -40,7 +40,7 @@ test('no server set: the embedded server is used, and its URL in Preferences is 
     startEngine: e.start,
     embeddedServer: async () => (embeddedStarts++, { url: 'http://127.0.0.1:5555', token: 'emb' }),
   });
-  assert.deepEqual(e.started[0], { folder: '/f', serverUrl: 'http://127.0.0.1:5555', token: 'emb', deviceName: 'd', paused: false, accountKey: 'embedded\nemb', limits: { upLimitKBps: 0, downLimitKBps: 0 }, poll: false });
+  assert.deepEqual(e.started[0], { folder: '/f', serverUrl: 'http://127.0.0.1:5555', token: 'emb', deviceName: 'd', paused: false, accountKey: 'embedded\nemb', limits: { upLimitKBps: 0, downLimitKBps: 0 }, poll: false, pollIntervalMs: 2000 });
   const shown = await host.getSettings();
   assert.equal(shown.serverUrl, 'http://127.0.0.1:5555');
   assert.equal(shown.hasToken, true);
@@ -53,7 +53,7 @@ test('no server set: the embedded server is used, and its URL in Preferences is 
   // A real server: the engine restarts against it; the token is stored, never shown.
   await host.updateSettings({ serverUrl: 'https://sync.example.org/', token: 'secret' });
   assert.equal(e.stopped(), 1);
-  assert.deepEqual(e.started[1], { folder: '/f', serverUrl: 'https://sync.example.org', token: 'secret', deviceName: 'd', paused: false, accountKey: 'https://sync.example.org\nsecret', limits: { upLimitKBps: 0, downLimitKBps: 0 }, poll: false });
+  assert.deepEqual(e.started[1], { folder: '/f', serverUrl: 'https://sync.example.org', token: 'secret', deviceName: 'd', paused: false, accountKey: 'https://sync.example.org\nsecret', limits: { upLimitKBps: 0, downLimitKBps: 0 }, poll: false, pollIntervalMs: 2000 });
   assert.equal(JSON.stringify(await host.getSettings()).includes('secret'), false);
   assert.equal(embeddedStarts, 1);
   await host.stop();
@@ -104,18 +104,22 @@ test('bandwidth caps apply to the running engine at once, without a restart, and
   await host.stop();
 });
 
-test('polling for changes switches the running engine at once, without a restart, and is kept', async () => {
+test('polling for changes and its interval switch the running engine at once, without a restart, and are kept', async () => {
   const settings = memorySettings({ folder: '/f', deviceName: 'd' });
   const e = engines();
   const host = await startClientHost({ settings, startEngine: e.start, embeddedServer: async () => ({ url: 'http://127.0.0.1:5555', token: 'emb' }) });
   assert.equal(e.started[0].poll, false);
   const shown = await host.updateSettings({ pollForChanges: true });
   assert.equal(e.started.length, 1, 'no restart');
-  assert.deepEqual(e.pollingSet, [true]);
+  assert.deepEqual(e.pollingSet, [{ poll: true, intervalMs: 2000 }]);
   assert.equal(shown.pollForChanges, true);
   assert.equal(settings.store.pollForChanges, true);
+  assert.equal((await host.updateSettings({ pollIntervalMs: 500 })).pollIntervalMs, 500);
+  assert.deepEqual(e.pollingSet.at(-1), { poll: true, intervalMs: 500 });
+  assert.equal(e.started.length, 1, 'no restart');
   await host.stop();
   const again = await startClientHost({ settings, startEngine: e.start, embeddedServer: async () => ({ url: 'http://127.0.0.1:5555', token: 'emb' }) });
   assert.equal(e.started[1].poll, true, 'the next start polls');
+  assert.equal(e.started[1].pollIntervalMs, 500, 'at the interval kept');
   await again.stop();
 });

@@ -1,7 +1,7 @@
 // What a person reads in the window, the tray and `hsync status`: table-driven.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { etaSeconds, formatBytes, formatDuration, problemsTitle, stateWords, timeAgo, trayLine } from '../../../shared/common/status-words.js';
+import { etaSeconds, excludedWords, formatBytes, formatDuration, problemsTitle, stateWords, timeAgo, trayLine } from '../../../shared/common/status-words.js';
 import { emptyStatus } from '../../helpers/fake-sync-api.js';
 
 const pending = (up: number, down: number, bytes = 0) => ({ up: { files: up, bytes }, down: { files: down, bytes: 0 } });
@@ -51,4 +51,10 @@ test('problems title: files waiting for in-house storage first, then those that 
   assert.equal(problemsTitle([waiting, waiting, waiting]), 'Waiting for in-house storage: 3 files');
   assert.equal(problemsTitle([waiting, broken]), 'Waiting for in-house storage: 1 file; 1 file cannot sync');
   assert.equal(problemsTitle([broken, broken]), '2 files cannot sync');
+});
+
+test('the excluded folders read with the subfolders taken back inside them', () => {
+  assert.equal(excludedWords({ excludedFolders: ['big', 'old'], includedFolders: ['big/raw', 'big/sub'] }), 'big/ (but big/raw/, big/sub/), old/');
+  assert.equal(excludedWords({ excludedFolders: ['big'], includedFolders: [] }), 'big/');
+  assert.equal(excludedWords({ excludedFolders: ['big'], includedFolders: ['bigger/x'] }), 'big/');
 });
