@@ -23,7 +23,7 @@ const JOB_LOCKS = 0x68736a62;
 const INT8 = 20;
 // Ids, sizes and times are BIGINT; every value the server stores fits a double exactly
 // (ids and sizes are safe integers, times are milliseconds).
-const types = {
+export const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };
