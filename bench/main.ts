@@ -7,13 +7,14 @@
 import { hashBench } from './hash-bench.js';
 import { loadBench } from './load-bench.js';
 import { hybridBench, peersBench, syncBench } from './script-benches.js';
+import { scaleBench } from './scale-bench.js';
 import { batchBench, uploadBench } from './server-bench.js';
 import { watcherBench } from './watcher-rss.js';
 import type { BenchModule, BenchRow } from './bench.js';
 
 // The small-block bench runs first: this disk creates files several times slower for
 // minutes after many were deleted, which the other benches do on cleanup.
-const modules: BenchModule[] = [batchBench, hashBench, uploadBench, syncBench, peersBench, hybridBench, loadBench, watcherBench];
+const modules: BenchModule[] = [batchBench, hashBench, uploadBench, syncBench, peersBench, hybridBench, loadBench, scaleBench, watcherBench];
 
 const help = `Usage: npm run bench [-- NAME...]
 

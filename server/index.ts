@@ -1,6 +1,6 @@
 // The in-house server: metadata service + block service in one process, over one SQLite
-// database and one block directory under `dataDir`. The desktop app embeds it through
-// startServer; `hsync server` runs it from the command line.
+// database (or a PostgreSQL database, `dbUrl`) and one block directory under `dataDir`.
+// The desktop app embeds it through startServer; `hsync server` runs it from the command line.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,6 +26,12 @@ import { WantedBlocks } from './tiers/wanted-blocks.js';
 
 export interface ServerOptions {
   dataDir: string;
+  /**
+   * The metadata in PostgreSQL (postgres://USER@HOST:PORT/DB) instead of SQLite under
+   * dataDir; several servers may share it (docs/deploy.md). Blocks stay where the tier
+   * options say (dataDir, the block service, or the in-house cluster).
+   */
+  dbUrl?: string;
   /** Default 127.0.0.1. */
   host?: string;
   /** Default 8787; 0 picks a free port. */
@@ -64,12 +70,19 @@ const DRAIN_MS = 30_000;
 /** Opens `dataDir` (creating it) and listens. Rejects when the address is in use. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1';
-  const store = SqliteMetaStore.open(opts.dataDir, opts.sqliteDriver);
+  const store = opts.dbUrl ? await openPostgresStore(opts.dbUrl) : SqliteMetaStore.open(opts.dataDir, opts.sqliteDriver);
   const serverId = await store.serverId();
   const files = new BlockFiles(opts.dataDir);
   files.init();
   const longpolls = new Longpolls();
   const committer = new Committer(store);
+  // Commits made through other servers on the same database wake this one's long-polls too.
+  try {
+    await store.listen((namespaceId) => (namespaceId === null ? longpolls.notifyAll() : longpolls.notify(namespaceId)));
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 
   const health: Route = {
     method: 'GET',
@@ -81,8 +94,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
   };
   const tierOptions = opts.tiers ?? {};
-  // The tiers' index reads the same SQLite database (server/tiers/tier-index.ts).
-  const tiers = openTiers(store.db, { ...tierOptions, dataDir: opts.dataDir, files });
+  // The tiers' index is in the same store (store.tiers, server/tiers/tier-store.ts).
+  const tiers = openTiers(store, { ...tierOptions, dataDir: opts.dataDir, files });
   // In-house blocks live beyond this process (a block service or an S3-compatible cluster):
   // the block routes hand them to the tier service rather than writing under dataDir.
   const split = tierOptions.blockService !== undefined || Boolean(tierOptions.inhouseS3);
@@ -126,13 +139,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     repatriateEveryMs: tierOptions.s3 ? (tierOptions.repatriateEveryMs ?? 30_000) : 0,
     scrubBytesPerSec: tierOptions.scrubBytesPerSec ?? 10_000_000,
   });
-  const retention = startRetentionJob({
-    db: store.db,
-    files: split ? null : files,
-    tiers: tiers.service,
-    retentionDays: opts.retentionDays ?? DEFAULT_RETENTION_DAYS,
-    now: opts.retentionClock ?? Date.now,
-  });
+  // The retention sweep runs on SQLite only for now: on PostgreSQL every revision is kept
+  // (docs/hybrid-storage.md "Retention").
+  const retention =
+    store instanceof SqliteMetaStore
+      ? startRetentionJob({
+          db: store.db,
+          index: store.tierIndex,
+          files: split ? null : files,
+          tiers: tiers.service,
+          retentionDays: opts.retentionDays ?? DEFAULT_RETENTION_DAYS,
+          now: opts.retentionClock ?? Date.now,
+        })
+      : { stop: async () => undefined };
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 

@@ -1,19 +1,17 @@
 // The hybrid-storage parts of `hsync server`: the role/tier flags of the server itself and
 // the subcommands `namespace set-placement`, `repatriate --once`, `scrub --once` and
-// `stats`. One-shot commands open the same data dir as a running server (SQLite WAL lets
-// both work at once) and build the tiers exactly as the server does.
+// `stats`. One-shot commands open the same metadata as a running server (its data dir,
+// where SQLite WAL lets both work at once, or its PostgreSQL database: --db) and build the
+// tiers exactly as the server does.
 
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { SyncError } from '../../shared/common/errors.js';
-import { openDatabase } from '../../server/store/database.js';
 import { openTiers, type TierOptions } from '../../server/tiers/open-tiers.js';
 import { repatriateOnce } from '../../server/tiers/repatriate.js';
 import { INHOUSE_S3_HELP, INHOUSE_S3_OPTIONS, S3_HELP, S3_OPTIONS, checkSeparateTiers, s3ConfigFrom, type S3TierConfig } from '../../server/tiers/s3-config.js';
 import { scrubOnce } from '../../server/tiers/scrub.js';
 import { DEFAULT_PRICES, PRICES_HELP, formatTierStats, tierStats } from '../../server/tiers/tier-cost.js';
-import { TierIndex } from '../../server/tiers/tier-index.js';
 import { intOption, numberOption, parse, stringOption, UsageError, type Parsed } from '../args.js';
+import { DB_HELP, DB_OPTION, dbUrlOf, openExistingStore } from './server-db.js';
 
 export type Role = 'all' | 'meta' | 'blocks';
 
@@ -90,6 +88,7 @@ function inhouseClusterFrom(values: Parsed['values'], s3: S3TierConfig | null, b
 
 const ONE_SHOT_OPTIONS = {
   data: { type: 'string' },
+  ...DB_OPTION,
   once: { type: 'boolean' },
   json: { type: 'boolean' },
   'block-service': { type: 'string' },
@@ -100,47 +99,47 @@ const ONE_SHOT_OPTIONS = {
   ...INHOUSE_S3_OPTIONS,
 } as const;
 
-export const namespaceHelp = `Usage: hsync server namespace set-placement USER inhouse|s3 [--data DIR]
+export const namespaceHelp = `Usage: hsync server namespace set-placement USER inhouse|s3 [--data DIR | --db URL]
 
 Sets where the blocks of USER's home namespace are written: inhouse (default; S3 only as a
-fallback) or s3 (data residency: blocks are written to S3 only).`;
+fallback) or s3 (data residency: blocks are written to S3 only).
 
-export const repatriateHelp = `Usage: hsync server repatriate --once [--data DIR] --s3-bucket B … [--block-service URL --secret-file FILE | --inhouse-s3-bucket B …] [--grace-sec N]
+${DB_HELP}`;
+
+export const repatriateHelp = `Usage: hsync server repatriate --once [--data DIR | --db URL] --s3-bucket B … [--block-service URL --secret-file FILE | --inhouse-s3-bucket B …] [--grace-sec N]
 
 Copies blocks of in-house namespaces that are held in S3 back to the in-house store,
 verifies them, switches the index, and marks the S3 copies; copies whose grace period
 (--grace-sec, default 86400) is over are deleted. Prints blocks, bytes and MB/s.
 
+${DB_HELP}
+
 ${S3_HELP}
 ${INHOUSE_S3_HELP}`;
 
-export const scrubHelp = `Usage: hsync server scrub --once [--data DIR] [--s3-bucket B …] [--block-service URL --secret-file FILE | --inhouse-s3-bucket B …] [--rate-mb N] [--json]
+export const scrubHelp = `Usage: hsync server scrub --once [--data DIR | --db URL] [--s3-bucket B …] [--block-service URL --secret-file FILE | --inhouse-s3-bucket B …] [--rate-mb N] [--json]
 
 Re-reads and re-hashes every in-house block (at most --rate-mb MB/s, default no limit). A
 corrupt block is replaced from S3 when S3 has a good copy, otherwise reported with the
 files that use it and asked for from the devices that hold it (GET /v1/blocks/wanted; the
 first good upload heals it). Exit status 1 when a corrupt block could not be healed.
 
+${DB_HELP}
+
 ${S3_HELP}
 ${INHOUSE_S3_HELP}`;
 
-export const statsHelp = `Usage: hsync server stats [--data DIR] [--json] [--price-inhouse N] [--price-s3 N]
+export const statsHelp = `Usage: hsync server stats [--data DIR | --db URL] [--json] [--price-inhouse N] [--price-s3 N]
 
 Blocks and bytes per tier, logical bytes (live files) vs stored bytes, blocks waiting for
 repatriation, corrupt blocks, and the estimated monthly cost per tier.
 
+${DB_HELP}
+
 ${PRICES_HELP}`;
 
-/** Opens a data dir a server has used; a mistyped --data must not create an empty one. */
-function openExisting(dataDir: string) {
-  if (!existsSync(join(dataDir, 'server.db'))) {
-    throw new SyncError('not_found', `open server data ${dataDir}: no server.db there (is --data right?)`);
-  }
-  return openDatabase(dataDir);
-}
-
 export async function runNamespace(argv: string[], dataDefault: string): Promise<number> {
-  const args = parse(argv, { data: { type: 'string' } }, true);
+  const args = parse(argv, { data: { type: 'string' }, ...DB_OPTION }, true);
   if (args.values.help) {
     console.log(namespaceHelp);
     return 0;
@@ -150,19 +149,19 @@ export async function runNamespace(argv: string[], dataDefault: string): Promise
   if (!user) throw new UsageError('set-placement needs a USER');
   if (placement !== 'inhouse' && placement !== 's3') throw new UsageError(`placement must be inhouse or s3, got "${placement ?? ''}"`);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  const db = openExisting(stringOption(args, 'data', dataDefault));
+  const store = await openExistingStore(dbUrlOf(args), stringOption(args, 'data', dataDefault));
   try {
-    if (!new TierIndex(db).setPlacement(user, placement)) {
+    if (!(await store.tiers.setPlacement(user, placement))) {
       throw new SyncError('not_found', `set placement of "${user}": no such user`);
     }
   } finally {
-    db.close();
+    await store.close();
   }
   console.log(`${user}: placement ${placement}`);
   return 0;
 }
 
-function oneShot(argv: string[], dataDefault: string, needsS3: boolean) {
+async function oneShot(argv: string[], dataDefault: string, needsS3: boolean) {
   const args = parse(argv, ONE_SHOT_OPTIONS);
   if (args.values.help) return null;
   if (!args.values.once) throw new UsageError('needs --once (the server runs this job in the background by itself)');
@@ -173,20 +172,29 @@ function oneShot(argv: string[], dataDefault: string, needsS3: boolean) {
   const secretFile = args.values['secret-file'] as string | undefined;
   if (blockService && !secretFile) throw new UsageError('--block-service needs --secret-file FILE');
   const inhouseS3 = inhouseClusterFrom(args.values, s3, blockService);
-  const db = openExisting(dataDir);
-  const tiers = openTiers(db, { dataDir, s3, inhouseS3, blockService, secretFile, graceMs: intOption(args, 'grace-sec', 86_400, 0, 365 * 86_400) * 1000 });
-  return { args, db, tiers };
+  const graceMs = intOption(args, 'grace-sec', 86_400, 0, 365 * 86_400) * 1000;
+  const store = await openExistingStore(dbUrlOf(args), dataDir);
+  try {
+    return { args, store, tiers: openTiers(store, { dataDir, s3, inhouseS3, blockService, secretFile, graceMs }) };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }
 
+/** A job a server sharing the database runs now: this one waits for no one. */
+const busy = (job: string) => new SyncError('unavailable', `${job}: a server on the same database runs it now; try again when it is done`);
+
 export async function runRepatriate(argv: string[], dataDefault: string): Promise<number> {
-  const opened = oneShot(argv, dataDefault, true);
+  const opened = await oneShot(argv, dataDefault, true);
   if (!opened) {
     console.log(repatriateHelp);
     return 0;
   }
-  const { args, db, tiers } = opened;
+  const { args, store, tiers } = opened;
   try {
-    const r = await repatriateOnce(tiers.service);
+    const r = await store.exclusive('repatriation', () => repatriateOnce(tiers.service));
+    if (!r) throw busy('repatriation');
     const mbps = r.ms > 0 ? r.bytes / 1e6 / (r.ms / 1000) : 0;
     if (args.values.json) console.log(JSON.stringify({ ...r, mbPerSec: Math.round(mbps * 10) / 10 }));
     else {
@@ -196,19 +204,20 @@ export async function runRepatriate(argv: string[], dataDefault: string): Promis
     return r.failed.length > 0 ? 1 : 0;
   } finally {
     tiers.close();
-    db.close();
+    await store.close();
   }
 }
 
 export async function runScrub(argv: string[], dataDefault: string): Promise<number> {
-  const opened = oneShot(argv, dataDefault, false);
+  const opened = await oneShot(argv, dataDefault, false);
   if (!opened) {
     console.log(scrubHelp);
     return 0;
   }
-  const { args, db, tiers } = opened;
+  const { args, store, tiers } = opened;
   try {
-    const report = await scrubOnce(tiers.service, { fromStart: true, maxBytesPerSec: numberOption(args, 'rate-mb', 0) * 1_000_000 });
+    const report = await store.exclusive('scrub', () => scrubOnce(tiers.service, { fromStart: true, maxBytesPerSec: numberOption(args, 'rate-mb', 0) * 1_000_000 }));
+    if (!report) throw busy('scrub');
     if (args.values.json) console.log(JSON.stringify(report));
     else {
       console.log(`scrubbed ${report.checked} blocks (${(report.bytes / 1e6).toFixed(1)} MB) in ${(report.ms / 1000).toFixed(2)} s; ${report.findings.length} corrupt`);
@@ -220,23 +229,23 @@ export async function runScrub(argv: string[], dataDefault: string): Promise<num
     return report.findings.some((f) => !f.healed) ? 1 : 0;
   } finally {
     tiers.close();
-    db.close();
+    await store.close();
   }
 }
 
 export async function runStats(argv: string[], dataDefault: string): Promise<number> {
-  const args = parse(argv, { data: { type: 'string' }, json: { type: 'boolean' }, 'price-inhouse': { type: 'string' }, 'price-s3': { type: 'string' } });
+  const args = parse(argv, { data: { type: 'string' }, ...DB_OPTION, json: { type: 'boolean' }, 'price-inhouse': { type: 'string' }, 'price-s3': { type: 'string' } });
   if (args.values.help) {
     console.log(statsHelp);
     return 0;
   }
   const prices = { inhouse: numberOption(args, 'price-inhouse', DEFAULT_PRICES.inhouse), s3: numberOption(args, 'price-s3', DEFAULT_PRICES.s3) };
-  const db = openExisting(stringOption(args, 'data', dataDefault));
+  const store = await openExistingStore(dbUrlOf(args), stringOption(args, 'data', dataDefault));
   try {
-    const stats = tierStats(new TierIndex(db).counts(), prices);
+    const stats = tierStats(await store.tiers.counts(), prices);
     console.log(args.values.json ? JSON.stringify(stats) : formatTierStats(stats));
     return 0;
   } finally {
-    db.close();
+    await store.close();
   }
 }

@@ -21,12 +21,12 @@ export interface BlockServiceDeps {
   store: MetaStore;
   files: BlockFiles;
   /** Told of every verified upload, by namespace (a want it answers is healed: WantedBlocks.stored). */
-  stored?: (namespaceId: number, hashes: readonly string[]) => void;
+  stored?: (namespaceId: number, hashes: readonly string[]) => Promise<void>;
 }
 
 export function blockRoutes(deps: BlockServiceDeps): Route[] {
   const { store, files } = deps;
-  const stored = deps.stored ?? (() => undefined);
+  const stored = deps.stored ?? (async () => undefined);
   const hashParam = (ctx: Context): string => {
     const hash = ctx.params[0];
     if (!isBlockHash(hash)) throw new SyncError('bad_request', `block "${hash.slice(0, 80)}": not a lowercase hex SHA-256`);
@@ -81,7 +81,7 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
           await tx.placeBlocks(placed);
           await tx.addOwners(namespaceId, records.map((r) => r.hash));
         });
-        stored(namespaceId, placed.map((b) => b.hash));
+        await stored(namespaceId, placed.map((b) => b.hash));
         if (error) {
           throw new SyncError(error.code, `${error.message} (the ${records.length} records before it are stored)`);
         }
@@ -117,7 +117,7 @@ export function blockRoutes(deps: BlockServiceDeps): Route[] {
           await tx.placeBlocks([{ hash, size, pack: null, offset: null }]);
           return tx.addOwners(namespaceId, [hash]);
         });
-        stored(namespaceId, [hash]);
+        await stored(namespaceId, [hash]);
         // 201/200 say whether this namespace owned the block before, never whether anyone stored it.
         sendJson(ctx.res, added > 0 ? 201 : 200, { hash, size });
       },

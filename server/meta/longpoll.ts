@@ -33,6 +33,11 @@ export class Longpolls {
     for (const wake of [...(this.waiters.get(namespaceId) ?? [])]) wake(true);
   }
 
+  /** Wakes every wait: their namespaces may have changed unheard (each looks again). */
+  notifyAll(): void {
+    for (const namespaceId of [...this.waiters.keys()]) this.notify(namespaceId);
+  }
+
   /** Ends every wait (server shutdown): they answer "no change" and clients poll again. */
   closeAll(): void {
     for (const set of [...this.waiters.values()]) for (const wake of [...set]) wake(false);

@@ -40,7 +40,7 @@ export interface MetaServiceDeps {
   /** Uploads under way (hints for other devices); one in memory when not given. */
   pending?: PendingUploads;
   /** How many blocks a namespace is asked to upload again (WantedBlocks.count); none when not given. */
-  wantedCount?: (namespaceId: number) => number;
+  wantedCount?: (namespaceId: number) => Promise<number>;
   /** Grows each time the namespace's wanted list changes (WantedBlocks.seqOf). */
   wantedSeq?: (namespaceId: number) => number;
 }
@@ -86,7 +86,7 @@ function deviceOf(body: Record<string, unknown>, what: string): string {
 export function metaRoutes(deps: MetaServiceDeps): Route[] {
   const { serverId, store, committer, longpolls } = deps;
   const pending = deps.pending ?? new PendingUploads();
-  const wantedCount = deps.wantedCount ?? (() => 0);
+  const wantedCount = deps.wantedCount ?? (async () => 0);
   const wantedSeq = deps.wantedSeq ?? (() => 0);
   return [
     {
@@ -152,9 +152,9 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         const seenWanted = intParam(ctx.url, 'wanted', 0, 0, Number.MAX_SAFE_INTEGER);
         const asksWantedSeq = asksWanted && ctx.url.searchParams.has('wantedSeq');
         const seenWantedSeq = intParam(ctx.url, 'wantedSeq', 0, 0, Number.MAX_SAFE_INTEGER);
-        const wantedChanged = () =>
-          asksWanted && (wantedCount(namespaceId) !== seenWanted || (asksWantedSeq && wantedSeq(namespaceId) !== seenWantedSeq));
-        const quiet = async () => (await store.head(namespaceId)) <= cursor && !newPending() && !wantedChanged();
+        const wantedChanged = async () =>
+          asksWanted && ((await wantedCount(namespaceId)) !== seenWanted || (asksWantedSeq && wantedSeq(namespaceId) !== seenWantedSeq));
+        const quiet = async () => (await store.head(namespaceId)) <= cursor && !newPending() && !(await wantedChanged());
         const until = Date.now() + timeout * 1000;
         if (timeout > 0 && (await quiet())) {
           const gone = new AbortController();
@@ -168,7 +168,7 @@ export function metaRoutes(deps: MetaServiceDeps): Route[] {
         const head = await store.head(namespaceId);
         const answer: LongpollResponse = { changes: head > cursor, cursor: head };
         if (asks) Object.assign(answer, { pending: pending.has(namespaceId), pendingSeq: pending.seqOf(namespaceId) });
-        if (asksWanted) Object.assign(answer, { wanted: wantedCount(namespaceId), wantedSeq: wantedSeq(namespaceId) });
+        if (asksWanted) Object.assign(answer, { wanted: await wantedCount(namespaceId), wantedSeq: wantedSeq(namespaceId) });
         sendJson(ctx.res, 200, answer);
       },
     },

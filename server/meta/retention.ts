@@ -12,6 +12,7 @@ import type { BlockFiles } from '../blocks/block-files.js';
 import type { Db } from '../store/database.js';
 import type { RemoteInhouse } from '../tiers/remote-inhouse.js';
 import { sweepS3 } from '../tiers/repatriate.js';
+import type { TierIndex } from '../tiers/tier-index.js';
 import type { TierService } from '../tiers/tier-service.js';
 
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -22,6 +23,8 @@ const SLICE = 512;
 
 export interface RetentionDeps {
   db: Db;
+  /** The tier index over `db`, read and written inside the sweep's synchronous transaction. */
+  index: TierIndex;
   /**
    * The in-house block files; null when the in-house tier lives beyond this process: then
    * the block service (tiers.deps.remote) is asked to free them, and blocks on an
@@ -86,8 +89,8 @@ export async function sweepRetention(deps: RetentionDeps): Promise<RetentionResu
         if (referenced.has(c.hash) || ownedSince.get(c.hash, cutoff) !== undefined) continue;
         if (files === null ? c.tier === 'inhouse' && blockService === null : files.wroteLately(c.hash)) continue; // an in-house cluster has no delete
         for (const stmt of freeStmts) stmt.run(c.hash);
-        if (tiers.index.inS3(c.hash)) {
-          tiers.index.markForSweep(c.hash, now);
+        if (deps.index.inS3(c.hash)) {
+          deps.index.markForSweep(c.hash, now);
           result.s3Copies++;
         }
         if (files && c.tier === 'inhouse' && c.pack === null) loose.push(files.freeLoose(c.hash));

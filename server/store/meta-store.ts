@@ -2,12 +2,15 @@
 // journals, block ownership and the block index. Two implementations hold the same data
 // model: SQLite in the data dir (sqlite-store.ts, the default) and PostgreSQL
 // (postgres-store.ts, `hsync server --db URL`). Every call is async so that a networked
-// database fits; writes happen inside `transaction`.
+// database fits; writes happen inside `transaction`. The tier index (where each block
+// lives, S3 copies and packs, corrupt copies, the scrub cursors: tiers/tier-store.ts) is
+// `tiers`, on the store (each call on its own) and on a transaction.
 
 import type { JournalEntry } from '../../shared/common/protocol.js';
 import type { NewBlock } from '../blocks/block-index.js';
 import type { StoredBlock } from '../blocks/get-blocks.js';
 import type { NewEntry } from '../meta/journal.js';
+import type { TierStore } from '../tiers/tier-store.js';
 import type { Caller } from './accounts.js';
 
 /** What may be read inside or outside a transaction. */
@@ -47,6 +50,14 @@ export interface MetaTx extends MetaReads {
   addOwners(namespaceId: number, hashes: readonly string[]): Promise<number>;
   /** Records where blocks whose bytes were just verified and written now live (BlockIndex.place). */
   placeBlocks(blocks: readonly NewBlock[]): Promise<void>;
+  /**
+   * Holds the S3 copies' records until the transaction ends, so that the S3 sweep's choice
+   * of what to delete and an upload's record of what it wrote are decided one after the
+   * other (tiers/repatriate.ts, sweepS3), whichever process each runs in.
+   */
+  lockS3Objects(): Promise<void>;
+  /** The tier index, inside this transaction. */
+  readonly tiers: TierStore;
 }
 
 export interface TransactionOptions {
@@ -66,5 +77,21 @@ export interface MetaStore extends MetaReads {
   createUser(name: string): Promise<string>;
   /** The caller a bearer token belongs to, or null for an unknown token. */
   authenticate(token: string): Promise<Caller | null>;
+  /** The tier index, each call on its own (a write is its own transaction). */
+  readonly tiers: TierStore;
+  /**
+   * Calls `wake(namespaceId)` whenever a journal entry is committed to that namespace by
+   * any process sharing the database (several metadata servers on PostgreSQL), and
+   * `wake(null)` when some may have been missed (the connection that hears them was lost).
+   * On SQLite, which one server process writes, it calls nothing: that process wakes its
+   * own long-polls.
+   */
+  listen(wake: (namespaceId: number | null) => void): Promise<void>;
+  /**
+   * Runs the background job `name` (repatriation, scrub) unless another process sharing the
+   * database runs it now: then answers null at once. On SQLite, one server process, the
+   * body always runs.
+   */
+  exclusive<T>(name: string, body: () => Promise<T>): Promise<T | null>;
   close(): Promise<void>;
 }

@@ -93,6 +93,35 @@ CREATE TABLE corrupt_blocks (
 CREATE TABLE scrub_state (id INTEGER PRIMARY KEY CHECK (id = 1), cursor TEXT NOT NULL);
 `,
   },
+  {
+    version: 2,
+    name: 'ownership times for retention; tier walks in byte order',
+    // owned_at as in SQLite's block_owners (meta/retention.ts). The scrub and sweep walk
+    // hashes and pack ids after a cursor, and '~' means "past every one": that holds in
+    // byte order (SQLite's), not in every locale's, so these columns compare as bytes.
+    sql: `
+ALTER TABLE block_owners ADD COLUMN owned_at BIGINT;
+ALTER TABLE blocks ALTER COLUMN hash TYPE TEXT COLLATE "C";
+ALTER TABLE block_owners ALTER COLUMN hash TYPE TEXT COLLATE "C";
+ALTER TABLE s3_objects ALTER COLUMN hash TYPE TEXT COLLATE "C", ALTER COLUMN pack TYPE TEXT COLLATE "C";
+ALTER TABLE s3_packs ALTER COLUMN id TYPE TEXT COLLATE "C";
+ALTER TABLE corrupt_blocks ALTER COLUMN hash TYPE TEXT COLLATE "C";
+`,
+  },
+  {
+    version: 3,
+    name: 'journal notifications',
+    // Every process sharing the database hears of a commit (MetaStore.listen): one
+    // notification per namespace and transaction (PostgreSQL folds repeats), sent at COMMIT.
+    sql: `
+CREATE FUNCTION hsync_journal_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('hsync_journal', NEW.namespace_id::text);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER journal_notify AFTER INSERT ON journal FOR EACH ROW EXECUTE FUNCTION hsync_journal_notify();
+`,
+  },
 ];
 
 /** Any fixed number: the advisory lock that lets one process at a time migrate. */

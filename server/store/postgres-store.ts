@@ -11,15 +11,19 @@ import type { StoredBlock } from '../blocks/get-blocks.js';
 import { toEntry, type JournalRow, type NewEntry } from '../meta/journal.js';
 import { CALLER_SQL, callerOfRow, checkUserName, nameTaken, newToken, tokenHash, type Caller } from './accounts.js';
 import type { MetaReads, MetaStore, MetaTx } from './meta-store.js';
+import { listenForCommits, type CommitListener } from './postgres-listen.js';
 import { migrate, MIGRATIONS } from './postgres-schema.js';
+import { tiersOver, type Queryable } from './postgres-tiers.js';
 
-/** A pool or one transaction's client. */
-type Queryable = Pick<pg.PoolClient, 'query'>;
+/** Any fixed number: the transaction lock that orders the S3 sweep and uploads' records (MetaTx.lockS3Objects). */
+const S3_OBJECTS_LOCK = 0x68733373;
+/** Any fixed number: the class of the advisory locks that let one process at a time run a background job. */
+const JOB_LOCKS = 0x68736a62;
 
 const INT8 = 20;
 // Ids, sizes and times are BIGINT; every value the server stores fits a double exactly
 // (ids and sizes are safe integers, times are milliseconds).
-const types = {
+export const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
 };
@@ -104,12 +108,14 @@ function txOver(client: pg.PoolClient): MetaTx {
     },
     async addOwners(namespaceId, hashes) {
       // Sorted: two transactions that insert the same rows take their locks in one order, never a deadlock.
+      // owned_at: the namespace's last verified upload, new row or not (meta/ownership.ts); xmax = 0 marks a new row.
       const sorted = distinct(hashes).sort();
-      const { rowCount } = await client.query(
-        'INSERT INTO block_owners (namespace_id, hash) SELECT $1, h FROM unnest($2::text[]) AS h ON CONFLICT DO NOTHING',
-        [namespaceId, sorted],
+      const { rows } = await client.query<{ fresh: boolean }>(
+        `INSERT INTO block_owners (namespace_id, hash, owned_at) SELECT $1, h, $3 FROM unnest($2::text[]) AS h
+         ON CONFLICT (namespace_id, hash) DO UPDATE SET owned_at = excluded.owned_at RETURNING (xmax = 0) AS fresh`,
+        [namespaceId, sorted, Date.now()],
       );
-      return rowCount ?? 0;
+      return rows.filter((r) => r.fresh).length;
     },
     async placeBlocks(blocks: readonly NewBlock[]) {
       const now = Date.now();
@@ -123,6 +129,10 @@ function txOver(client: pg.PoolClient): MetaTx {
         );
       }
     },
+    async lockS3Objects() {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [S3_OBJECTS_LOCK]);
+    },
+    tiers: tiersOver(client),
   };
 }
 
@@ -162,6 +172,7 @@ export async function openPostgresStore(url: string): Promise<MetaStore> {
   }
 
   const transaction = <T>(body: (tx: MetaTx) => Promise<T>) => inTransaction(pool, (client) => body(txOver(client)));
+  const listeners: CommitListener[] = [];
 
   return {
     ...readsOver(pool),
@@ -193,12 +204,36 @@ export async function openPostgresStore(url: string): Promise<MetaStore> {
       const { rows } = await pool.query<Caller & { hash: Buffer }>(CALLER_SQL.replace('?', '$1'), [presented]);
       return callerOfRow(rows[0], presented);
     },
-    close: () => pool.end(),
+    tiers: tiersOver(pool),
+    async listen(wake) {
+      listeners.push(await listenForCommits({ connectionString: url }, wake).catch(inContext(url)));
+    },
+    async exclusive(name, body) {
+      // A session lock, on a connection held for the job: it ends with the process, so a
+      // server killed mid-job does not keep the job from the others.
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        const { rows } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [JOB_LOCKS, name]);
+        if (!rows[0].got) return null;
+        try {
+          return await body();
+        } finally {
+          await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [JOB_LOCKS, name]).catch((error: Error) => (broken = error));
+        }
+      } finally {
+        client.release(broken);
+      }
+    },
+    async close() {
+      await Promise.all(listeners.map((l) => l.close()));
+      await pool.end();
+    },
   };
 }
 
 /** Runs `body` in one transaction on one pooled connection. */
-async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     // Every commit is durable: PostgreSQL flushes its WAL at COMMIT (synchronous_commit on).

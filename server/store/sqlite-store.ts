@@ -11,6 +11,8 @@ import type { StoredBlock } from '../blocks/get-blocks.js';
 import { BlockIndex } from '../blocks/block-index.js';
 import { Journal } from '../meta/journal.js';
 import { Ownership } from '../meta/ownership.js';
+import { TierIndex } from '../tiers/tier-index.js';
+import { tierStoreOf, type TierStore } from '../tiers/tier-store.js';
 import { authenticate, createUser } from './accounts.js';
 import { openDatabase, serverIdOf, type Db } from './database.js';
 import type { SqliteDriver } from './sqlite-driver.js';
@@ -20,6 +22,9 @@ export class SqliteMetaStore implements MetaStore {
   readonly journal: Journal;
   readonly ownership: Ownership;
   readonly index: BlockIndex;
+  /** The tier index's statements, for the SQLite-only retention sweep (meta/retention.ts). */
+  readonly tierIndex: TierIndex;
+  readonly tiers: TierStore;
   private readonly storedStmt;
   private readonly tx: MetaTx;
   /** Settles when the last transaction queued so far has ended. */
@@ -31,6 +36,8 @@ export class SqliteMetaStore implements MetaStore {
     this.journal = new Journal(db);
     this.ownership = new Ownership(db);
     this.index = new BlockIndex(db);
+    this.tierIndex = new TierIndex(db);
+    this.tiers = tierStoreOf(this.tierIndex, (body) => this.read(body));
     this.storedStmt = db.prepare('SELECT size, tier, pack, pack_offset AS offset FROM blocks WHERE hash = ?');
     this.tx = this.txView();
   }
@@ -72,6 +79,12 @@ export class SqliteMetaStore implements MetaStore {
       () => this.open--,
     );
     return run;
+  }
+
+  async listen(): Promise<void> {}
+
+  exclusive<T>(_name: string, body: () => Promise<T>): Promise<T> {
+    return body();
   }
 
   async close(): Promise<void> {
@@ -147,6 +160,9 @@ export class SqliteMetaStore implements MetaStore {
       append: (namespaceId, entry) => now(() => this.journal.append(namespaceId, entry)),
       addOwners: (namespaceId, hashes) => now(() => this.ownership.add(namespaceId, hashes)),
       placeBlocks: (blocks) => now(() => this.index.place(blocks)),
+      // BEGIN IMMEDIATE already holds the whole database's write lock.
+      lockS3Objects: () => Promise.resolve(),
+      tiers: tierStoreOf(this.tierIndex, now),
     };
   }
 }

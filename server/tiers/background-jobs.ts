@@ -6,6 +6,7 @@
 import { repatriateOnce } from './repatriate.js';
 import { scrubOnce } from './scrub.js';
 import type { TierService } from './tier-service.js';
+import type { TierStore } from './tier-store.js';
 
 export interface TierJobOptions {
   /** Pause between repatriation checks; 0 disables the job. */
@@ -21,6 +22,12 @@ export interface TierJobs {
   /** Runs one repatriation check now (tests and benchmarks use it to skip the wait). */
   repatriateNow(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** True when repatriation and the S3 sweep have nothing to do. */
+async function idle(index: TierStore): Promise<boolean> {
+  const some = [index.repatriationCandidates(1), index.sweepDue(Date.now(), 1), index.emptyPacks(1), index.spareS3Copies(1)];
+  return (await Promise.all(some)).every((found) => found.length === 0);
 }
 
 export function startTierJobs(service: TierService, options: TierJobOptions): TierJobs {
@@ -44,11 +51,12 @@ export function startTierJobs(service: TierService, options: TierJobOptions): Ti
   const repatriate = (): Promise<void> => {
     repatriating ??= (async () => {
       try {
-        const { s3, inhouse, index } = service.deps;
-        const idle = index.repatriationCandidates(1).length === 0 && index.sweepDue(Date.now(), 1).length === 0 && index.emptyPacks(1).length === 0 && index.spareS3Copies(1).length === 0;
-        if (!s3 || idle) return;
+        const { s3, inhouse } = service.deps;
+        if (!s3 || (await idle(service.index))) return;
         if (!(await inhouse.healthy())) return;
-        const result = await repatriateOnce(service, { limit: 2048 });
+        // One server of those sharing the database at a time; the others skip this tick.
+        const result = await service.deps.store.exclusive('repatriation', () => repatriateOnce(service, { limit: 2048 }));
+        if (!result) return;
         if (result.copied || result.swept || result.packsDeleted || result.failed.length) {
           log(`repatriation: ${result.copied} blocks (${result.bytes} bytes) home, ${result.swept} S3 copies swept (${result.packsDeleted} packs deleted), ${result.failed.length} failed${result.failed[0] ? ` (${result.failed[0].reason})` : ''}`);
         }
@@ -69,11 +77,14 @@ export function startTierJobs(service: TierService, options: TierJobOptions): Ti
   const scrubLoop = async () => {
     let pause = 1000;
     try {
-      const report = await scrubOnce(service, { limit: 64, maxBytesPerSec: options.scrubBytesPerSec, signal: stopping.signal });
-      for (const f of report.findings) {
+      const report = await service.deps.store.exclusive('scrub', () =>
+        scrubOnce(service, { limit: 64, maxBytesPerSec: options.scrubBytesPerSec, signal: stopping.signal }),
+      );
+      for (const f of report?.findings ?? []) {
         log(`scrub: block ${f.hash} ${f.healed ? 'was corrupt, replaced from S3' : `is corrupt and has no good copy (${f.reason}); used by ${f.files.map((u) => `${u.namespace}:${u.path}`).join(', ') || 'no live file'}`}`);
       }
-      if (report.finished) pause = options.scrubPauseMs ?? 60_000;
+      // No report: another server on the same database scrubs now (the walk's cursor is shared).
+      if (!report || report.finished) pause = options.scrubPauseMs ?? 60_000;
       else pause = 0;
     } catch (error) {
       log(`scrub: ${(error as Error).message}`);

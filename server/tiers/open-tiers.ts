@@ -3,15 +3,13 @@
 // on where blocks live.
 
 import { BlockFiles } from '../blocks/block-files.js';
-import { Ownership } from '../meta/ownership.js';
-import type { Db } from '../store/database.js';
+import type { MetaStore } from '../store/meta-store.js';
 import { loadOrCreateSecret } from '../signing/secret-file.js';
 import { LocalInhouse, type InhouseStore } from './inhouse-store.js';
 import { RemoteInhouse } from './remote-inhouse.js';
 import type { S3TierConfig } from './s3-config.js';
 import { S3Inhouse } from './s3-inhouse.js';
 import { S3Tier } from './s3-tier.js';
-import { TierIndex } from './tier-index.js';
 import { TierService } from './tier-service.js';
 
 /** How long the in-house cluster may stay silent before a request to it fails (as the block service's). */
@@ -39,7 +37,7 @@ export interface OpenTiers {
   close(): void;
 }
 
-export function openTiers(db: Db, options: TierOptions): OpenTiers {
+export function openTiers(store: MetaStore, options: TierOptions): OpenTiers {
   const s3 = options.s3 ? new S3Tier(options.s3) : null;
   let remote: RemoteInhouse | null = null;
   let cluster: S3Tier | null = null;
@@ -60,8 +58,7 @@ export function openTiers(db: Db, options: TierOptions): OpenTiers {
     inhouse = new LocalInhouse(files);
   }
   const service = new TierService({
-    index: new TierIndex(db),
-    ownership: new Ownership(db),
+    store,
     inhouse,
     remote,
     s3,

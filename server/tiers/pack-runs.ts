@@ -85,7 +85,7 @@ export async function readManyFromS3(service: TierService, locations: S3Location
         const { bytes, failed } = await readUnit(service, units[next++]);
         for (const [hash, data] of bytes) out.set(hash, data);
         for (const [hash, error] of failed) {
-          if (hasCode(error, 'hash_mismatch') || hasCode(error, 'not_found')) service.index.markCorrupt(hash, 's3', error.message);
+          if (hasCode(error, 'hash_mismatch') || hasCode(error, 'not_found')) await service.index.markCorrupt(hash, 's3', error.message);
         }
       }
     }),

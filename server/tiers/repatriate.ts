@@ -32,7 +32,8 @@ export interface RepatriationOptions {
 }
 
 export async function repatriateOnce(service: TierService, options: RepatriationOptions = {}): Promise<RepatriationResult> {
-  const { index, inhouse, s3 } = service.deps;
+  const { store, inhouse, s3 } = service.deps;
+  const index = store.tiers;
   const now = options.now ?? Date.now;
   const started = Date.now();
   const result: RepatriationResult = { copied: 0, bytes: 0, swept: 0, packsDeleted: 0, failed: [], ms: 0 };
@@ -40,7 +41,7 @@ export async function repatriateOnce(service: TierService, options: Repatriation
   const limit = options.limit ?? Infinity;
   const skip = new Set<string>();
   while (result.copied + result.failed.length < limit) {
-    const batch = index.repatriationCandidates(256 + skip.size).filter((c) => !skip.has(c.hash));
+    const batch = (await index.repatriationCandidates(256 + skip.size)).filter((c) => !skip.has(c.hash));
     if (batch.length === 0) break;
     const slice = batch.slice(0, Math.min(batch.length, limit - result.copied - result.failed.length));
     const home: string[] = [];
@@ -54,10 +55,10 @@ export async function repatriateOnce(service: TierService, options: Repatriation
       result.copied++;
       result.bytes += bytes.length;
     };
-    const fail = (hash: string, error: unknown) => {
+    const fail = async (hash: string, error: unknown) => {
       skip.add(hash);
       result.failed.push({ hash, reason: (error as Error).message });
-      if ((error as SyncError).code === 'hash_mismatch') index.markCorrupt(hash, 's3', (error as Error).message);
+      if ((error as SyncError).code === 'hash_mismatch') await index.markCorrupt(hash, 's3', (error as Error).message);
     };
     const units = unitsOf(slice);
     const bySlice = new Map(slice.map((c) => [c.hash, c]));
@@ -66,32 +67,32 @@ export async function repatriateOnce(service: TierService, options: Repatriation
       while (next < units.length) {
         // A run of packed blocks is one ranged GET; each block in it is hash-checked alone.
         const { bytes, failed } = await readUnit(service, units[next++]);
-        for (const [hash, error] of failed) fail(hash, error);
+        for (const [hash, error] of failed) await fail(hash, error);
         const fetched = [...bytes].map(([hash, data]) => ({ location: bySlice.get(hash)!, data }));
         await inParallel(fetched, async ({ location, data }) => {
           try {
             await bringHome(location, data);
           } catch (error) {
-            fail(location.hash, error);
+            await fail(location.hash, error);
           }
         });
       }
     };
     await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, units.length) }, worker));
     // One transaction (one fsync) per slice switches every verified block at once.
-    index.db.transaction(() => {
+    await store.transaction(async (tx) => {
       for (const hash of home) {
-        index.switchToInhouse(hash);
-        if (!index.residentInS3(hash)) index.markForSweep(hash, now() + service.graceMs);
+        await tx.tiers.switchToInhouse(hash);
+        if (!(await tx.tiers.residentInS3(hash))) await tx.tiers.markForSweep(hash, now() + service.graceMs);
       }
-    })();
+    });
   }
   // S3 copies that stopped being needed without coming home through this job (their
   // namespace left s3 placement) get the same grace period.
-  for (let spare = index.spareS3Copies(1024); spare.length > 0; spare = index.spareS3Copies(1024)) {
-    index.db.transaction(() => {
-      for (const hash of spare) index.markForSweep(hash, now() + service.graceMs);
-    })();
+  for (let spare = await index.spareS3Copies(1024); spare.length > 0; spare = await index.spareS3Copies(1024)) {
+    await store.transaction(async (tx) => {
+      for (const hash of spare) await tx.tiers.markForSweep(hash, now() + service.graceMs);
+    });
   }
   const packs = { deleted: 0 };
   result.swept = await sweepS3(service, now(), packs);
@@ -107,39 +108,52 @@ export async function repatriateOnce(service: TierService, options: Repatriation
  * Returns the block copies removed; `packs` counts the pack objects deleted.
  */
 export async function sweepS3(service: TierService, now: number, packs?: { deleted: number }): Promise<number> {
-  const { index, s3 } = service.deps;
+  const { store, s3 } = service.deps;
   if (!s3) return 0;
   let swept = 0;
   for (;;) {
-    const due = index.sweepDue(now, 256);
-    if (due.length === 0) break;
     const doomed: string[] = [];
-    index.db.transaction(() => {
-      for (const copy of due) {
-        const row = index.block(copy.hash);
-        // No row: the retention sweep freed the block (docs/hybrid-storage.md "Retention").
-        if (!row || (row.tier === 'inhouse' && !index.residentInS3(copy.hash))) {
-          if (copy.pack === null) doomed.push(copy.hash);
-          else swept++;
-          // Forget first: from here a new upload of this block stores it to S3 again, once
-          // the deletion below is done (TierService.deleting); a separate process is not covered.
-          index.forgetS3(copy.hash);
-        } else {
-          index.recordS3(copy.hash, row.size); // needed again since it was marked: keep it live
-        }
-      }
-    })();
-    // Every doomed object counts as being deleted from here, in the same turn as the
-    // transaction above: an upload that wrote it meanwhile sees that and writes it again
-    // once the deletion is done (TierService.storeMany and confirm).
     const finished = new Map<string, () => void>();
-    for (const hash of doomed) service.deleting.set(hash, new Promise<void>((resolve) => finished.set(hash, resolve)));
+    const done = (hash: string) => {
+      service.deleting.delete(hash);
+      finished.get(hash)!();
+    };
+    let due: number;
+    try {
+      due = await store.transaction(async (tx) => {
+        // Under the lock an upload's record takes too (TierService.storeMany and confirm):
+        // the copies due are looked up here, so an upload recorded before is seen live.
+        await tx.lockS3Objects();
+        const copies = await tx.tiers.sweepDue(now, 256);
+        for (const copy of copies) {
+          const row = await tx.tiers.block(copy.hash);
+          // No row: the retention sweep freed the block (docs/hybrid-storage.md "Retention").
+          if (!row || (row.tier === 'inhouse' && !(await tx.tiers.residentInS3(copy.hash)))) {
+            if (copy.pack === null) {
+              doomed.push(copy.hash);
+              // Counts as being deleted from here, before the lock is let go: an upload that
+              // wrote it meanwhile sees that and writes it again once the deletion is done.
+              // (TierService.deleting is this process's; a separate process is not covered.)
+              service.deleting.set(copy.hash, new Promise<void>((resolve) => finished.set(copy.hash, resolve)));
+            } else swept++;
+            // Forget first: from here a new upload of this block stores it to S3 again.
+            await tx.tiers.forgetS3(copy.hash);
+          } else {
+            await tx.tiers.recordS3(copy.hash, row.size); // needed again since it was marked: keep it live
+          }
+        }
+        return copies.length;
+      });
+    } catch (error) {
+      doomed.forEach(done); // rolled back: nothing is being deleted
+      throw error;
+    }
+    if (due === 0) break;
     await inParallel(doomed, async (hash) => {
       try {
         await s3.delete(hash as BlockHash);
       } finally {
-        service.deleting.delete(hash);
-        finished.get(hash)!();
+        done(hash);
       }
     });
     swept += doomed.length;
@@ -147,11 +161,11 @@ export async function sweepS3(service: TierService, now: number, packs?: { delet
   // Packs no block points into: their last blocks were swept above or earlier, each after
   // its own grace period. New uploads go to new packs, so nothing can start using these.
   for (;;) {
-    const empty = index.emptyPacks(256);
+    const empty = await store.tiers.emptyPacks(256);
     if (empty.length === 0) break;
     await inParallel(empty, async (id) => {
       await s3.deletePack(id);
-      index.forgetPack(id);
+      await store.tiers.forgetPack(id);
     });
     if (packs) packs.deleted += empty.length;
   }

@@ -35,15 +35,16 @@ export async function scrubPacks(
   stop: () => boolean,
   fromStart: boolean,
 ): Promise<PackWalk> {
-  const { index, s3 } = service.deps;
+  const { index } = service;
+  const { s3 } = service.deps;
   const walk: PackWalk = { checked: 0, bytes: 0, findings: [], finished: false };
   if (!s3) {
     walk.finished = true;
     return walk;
   }
-  let cursor = fromStart ? '' : index.packScrubCursor();
+  let cursor = fromStart ? '' : await index.packScrubCursor();
   while (walk.checked < budget && !stop()) {
-    const [pack] = index.packsAfter(cursor, 1);
+    const [pack] = await index.packsAfter(cursor, 1);
     if (!pack) {
       // Packs done: the whole-block objects next, within what is left of the budget.
       const objects = await scrubS3Objects(service, budget - walk.checked, paced, stop, fromStart);
@@ -76,26 +77,27 @@ export async function scrubPacks(
     }
     await paced(pack.size);
   }
-  index.setPackScrubCursor(cursor);
+  await index.setPackScrubCursor(cursor);
   return walk;
 }
 
 /** Records a bad S3 copy; re-uploads it from a good in-house copy, or reports the files using it. */
 export async function healS3(service: TierService, block: S3Location, reason: string): Promise<ScrubFinding> {
-  const { index, inhouse, s3 } = service.deps;
-  index.markCorrupt(block.hash, 's3', reason);
-  const row = index.block(block.hash);
+  const { index } = service;
+  const { inhouse, s3 } = service.deps;
+  await index.markCorrupt(block.hash, 's3', reason);
+  const row = await index.block(block.hash);
   if (row?.tier === 'inhouse') {
     try {
       const good = await inhouse.read(block.hash, row);
       await s3!.put(block.hash as BlockHash, good);
-      index.relocateS3(block.hash);
-      index.markHealed(block.hash);
+      await index.relocateS3(block.hash);
+      await index.markHealed(block.hash);
       return { hash: block.hash, reason, healed: true, files: [] };
     } catch (error) {
       reason = `${reason}; in-house copy unusable too: ${(error as Error).message}`;
-      index.markCorrupt(block.hash, 's3', reason);
+      await index.markCorrupt(block.hash, 's3', reason);
     }
   }
-  return { hash: block.hash, reason, healed: false, files: index.filesUsing(block.hash) };
+  return { hash: block.hash, reason, healed: false, files: await index.filesUsing(block.hash) };
 }

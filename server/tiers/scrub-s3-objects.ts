@@ -15,11 +15,12 @@ export async function scrubS3Objects(
   stop: () => boolean,
   fromStart: boolean,
 ): Promise<PackWalk> {
-  const { index, s3 } = service.deps;
+  const { index } = service;
+  const { s3 } = service.deps;
   const walk: PackWalk = { checked: 0, bytes: 0, findings: [], finished: false };
-  let cursor = fromStart ? '' : index.objectScrubCursor();
+  let cursor = fromStart ? '' : await index.objectScrubCursor();
   while (walk.checked < budget && !stop()) {
-    const [object] = index.s3ObjectsAfter(cursor, 1);
+    const [object] = await index.s3ObjectsAfter(cursor, 1);
     if (!object) {
       walk.finished = true;
       cursor = '';
@@ -36,6 +37,6 @@ export async function scrubS3Objects(
     }
     await paced(object.size);
   }
-  index.setObjectScrubCursor(cursor);
+  await index.setObjectScrubCursor(cursor);
   return walk;
 }

@@ -42,15 +42,16 @@ export interface ScrubOptions {
 }
 
 export async function scrubOnce(service: TierService, options: ScrubOptions = {}): Promise<ScrubReport> {
-  const { index, inhouse, s3 } = service.deps;
+  const { index } = service;
+  const { inhouse, s3 } = service.deps;
   const sleep = options.sleep ?? ((ms: number) => pause(ms, options.signal));
   const rate = options.maxBytesPerSec ?? 0;
   const limit = options.limit ?? Infinity;
   const started = Date.now();
   const report: ScrubReport = { checked: 0, bytes: 0, findings: [], finished: false, ms: 0 };
-  let cursor = options.fromStart ? '' : index.scrubCursor();
+  let cursor = options.fromStart ? '' : await index.scrubCursor();
   while (report.checked < limit && !options.signal?.aborted) {
-    const rows = index.inhouseAfter(cursor, Math.min(256, limit - report.checked));
+    const rows = await index.inhouseAfter(cursor, Math.min(256, limit - report.checked));
     if (rows.length === 0) {
       report.finished = true;
       cursor = '';
@@ -96,25 +97,25 @@ export async function scrubOnce(service: TierService, options: ScrubOptions = {}
     report.finished = false;
     cursor = IN_HOUSE_DONE;
   }
-  index.setScrubCursor(cursor);
+  await index.setScrubCursor(cursor);
   report.ms = Date.now() - started;
   return report;
 
   async function heal(svc: TierService, hash: string, reason: string): Promise<ScrubFinding> {
-    index.markCorrupt(hash, 'inhouse', reason);
-    if (s3 && index.inS3(hash)) {
+    await index.markCorrupt(hash, 'inhouse', reason);
+    if (s3 && (await index.inS3(hash))) {
       try {
         const good = await svc.fetchS3(hash);
         await inhouse.write(hash, good);
         await inhouse.read(hash, null);
-        index.switchToInhouse(hash);
-        index.markHealed(hash);
+        await index.switchToInhouse(hash);
+        await index.markHealed(hash);
         return { hash, reason, healed: true, files: [] };
       } catch (error) {
         reason = `${reason}; S3 copy unusable too: ${(error as Error).message}`;
-        index.markCorrupt(hash, 'inhouse', reason);
+        await index.markCorrupt(hash, 'inhouse', reason);
       }
     }
-    return { hash, reason, healed: false, files: svc.index.filesUsing(hash) };
+    return { hash, reason, healed: false, files: await svc.index.filesUsing(hash) };
   }
 }

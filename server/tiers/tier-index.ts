@@ -69,6 +69,70 @@ export interface FileUse {
   path: string;
 }
 
+/**
+ * The files among `rows` (live entries whose blocklist text contains `hash`) that really
+ * use it, at most `limit`: a substring match may cross two neighbouring hashes, and a real
+ * reference starts at a multiple of 64.
+ */
+export function usesOf(rows: { namespace: string; path: string; blocks: string }[], hash: string, limit: number): FileUse[] {
+  const out: FileUse[] = [];
+  for (const row of rows) {
+    for (let at = row.blocks.indexOf(hash); at >= 0; at = row.blocks.indexOf(hash, at + 1)) {
+      if (at % 64 === 0) {
+        out.push({ namespace: row.namespace, path: row.path });
+        break;
+      }
+    }
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+type Figures = { blocks: number; bytes: number };
+
+/** One namespace's figures (namespaceCounts) from its queries' rows, on either engine. */
+export function namespaceTierCounts(rows: {
+  inhouse: Figures;
+  s3own: Figures & { packed: number; packedBytes: number; packs: number };
+  unique: { bytes: number };
+  logical: { bytes: number };
+  pending: { n: number };
+  corrupt: { n: number };
+}): TierCounts {
+  const { inhouse, s3own, unique, logical, pending, corrupt } = rows;
+  return {
+    tiers: { inhouse, s3: { blocks: s3own.blocks, bytes: s3own.bytes } },
+    s3Packs: { packs: s3own.packs, blocks: s3own.packed, bytes: s3own.packedBytes },
+    logicalBytes: logical.bytes,
+    uniqueBytes: unique.bytes,
+    pendingRepatriation: pending.n,
+    corruptBlocks: corrupt.n,
+  };
+}
+
+/** The server-wide figures (counts) from its queries' rows, on either engine. */
+export function serverTierCounts(rows: {
+  inhouse: Figures;
+  whole: Figures;
+  inPacks: { blocks: number };
+  packs: { packs: number; bytes: number };
+  unique: { bytes: number };
+  logical: { bytes: number };
+  pending: { n: number };
+  corrupt: { n: number };
+}): TierCounts {
+  const { inhouse, whole, inPacks, packs, unique, logical, pending, corrupt } = rows;
+  return {
+    // S3 bytes are what the bucket holds: whole-block objects plus whole packs.
+    tiers: { inhouse, s3: { blocks: whole.blocks + inPacks.blocks, bytes: whole.bytes + packs.bytes } },
+    s3Packs: { packs: packs.packs, blocks: inPacks.blocks, bytes: packs.bytes },
+    logicalBytes: logical.bytes,
+    uniqueBytes: unique.bytes,
+    pendingRepatriation: pending.n,
+    corruptBlocks: corrupt.n,
+  };
+}
+
 export class TierIndex {
   /** Prepared once each: a batch records thousands of blocks, and preparing costs more than running. */
   private readonly statements = new Map<string, Statement>();
@@ -335,18 +399,7 @@ export class TierIndex {
            AND j.id = (SELECT MAX(id) FROM journal k WHERE k.namespace_id = j.namespace_id AND k.path = j.path)`,
       )
       .all(hash) as { namespace: string; path: string; blocks: string }[];
-    const out: FileUse[] = [];
-    for (const row of rows) {
-      // instr may match across two neighbouring hashes; a real reference starts at a multiple of 64.
-      for (let at = row.blocks.indexOf(hash); at >= 0; at = row.blocks.indexOf(hash, at + 1)) {
-        if (at % 64 === 0) {
-          out.push({ namespace: row.namespace, path: row.path });
-          break;
-        }
-      }
-      if (out.length >= limit) break;
-    }
-    return out;
+    return usesOf(rows, hash, limit);
   }
 
   /**
@@ -377,14 +430,7 @@ export class TierIndex {
     const corrupt = one<{ n: number }>(
       `SELECT COUNT(*) AS n FROM corrupt_blocks c JOIN block_owners o ON o.hash = c.hash AND o.namespace_id = ? WHERE c.healed_at IS NULL`,
     );
-    return {
-      tiers: { inhouse, s3: { blocks: s3own.blocks, bytes: s3own.bytes } },
-      s3Packs: { packs: s3own.packs, blocks: s3own.packed, bytes: s3own.packedBytes },
-      logicalBytes: logical.bytes,
-      uniqueBytes: unique.bytes,
-      pendingRepatriation: pending.n,
-      corruptBlocks: corrupt.n,
-    };
+    return namespaceTierCounts({ inhouse, s3own, unique, logical, pending, corrupt });
   }
 
   /**
@@ -410,7 +456,6 @@ export class TierIndex {
     const whole = one<{ blocks: number; bytes: number }>('SELECT COUNT(*) AS blocks, COALESCE(SUM(size), 0) AS bytes FROM s3_objects WHERE pack IS NULL');
     const inPacks = one<{ blocks: number }>('SELECT COUNT(*) AS blocks FROM s3_objects WHERE pack IS NOT NULL');
     const packs = one<{ packs: number; bytes: number }>('SELECT COUNT(*) AS packs, COALESCE(SUM(size), 0) AS bytes FROM s3_packs');
-    const s3 = { blocks: whole.blocks + inPacks.blocks, bytes: whole.bytes + packs.bytes };
     const unique = one<{ bytes: number }>('SELECT COALESCE(SUM(size), 0) AS bytes FROM blocks');
     const logical = one<{ bytes: number }>(
       `SELECT COALESCE(SUM(j.size), 0) AS bytes FROM journal j WHERE j.deleted = 0
@@ -421,13 +466,6 @@ export class TierIndex {
          SELECT 1 FROM block_owners o JOIN namespaces n ON n.id = o.namespace_id WHERE o.hash = b.hash AND n.placement = 'inhouse')`,
     );
     const corrupt = one<{ n: number }>('SELECT COUNT(*) AS n FROM corrupt_blocks WHERE healed_at IS NULL');
-    return {
-      tiers: { inhouse, s3 },
-      s3Packs: { packs: packs.packs, blocks: inPacks.blocks, bytes: packs.bytes },
-      logicalBytes: logical.bytes,
-      uniqueBytes: unique.bytes,
-      pendingRepatriation: pending.n,
-      corruptBlocks: corrupt.n,
-    };
+    return serverTierCounts({ inhouse, whole, inPacks, packs, unique, logical, pending, corrupt });
   }
 }

@@ -52,7 +52,7 @@ export function tierRoutes(service: TierService, options: TierRouteOptions): Rou
         const body = await readJson(ctx.req, MAX_JSON, 'confirm blocks');
         const namespaceId = callerOf(ctx).namespaceId;
         const answer = await service.confirm(namespaceId, body);
-        options.wanted.stored(namespaceId, answer.confirmed);
+        await options.wanted.stored(namespaceId, answer.confirmed);
         sendJson(ctx.res, 200, answer);
       },
     },
@@ -61,8 +61,8 @@ export function tierRoutes(service: TierService, options: TierRouteOptions): Rou
       method: 'GET',
       path: '/v1/blocks/wanted',
       auth: true,
-      handle(ctx) {
-        const answer: WantedResponse = { wanted: options.wanted.list(callerOf(ctx).namespaceId) as WantedResponse['wanted'] };
+      async handle(ctx) {
+        const answer: WantedResponse = { wanted: (await options.wanted.list(callerOf(ctx).namespaceId)) as WantedResponse['wanted'] };
         sendJson(ctx.res, 200, answer);
       },
     },
@@ -70,11 +70,11 @@ export function tierRoutes(service: TierService, options: TierRouteOptions): Rou
       method: 'GET',
       path: '/v1/stats',
       auth: true,
-      handle(ctx) {
+      async handle(ctx) {
         // The caller's own share only (docs/hybrid-storage.md, "GET /v1/stats").
         const { namespaceId } = callerOf(ctx);
-        const stats = tierStats(service.index.namespaceCounts(namespaceId), options.prices ?? DEFAULT_PRICES);
-        const answer: StatsResponse = { ...stats, placement: service.index.placementOf(namespaceId) };
+        const stats = tierStats(await service.index.namespaceCounts(namespaceId), options.prices ?? DEFAULT_PRICES);
+        const answer: StatsResponse = { ...stats, placement: await service.index.placementOf(namespaceId) };
         sendJson(ctx.res, 200, answer);
       },
     },
@@ -97,15 +97,15 @@ export function tieredBlockRoutes(original: Route[], service: TierService, optio
       return {
         ...route,
         async handle(ctx) {
-          const target = targetOf(ctx, service, options);
+          const target = await targetOf(ctx, service, options);
           if (target === 'local') return route.handle(ctx);
           const hash = hashOf(ctx);
           const bytes = await readBody(ctx.req, BLOCK_SIZE, `upload block ${hash}`);
           const namespaceId = callerOf(ctx).namespaceId;
-          const had = service.deps.ownership.owns(namespaceId, hash);
+          const had = await service.deps.store.owns(namespaceId, hash);
           if (target === 's3') await service.storeS3(namespaceId, hash, bytes);
           else await service.storeInhouse(namespaceId, hash, bytes);
-          options.wanted.stored(namespaceId, [hash]);
+          await options.wanted.stored(namespaceId, [hash]);
           sendJson(ctx.res, had ? 200 : 201, { hash, size: bytes.length });
         },
       };
@@ -118,7 +118,7 @@ export function tieredBlockRoutes(original: Route[], service: TierService, optio
       return {
         ...route,
         async handle(ctx) {
-          const target = targetOf(ctx, service, options);
+          const target = await targetOf(ctx, service, options);
           if (target === 'local') return route.handle(ctx);
           const namespaceId = callerOf(ctx).namespaceId;
           const body = await readBody(ctx.req, MAX_BATCH_BYTES, 'upload batch');
@@ -126,7 +126,7 @@ export function tieredBlockRoutes(original: Route[], service: TierService, optio
           // parseBatch hash-checked every record: storeMany need not hash them again.
           if (target === 's3') await service.storeMany(namespaceId, 's3', records, { verified: true });
           else await storeBatchInhouse(service, namespaceId, records);
-          options.wanted.stored(namespaceId, records.map((r) => r.hash));
+          await options.wanted.stored(namespaceId, records.map((r) => r.hash));
           if (error) throw new SyncError(error.code, `${error.message} (the ${records.length} records before it are stored)`);
           const answer: BatchUploadResponse = { stored: records.map((r) => r.hash) as BatchUploadResponse['stored'] };
           sendJson(ctx.res, 200, answer);
@@ -159,8 +159,8 @@ function hashOf(ctx: Context): string {
   return hash;
 }
 
-function targetOf(ctx: Context, service: TierService, options: TierRouteOptions): 'local' | 's3' | 'remote' {
-  if (service.index.placementOf(callerOf(ctx).namespaceId) === 's3') return 's3';
+async function targetOf(ctx: Context, service: TierService, options: TierRouteOptions): Promise<'local' | 's3' | 'remote'> {
+  if ((await service.index.placementOf(callerOf(ctx).namespaceId)) === 's3') return 's3';
   return options.split ? 'remote' : 'local';
 }
 
@@ -168,7 +168,7 @@ async function getBlock(ctx: Context, service: TierService, wanted: WantedBlocks
   const hash = hashOf(ctx);
   const namespaceId = callerOf(ctx).namespaceId;
   // The same answer whether or not another namespace holds the block.
-  if (!service.deps.ownership.owns(namespaceId, hash)) {
+  if (!(await service.deps.store.owns(namespaceId, hash))) {
     throw new SyncError('not_found', `download block ${hash}: no such block`);
   }
   const into = spareReadBuffers.pop() ?? Buffer.allocUnsafe(BLOCK_SIZE);
@@ -178,7 +178,7 @@ async function getBlock(ctx: Context, service: TierService, wanted: WantedBlocks
   } catch (error) {
     spareReadBuffers.push(into);
     // A copy found corrupt or missing is now wanted: the namespace's devices hear of it.
-    if (hasCode(error, 'hash_mismatch') || hasCode(error, 'not_found')) wanted.readFailed(namespaceId);
+    if (hasCode(error, 'hash_mismatch') || hasCode(error, 'not_found')) await wanted.readFailed(namespaceId);
     throw error;
   }
   // Reused once the answer is handed to the kernel ('finish'); an answer cut short drops it.
@@ -205,24 +205,18 @@ const SPARE_READ_BUFFERS = 8;
 async function getBlocks(ctx: Context, service: TierService): Promise<void> {
   const hashes = parseGetRequest(await readJson(ctx.req, MAX_JSON, 'get blocks'));
   const namespaceId = callerOf(ctx).namespaceId;
-  const { index, ownership, inhouse } = service.deps;
-  const found = new Map<string, StoredBlock>();
+  const { store, inhouse } = service.deps;
+  // Not owned and not stored look the same: both are answered absent.
+  const found = await store.ownedBlocks(namespaceId, hashes);
   const inhouseRows = new Map<string, StoredBlock>();
   const inS3: S3Location[] = [];
-  index.db.transaction(() => {
-    for (const hash of hashes) {
-      // Not owned and not stored look the same: both are answered absent.
-      if (found.has(hash) || !ownership.owns(namespaceId, hash)) continue;
-      const row = index.block(hash);
-      if (!row) continue;
-      found.set(hash, row);
-      if (row.tier === 'inhouse') inhouseRows.set(hash, row);
-      else {
-        const where = index.s3Location(hash);
-        if (where) inS3.push(where);
-      }
+  for (const [hash, row] of found) {
+    if (row.tier === 'inhouse') inhouseRows.set(hash, row);
+    else {
+      const where = await store.tiers.s3Location(hash);
+      if (where) inS3.push(where);
     }
-  })();
+  }
   checkAnswerSize(found);
   const [home, cloud] = await Promise.all([
     inhouse.readMany(inhouseRows),

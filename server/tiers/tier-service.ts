@@ -9,8 +9,9 @@ import type { BlockUrl, BlockUrlsResponse, ConfirmBlocksResponse } from '../../s
 import type { BlockTier } from '../../shared/common/tier-stats.js';
 import { checkBytes, type InhouseStore, type ServingRead } from './inhouse-store.js';
 import type { RemoteInhouse } from './remote-inhouse.js';
+import type { MetaStore, MetaTx } from '../store/meta-store.js';
 import type { S3Tier } from './s3-tier.js';
-import type { TierIndex } from './tier-index.js';
+import type { TierStore } from './tier-store.js';
 
 /** How long a handed-out URL works: long enough for a 4 MiB block on a slow link. */
 export const URL_TTL_SEC = 300;
@@ -27,14 +28,9 @@ export const PACK_BELOW = 1024 * 1024;
 /** Most bytes in one pack object; a bigger batch becomes several packs. */
 export const PACK_MAX_BYTES = 16 * 1024 * 1024;
 
-export interface OwnershipPort {
-  owns(namespaceId: number, hash: string): boolean;
-  add(namespaceId: number, hashes: Iterable<string>): number;
-}
-
 export interface TierServiceDeps {
-  index: TierIndex;
-  ownership: OwnershipPort;
+  /** The metadata store: ownership, and the tier index (store.tiers). */
+  store: MetaStore;
   inhouse: InhouseStore;
   /** Present in split mode: the block service clients may be sent to. */
   remote: RemoteInhouse | null;
@@ -51,8 +47,8 @@ export class TierService {
     this.graceMs = deps.graceMs ?? DEFAULT_GRACE_MS;
   }
 
-  get index(): TierIndex {
-    return this.deps.index;
+  get index(): TierStore {
+    return this.deps.store.tiers;
   }
 
   /**
@@ -63,16 +59,17 @@ export class TierService {
    * `serving` is for answering a download (InhouseStore.read).
    */
   async read(hash: string, serving?: ServingRead): Promise<Buffer> {
-    const { index, inhouse } = this.deps;
-    const row = index.block(hash);
+    const { index } = this;
+    const { inhouse } = this.deps;
+    const row = await index.block(hash);
     if (!row) throw new SyncError('not_found', `read block ${hash}: no such block`);
     if (row.tier === 's3') return this.readS3(hash);
     try {
       return await inhouse.read(hash, row, serving);
     } catch (error) {
       const lost = hasCode(error, 'hash_mismatch') || hasCode(error, 'not_found');
-      if (lost) index.markCorrupt(hash, 'inhouse', (error as Error).message);
-      if ((lost || hasCode(error, 'unavailable')) && this.deps.s3 && index.inS3(hash)) return this.readS3(hash);
+      if (lost) await index.markCorrupt(hash, 'inhouse', (error as Error).message);
+      if ((lost || hasCode(error, 'unavailable')) && this.deps.s3 && (await index.inS3(hash))) return this.readS3(hash);
       if (hasCode(error, 'unavailable')) {
         // This server answers; the block waits for its store (docs/hybrid-storage.md, "In-house outage").
         throw new SyncError('storage_unavailable', `read block ${hash}: waiting for in-house storage (${(error as Error).message})`, { cause: error });
@@ -87,7 +84,7 @@ export class TierService {
       return await this.fetchS3(hash);
     } catch (error) {
       if (hasCode(error, 'hash_mismatch') || hasCode(error, 'not_found')) {
-        this.deps.index.markCorrupt(hash, 's3', (error as Error).message);
+        await this.index.markCorrupt(hash, 's3', (error as Error).message);
       }
       throw error;
     }
@@ -96,7 +93,7 @@ export class TierService {
   /** The S3 copy's bytes, wherever S3 holds them (a whole object or a pack's range), hash-checked. */
   async fetchS3(hash: string): Promise<Buffer> {
     const s3 = this.requireS3(`read block ${hash}`);
-    const where = this.deps.index.s3Location(hash);
+    const where = await this.index.s3Location(hash);
     if (where?.pack && where.offset !== null) return s3.getPacked(hash as BlockHash, where.pack, where.offset, where.size);
     return s3.get(hash as BlockHash);
   }
@@ -127,14 +124,15 @@ export class TierService {
     blocks: { hash: string; bytes: Buffer }[],
     options: { verified?: boolean } = {},
   ): Promise<void> {
-    const { index, inhouse } = this.deps;
+    const { store, inhouse } = this.deps;
     const s3 = tier === 's3' ? this.requireS3('upload block') : null;
     // `verified`: the caller hashed every block of this very buffer already (parseBatch does).
     if (!options.verified) for (const { hash, bytes } of blocks) checkBytes(hash, bytes, 'upload');
     const seen = new Set<string>();
     const unique = blocks.filter(({ hash }) => !seen.has(hash) && seen.add(hash) !== undefined);
     // Blocks S3 held before keep their place there (record); the copy sent now is a spare.
-    const held = new Set(s3 ? index.db.transaction(() => unique.filter((b) => index.inS3(b.hash)).map((b) => b.hash))() : []);
+    const held = new Set<string>();
+    if (s3) for (const b of unique) if (await store.tiers.inS3(b.hash)) held.add(b.hash);
     // A lone small block is one request either way: it stays a whole-block object.
     const small = s3 ? unique.filter((b) => b.bytes.length < PACK_BELOW) : [];
     const packs = small.length >= 2 ? packBlocks(small) : [];
@@ -158,30 +156,33 @@ export class TierService {
       await Promise.allSettled(written.map((id) => s3!.deletePack(id)));
       throw error;
     }
-    const gone = index.db.transaction(() => {
+    const gone = await store.transaction(async (tx) => {
+      if (s3) await tx.lockS3Objects();
       for (const pack of packs) {
-        index.recordPack(pack.id, pack.size, pack.blocks.length);
-        for (const b of pack.blocks) index.recordS3(b.hash, b.bytes.length, pack.id, b.offset);
+        await tx.tiers.recordPack(pack.id, pack.size, pack.blocks.length);
+        for (const b of pack.blocks) await tx.tiers.recordS3(b.hash, b.bytes.length, pack.id, b.offset);
       }
       // Whole objects the sweep began deleting after they were written: stored again below.
+      // Looked at under the lock, after which no sweep can begin (sweepS3).
       const swept = new Set(s3 ? single.filter((b) => this.deleting.has(b.hash)).map((b) => b.hash) : []);
       const sizes = unique.filter((b) => !swept.has(b.hash)).map(({ hash, bytes }) => ({ hash, size: bytes.length }));
-      this.record(namespaceId, tier, sizes, { packed: new Set(packs.flatMap((pack) => pack.blocks.map((b) => b.hash))), held });
+      await this.recordIn(tx, namespaceId, tier, sizes, { packed: new Set(packs.flatMap((pack) => pack.blocks.map((b) => b.hash))), held });
       return swept;
-    })();
+    });
     if (gone.size > 0) await this.storeMany(namespaceId, tier, unique.filter((b) => gone.has(b.hash)), { verified: true });
   }
 
   /** POST /v1/blocks/urls (see shared/common/tier-protocol.ts). */
   async urls(namespaceId: number, body: Record<string, unknown>): Promise<BlockUrlsResponse> {
     const { op, hashes, tier } = parseUrlsRequest(body);
-    const { index, ownership, remote, s3 } = this.deps;
+    const { store, remote, s3 } = this.deps;
+    const index = store.tiers;
     const urls: BlockUrl[] = [];
     const denied: BlockHash[] = [];
     const ns = String(namespaceId);
     if (op === 'put') {
       // An s3 namespace's data goes to S3 whatever the client asks (data residency).
-      const target: BlockTier = index.placementOf(namespaceId) === 's3' ? 's3' : (tier ?? 'inhouse');
+      const target: BlockTier = (await index.placementOf(namespaceId)) === 's3' ? 's3' : (tier ?? 'inhouse');
       for (const hash of hashes) {
         if (target === 's3') {
           const s3tier = this.requireS3('upload URL');
@@ -194,12 +195,12 @@ export class TierService {
       return { urls, denied };
     }
     for (const hash of hashes) {
-      const row = ownership.owns(namespaceId, hash) ? index.block(hash) : null;
+      const row = (await store.owns(namespaceId, hash)) ? await index.block(hash) : null;
       const before = urls.length;
       if (row && tier !== 's3' && row.tier === 'inhouse' && remote) {
         urls.push({ hash, tier: 'inhouse', method: 'GET', ...remote.url('GET', hash, URL_TTL_SEC, ns) });
       }
-      const where = row && tier !== 'inhouse' && s3 ? index.s3Location(hash) : null;
+      const where = row && tier !== 'inhouse' && s3 ? await index.s3Location(hash) : null;
       if (where && s3) {
         const expiresAt = nowSec() + URL_TTL_SEC;
         if (where.pack && where.offset !== null) {
@@ -207,7 +208,7 @@ export class TierService {
           // hash-checks what comes back. A pack that also holds blocks this namespace does not
           // own gets no URL (the range is advisory); the client reads the block through
           // GET /v1/blocks/<hash>, which the server cuts from the pack itself.
-          if (index.ownsWholePack(where.pack, namespaceId)) {
+          if (await index.ownsWholePack(where.pack, namespaceId)) {
             const url = await s3.presignGetPack(where.pack, URL_TTL_SEC);
             urls.push({ hash, tier: 's3', method: 'GET', url, expiresAt, range: { offset: where.offset, length: where.size } });
           }
@@ -235,7 +236,7 @@ export class TierService {
       else missing.push(hash);
     });
     // S3 blocks are recorded one by one as they are copied into place (uploaded).
-    if (tier === 'inhouse') this.record(namespaceId, tier, confirmed);
+    if (tier === 'inhouse') await this.deps.store.transaction((tx) => this.recordIn(tx, namespaceId, tier, confirmed));
     return { confirmed: confirmed.map((b) => b.hash), missing };
   }
 
@@ -254,14 +255,20 @@ export class TierService {
       // The verified bytes go to the block's key whether or not a copy is there: leaving a
       // stored copy alone would make this confirm measurably faster and tell the caller
       // that another namespace has the block. They are the block's bytes, so a good copy
-      // loses nothing and a bad one is healed. Recorded at once, in the same turn as the
-      // check that no sweep began deleting the object after it was written.
+      // loses nothing and a bad one is healed. Recorded in the transaction that checks,
+      // under the lock the sweep takes, that no sweep began deleting the object after it
+      // was written (sweepS3); if one did, it is written again.
       for (;;) {
         await this.deleting.get(hash);
         await s3.put(hash, staged);
-        if (!this.deleting.has(hash)) break;
+        const recorded = await this.deps.store.transaction(async (tx) => {
+          await tx.lockS3Objects();
+          if (this.deleting.has(hash)) return false;
+          await this.recordIn(tx, namespaceId, 's3', [{ hash, size }]);
+          return true;
+        });
+        if (recorded) break;
       }
-      this.record(namespaceId, 's3', [{ hash, size }]);
       await s3.deleteStaged(ns, hash);
       return true;
     }
@@ -275,34 +282,33 @@ export class TierService {
    * this upload: they keep the place they had (a copy the sweep removed meanwhile is
    * recorded at the one just written). Every other S3 block was just stored as a
    * whole-block object, which becomes its place: a packed range it had before goes dead,
-   * and its pack is deleted once nothing else points into it.
+   * and its pack is deleted once nothing else points into it. Runs in `tx`.
    */
-  private record(
+  private async recordIn(
+    tx: MetaTx,
     namespaceId: number,
     tier: BlockTier,
     blocks: { hash: string; size: number }[],
     s3: { packed: Set<string>; held: Set<string> } = { packed: new Set(), held: new Set() },
-  ): void {
-    const { index, ownership } = this.deps;
-    const resident = index.placementOf(namespaceId) === 's3';
-    index.db.transaction(() => {
-      for (const { hash, size } of blocks) {
-        if (tier === 's3') {
-          const row = index.block(hash);
-          if (!s3.packed.has(hash)) {
-            index.recordS3(hash, size);
-            if (!s3.held.has(hash)) index.relocateS3(hash);
-          }
-          // A spare S3 copy of a block already home is swept later, unless residency needs it.
-          if (row?.tier === 'inhouse' && !resident && !index.residentInS3(hash)) {
-            index.markForSweep(hash, Date.now() + this.graceMs);
-          }
-        } else {
-          index.recordInhouse(hash, size);
+  ): Promise<void> {
+    const index = tx.tiers;
+    const resident = (await index.placementOf(namespaceId)) === 's3';
+    for (const { hash, size } of blocks) {
+      if (tier === 's3') {
+        const row = await index.block(hash);
+        if (!s3.packed.has(hash)) {
+          await index.recordS3(hash, size);
+          if (!s3.held.has(hash)) await index.relocateS3(hash);
         }
+        // A spare S3 copy of a block already home is swept later, unless residency needs it.
+        if (row?.tier === 'inhouse' && !resident && !(await index.residentInS3(hash))) {
+          await index.markForSweep(hash, Date.now() + this.graceMs);
+        }
+      } else {
+        await index.recordInhouse(hash, size);
       }
-      ownership.add(namespaceId, blocks.map((b) => b.hash));
-    })();
+    }
+    await tx.addOwners(namespaceId, blocks.map((b) => b.hash));
   }
 
   private requireS3(operation: string): S3Tier {

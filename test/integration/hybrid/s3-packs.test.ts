@@ -31,6 +31,7 @@ const HOUR = 3600_000;
 let peer: S3rverPeer;
 let db: Db;
 let tiers: OpenTiers;
+let store: SqliteMetaStore;
 let dataDir: string;
 let alice: number;
 let eu: number;
@@ -43,23 +44,24 @@ before(async () => {
   alice = nsOf(createUser(db, 'alice'));
   eu = nsOf(createUser(db, 'eu'));
   const s3 = s3ConfigFrom({ 's3-endpoint': peer.endpoint, 's3-region': peer.region, 's3-bucket': peer.bucket, 's3-prefix': 'team/', 's3-path-style': true });
-  tiers = openTiers(db, { dataDir, s3, graceMs: HOUR });
-  assert.equal(tiers.service.index.setPlacement('eu', 's3'), true);
+  store = new SqliteMetaStore(db);
+  tiers = openTiers(store, { dataDir, s3, graceMs: HOUR });
+  assert.equal(await tiers.service.index.setPlacement('eu', 's3'), true);
 });
 after(async () => {
   tiers.close();
-  db.close();
+  await store.close();
   await peer.stop();
 });
 
 const blocks = (n: number, size: () => number) => Array.from({ length: n }, () => randomBytes(size())).map((bytes) => ({ hash: sha(bytes), bytes }));
 const layout = () => s3LayoutOf(peer.directory, dataDir);
-const stats = () => tierStats(tiers.service.index.counts());
-const packOf = (hash: string) => tiers.service.index.s3Location(hash)?.pack ?? null;
+const stats = async () => tierStats(await tiers.service.index.counts());
+const packOf = async (hash: string) => (await tiers.service.index.s3Location(hash))?.pack ?? null;
 const packFile = (id: string) => peer.objectPath(`team/packs/${id}`);
 
 async function commit(namespaceId: number, path: string, hashes: string[], size: number): Promise<void> {
-  const committer = new Committer(new SqliteMetaStore(db));
+  const committer = new Committer(store);
   const { results } = await committer.commit(namespaceId, 'dev', [{ kind: 'put', path, parentRev: null, size, mtime: 1, blocks: hashes as BlockHash[] }]);
   assert.equal(results[0].status, 'committed');
 }
@@ -68,7 +70,7 @@ test('small blocks of an s3 namespace land in packs, byte-exact at their ranges;
   const service = tiers.service;
   const small = blocks(500, () => 1 + Math.floor(Math.random() * 9000));
   const large = blocks(2, () => PACK_BELOW);
-  const s3Before = stats().tiers.s3;
+  const s3Before = (await stats()).tiers.s3;
   await service.storeMany(eu, 's3', [...small, ...large, small[0]]);
 
   const seen = await layout();
@@ -78,7 +80,7 @@ test('small blocks of an s3 namespace land in packs, byte-exact at their ranges;
   assert.equal(seen.packs.size, 1, 'one batch, one pack');
   assert.ok(existsSync(packFile([...seen.packs][0])), 'packs live at <prefix>packs/<id>');
 
-  const s = stats();
+  const s = await stats();
   assert.equal(s.tiers.s3.blocks - s3Before.blocks, 502);
   assert.equal(s.s3Packs.blocks, 500);
   assert.equal(s.s3Packs.packs, 1);
@@ -112,7 +114,7 @@ test('a pack shared through deduplication gets no URL: the other namespace reads
   await service.storeMany(eu, 's3', set);
   // Alice really has one of those blocks and uploads it: she owns it, not the pack's 19 others.
   await service.storeMany(alice, 's3', [set[7]]);
-  assert.equal(packOf(set[7].hash), packOf(set[8].hash), 'the block stays in eu\'s pack');
+  assert.equal(await packOf(set[7].hash), await packOf(set[8].hash), 'the block stays in eu\'s pack');
   const theirs = await service.urls(alice, { op: 'get', hashes: [set[7].hash], tier: 's3' });
   assert.equal(theirs.urls.some((u) => u.range !== undefined || /\/packs\//.test(u.url)), false, 'no URL that reads the whole pack');
   assert.deepEqual(await service.read(set[7].hash), set[7].bytes, 'the server still reads it for her');
@@ -126,7 +128,7 @@ test('a corrupt packed block is refused on read and reported by the scrubber wit
   const set = blocks(10, () => 5000);
   await service.storeMany(eu, 's3', set);
   await commit(eu, 'contracts/signed.pdf', [set[3].hash], 5000);
-  const where = service.index.s3Location(set[3].hash)!;
+  const where = (await service.index.s3Location(set[3].hash))!;
   const file = packFile(where.pack!);
   const bytes = readFileSync(file);
   bytes[where.offset! + 17] ^= 0x20;
@@ -142,8 +144,8 @@ test('a corrupt packed block is refused on read and reported by the scrubber wit
   assert.deepEqual(finding.files, [{ namespace: 'eu', path: 'contracts/signed.pdf' }]);
   assert.match(finding.reason, /S3 pack/);
   assert.equal(report.findings.filter((f) => set.some((b) => b.hash === f.hash)).length, 1, 'only the corrupt one');
-  assert.ok(stats().corruptBlocks >= 1);
-  assert.equal(service.index.corrupt().find((c) => c.hash === set[3].hash)?.tier, 's3');
+  assert.ok((await stats()).corruptBlocks >= 1);
+  assert.equal((await service.index.corrupt()).find((c) => c.hash === set[3].hash)?.tier, 's3');
 });
 
 test('repatriation brings packed blocks home; a pack goes only when none of its blocks is needed and the grace period is over', async () => {
@@ -152,9 +154,9 @@ test('repatriation brings packed blocks home; a pack goes only when none of its 
   const set = blocks(31, () => 2000 + Math.floor(Math.random() * 2000));
   await service.storeMany(alice, 's3', set);
   await service.storeMany(eu, 's3', [set[30]]);
-  const pack = packOf(set[0].hash)!;
-  assert.ok(set.every((b) => packOf(b.hash) === pack), 'all in one pack');
-  assert.equal(packOf(set[30].hash), pack, 'the second upload keeps the first place');
+  const pack = (await packOf(set[0].hash))!;
+  for (const b of set) assert.equal(await packOf(b.hash), pack, 'all in one pack');
+  assert.equal(await packOf(set[30].hash), pack, 'the second upload keeps the first place');
 
   const t0 = Date.now();
   const result = await repatriateOnce(service, { now: () => t0 });
@@ -162,7 +164,7 @@ test('repatriation brings packed blocks home; a pack goes only when none of its 
   assert.ok(result.copied >= 31);
   for (const { hash } of set) {
     assert.equal(sha(readFileSync(join(dataDir, 'blocks', hash.slice(0, 2), hash))), hash, 'in-house copy byte-exact');
-    assert.equal(service.index.block(hash)?.tier, 'inhouse');
+    assert.equal((await service.index.block(hash))?.tier, 'inhouse');
   }
   assert.ok(existsSync(packFile(pack)), 'nothing deleted during the grace period');
   assert.equal(await sweepS3(service, t0 + HOUR - 1), 0);
@@ -171,23 +173,23 @@ test('repatriation brings packed blocks home; a pack goes only when none of its 
   const packs = { deleted: 0 };
   assert.ok((await sweepS3(service, t0 + HOUR, packs)) >= 30);
   assert.ok(existsSync(packFile(pack)), 'eu still needs one block in the pack: the pack stays');
-  assert.equal(packOf(set[0].hash), null, 'the swept copies left the index');
-  assert.equal(packOf(set[30].hash), pack);
+  assert.equal(await packOf(set[0].hash), null, 'the swept copies left the index');
+  assert.equal(await packOf(set[30].hash), pack);
   assert.deepEqual(await service.fetchS3(set[30].hash), set[30].bytes, 'the resident block still reads from the pack');
 
   // eu's data may leave S3 too: the last block comes home, and after its grace period the pack goes.
-  service.index.setPlacement('eu', 'inhouse');
+  await service.index.setPlacement('eu', 'inhouse');
   try {
     const t1 = Date.now();
     await repatriateOnce(service, { now: () => t1 });
-    assert.equal(service.index.block(set[30].hash)?.tier, 'inhouse');
+    assert.equal((await service.index.block(set[30].hash))?.tier, 'inhouse');
     assert.ok(existsSync(packFile(pack)));
     await sweepS3(service, t1 + HOUR, packs);
     assert.equal(existsSync(packFile(pack)), false, 'the pack is deleted once nothing in it is needed');
     assert.ok(packs.deleted >= 1);
     assert.deepEqual(await service.read(set[30].hash), set[30].bytes, 'and reads come from in-house');
   } finally {
-    service.index.setPlacement('eu', 's3');
+    await service.index.setPlacement('eu', 's3');
   }
 });
 
@@ -197,7 +199,7 @@ test('a block the sweep deletes while an upload of it is under way is stored aga
   await service.storeMany(alice, 's3', set);
   const t0 = Date.now();
   await repatriateOnce(service, { now: () => t0 });
-  const oldPack = packOf(set[0].hash)!;
+  const oldPack = (await packOf(set[0].hash))!;
   // eu uploads two of them plus new ones: S3 holds the two (marked), so they are not sent...
   const fresh = blocks(3, () => 1500);
   const upload = service.storeMany(eu, 's3', [set[0], set[1], ...fresh]);
@@ -206,7 +208,7 @@ test('a block the sweep deletes while an upload of it is under way is stored aga
   await upload;
   assert.equal(existsSync(packFile(oldPack)), false, 'the old pack was swept');
   for (const b of [set[0], set[1], ...fresh]) {
-    const where = service.index.s3Location(b.hash);
+    const where = await service.index.s3Location(b.hash);
     assert.ok(where && where.pack !== oldPack, 'recorded at a new place');
     assert.deepEqual(await service.fetchS3(b.hash), b.bytes, 'and S3 really holds it there');
   }
@@ -218,17 +220,17 @@ test('a whole object confirmed for a packed block becomes its place; the pack go
   const service = tiers.service;
   const [a, b] = blocks(2, () => 2500);
   await service.storeMany(eu, 's3', [a, b]);
-  const pack = packOf(a.hash)!;
+  const pack = (await packOf(a.hash))!;
   for (const mine of [a, b]) {
     // Another namespace proves it has the bytes the client way: a presigned PUT, then confirm.
     const { urls } = await service.urls(alice, { op: 'put', hashes: [mine.hash], tier: 's3' });
     const transfer = new UrlTransfer({ sentBytes: 0, receivedBytes: 0 });
     await transfer.put(urls[0].url, mine.bytes, 'test').finally(() => transfer.close());
     assert.deepEqual((await service.confirm(alice, { tier: 's3', blocks: [{ hash: mine.hash, size: mine.bytes.length }] })).confirmed, [mine.hash]);
-    assert.equal(packOf(mine.hash), null, 'now read from its whole-block object');
+    assert.equal(await packOf(mine.hash), null, 'now read from its whole-block object');
     assert.deepEqual(await service.fetchS3(mine.hash), mine.bytes);
   }
-  assert.ok(service.index.emptyPacks(1000).includes(pack), 'no block points into the pack any more');
+  assert.ok((await service.index.emptyPacks(1000)).includes(pack), 'no block points into the pack any more');
   await sweepS3(service, Date.now());
   assert.equal(existsSync(packFile(pack)), false, 'so the sweep deletes it');
   const seen = await layout();

@@ -29,6 +29,7 @@ const HOUR = 3600_000;
 let peer: S3rverPeer;
 let db: Db;
 let tiers: OpenTiers;
+let store: SqliteMetaStore;
 let dataDir: string;
 let alice: number;
 let bob: number;
@@ -41,17 +42,18 @@ before(async () => {
   alice = nsOf(createUser(db, 'alice'));
   bob = nsOf(createUser(db, 'bob'));
   const s3 = s3ConfigFrom({ 's3-endpoint': peer.endpoint, 's3-region': peer.region, 's3-bucket': peer.bucket, 's3-path-style': true });
-  tiers = openTiers(db, { dataDir, s3, graceMs: HOUR });
+  store = new SqliteMetaStore(db);
+  tiers = openTiers(store, { dataDir, s3, graceMs: HOUR });
 });
 after(async () => {
   tiers.close();
-  db.close();
+  await store.close();
   await peer.stop();
 });
 
 const s3Holds = (hash: string) => peer.holds(`blocks/${hash}`, hash);
 const loose = (hash: string) => join(dataDir, 'blocks', hash.slice(0, 2), hash);
-const stats = () => tierStats(tiers.service.index.counts());
+const stats = async () => tierStats(await tiers.service.index.counts());
 const blocks = (n: number, size = 10_000) => Array.from({ length: n }, () => randomBytes(size)).map((bytes) => ({ hash: sha(bytes), bytes }));
 
 test('fallback blocks sit in S3 until repatriation brings them home; the S3 copy is swept only after the grace period', async () => {
@@ -59,7 +61,7 @@ test('fallback blocks sit in S3 until repatriation brings them home; the S3 copy
   const set = blocks(5);
   for (const { hash, bytes } of set) await service.storeS3(alice, hash, bytes);
   for (const { hash } of set) assert.ok(await s3Holds(hash));
-  let s = stats();
+  let s = await stats();
   assert.equal(s.tiers.s3.blocks, 5);
   assert.equal(s.pendingRepatriation, 5);
   assert.deepEqual(await service.read(set[0].hash), set[0].bytes);
@@ -71,22 +73,22 @@ test('fallback blocks sit in S3 until repatriation brings them home; the S3 copy
   for (const { hash } of set) {
     assert.equal(sha(readFileSync(loose(hash))), hash, 'in-house copy is byte-exact');
     assert.ok(await s3Holds(hash), 'S3 copy kept until the sweep');
-    assert.equal(service.index.block(hash)?.tier, 'inhouse');
+    assert.equal((await service.index.block(hash))?.tier, 'inhouse');
   }
-  s = stats();
+  s = await stats();
   assert.equal(s.pendingRepatriation, 0);
   assert.equal(s.tiers.inhouse.blocks, 5);
 
   assert.equal(await sweepS3(service, t0 + HOUR - 1), 0);
   assert.equal(await sweepS3(service, t0 + HOUR), 5);
   for (const { hash } of set) assert.equal(await s3Holds(hash), false);
-  assert.equal(stats().tiers.s3.blocks, 0);
+  assert.equal((await stats()).tiers.s3.blocks, 0);
   assert.deepEqual(await service.read(set[4].hash), set[4].bytes);
 });
 
 test('an s3-placement namespace keeps its blocks in S3 only, and repatriation leaves them there', async () => {
   const service = tiers.service;
-  assert.equal(service.index.setPlacement('bob', 's3'), true);
+  assert.equal(await service.index.setPlacement('bob', 's3'), true);
   const [b] = blocks(1);
   await service.storeS3(bob, b.hash, b.bytes);
   const put = await service.urls(bob, { op: 'put', hashes: [b.hash], tier: 'inhouse' });
@@ -95,8 +97,8 @@ test('an s3-placement namespace keeps its blocks in S3 only, and repatriation le
   assert.equal(result.copied, 0);
   assert.ok(await s3Holds(b.hash));
   assert.equal(existsSync(loose(b.hash)), false);
-  assert.equal(service.index.setPlacement('nobody', 's3'), false);
-  service.index.setPlacement('bob', 'inhouse');
+  assert.equal(await service.index.setPlacement('nobody', 's3'), false);
+  await service.index.setPlacement('bob', 'inhouse');
 });
 
 test('URLs: a namespace gets none for a block it does not own; confirm records only what S3 really holds', async () => {
@@ -138,7 +140,7 @@ test('a corrupt in-house block is never served; the scrubber heals it from S3 or
   await tiers.service.deps.inhouse.write(lost.hash, lost.bytes);
   db.prepare("INSERT INTO blocks (hash, size, tier, created_at) VALUES (?, ?, 'inhouse', ?)").run(lost.hash, lost.bytes.length, Date.now());
   new Ownership(db).add(alice, [lost.hash]);
-  const committer = new Committer(new SqliteMetaStore(db));
+  const committer = new Committer(store);
   const { results } = await committer.commit(alice, 'dev', [{ kind: 'put', path: 'docs/report.bin', parentRev: null, size: lost.bytes.length, mtime: 1, blocks: [lost.hash] }]);
   assert.equal(results[0].status, 'committed');
 
@@ -156,7 +158,7 @@ test('a corrupt in-house block is never served; the scrubber heals it from S3 or
   assert.equal(sha(readFileSync(loose(healable.hash))), healable.hash, 'healed on disk');
   assert.equal(byHash.get(lost.hash)?.healed, false);
   assert.deepEqual(byHash.get(lost.hash)?.files, [{ namespace: 'alice', path: 'docs/report.bin' }]);
-  assert.equal(stats().corruptBlocks, 1);
+  assert.equal((await stats()).corruptBlocks, 1);
   assert.ok(report.checked >= 2);
 });
 
@@ -164,13 +166,13 @@ test('S3 answering with wrong bytes: the read is refused and the bad copy is cou
   const service = tiers.service;
   const [b] = blocks(1, 30_000);
   await service.storeS3(bob, b.hash, b.bytes);
-  const before = stats().corruptBlocks;
+  const before = (await stats()).corruptBlocks;
   const stale = Buffer.from(b.bytes);
   stale[0] ^= 0xff;
   writeFileSync(peer.objectPath(`blocks/${b.hash}`), stale);
   await assert.rejects(service.read(b.hash), { code: 'hash_mismatch' });
-  assert.equal(stats().corruptBlocks, before + 1);
-  assert.equal(service.index.corrupt().find((c) => c.hash === b.hash)?.tier, 's3');
+  assert.equal((await stats()).corruptBlocks, before + 1);
+  assert.equal((await service.index.corrupt()).find((c) => c.hash === b.hash)?.tier, 's3');
 });
 
 test('the scrubber re-hashes whole-block S3 objects: a bad one is re-uploaded from in-house, or named with its files', async () => {
@@ -180,7 +182,7 @@ test('the scrubber re-hashes whole-block S3 objects: a bad one is re-uploaded fr
   // healable also has a good in-house copy, read first; lost and gone exist only in S3.
   await service.deps.inhouse.write(healable.hash, healable.bytes);
   db.prepare("UPDATE blocks SET tier = 'inhouse' WHERE hash = ?").run(healable.hash);
-  const committer = new Committer(new SqliteMetaStore(db));
+  const committer = new Committer(store);
   const put = (path: string, b: { hash: string; bytes: Buffer }) =>
     committer.commit(bob, 'dev', [{ kind: 'put', path, parentRev: null, size: b.bytes.length, mtime: 1, blocks: [b.hash as BlockHash] }]);
   assert.equal((await put('photos/lost.jpg', lost)).results[0].status, 'committed');

@@ -16,24 +16,27 @@ import { Ownership } from '../../../server/meta/ownership.js';
 import { sweepRetention, UPLOAD_GRACE_MS } from '../../../server/meta/retention.js';
 import { createUser } from '../../../server/store/accounts.js';
 import { openDatabase, type Db } from '../../../server/store/database.js';
+import { SqliteMetaStore } from '../../../server/store/sqlite-store.js';
 import { openTiers, type OpenTiers } from '../../../server/tiers/open-tiers.js';
 
 let dir: string;
 let db: Db;
 let tiers: OpenTiers;
+let store: SqliteMetaStore;
 let namespace: number;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'hsync-retention-uploads-'));
   db = openDatabase(dir);
   new BlockFiles(dir).init();
-  tiers = openTiers(db, { dataDir: dir });
+  store = new SqliteMetaStore(db);
+  tiers = openTiers(store, { dataDir: dir });
   createUser(db, 'alice');
   namespace = db.prepare('SELECT id FROM namespaces WHERE name = ?').pluck().get('alice') as number;
 });
 afterEach(async () => {
   tiers.close();
-  db.close();
+  await store.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -52,7 +55,7 @@ async function upload(files: BlockFiles, bytes: Buffer, record = true): Promise<
   return hash;
 }
 
-const sweep = (files: BlockFiles, at: number) => sweepRetention({ db, files, tiers: tiers.service, retentionDays: 30, now: () => at });
+const sweep = (files: BlockFiles, at: number) => sweepRetention({ db, index: store.tierIndex, files, tiers: tiers.service, retentionDays: 30, now: () => at });
 const stored = (files: BlockFiles, hash: string) => existsSync(files.loosePath(hash)) && db.prepare('SELECT 1 FROM blocks WHERE hash = ?').get(hash) !== undefined;
 
 test('an uploaded block no revision uses yet stays for the grace period after its upload, then goes', async () => {

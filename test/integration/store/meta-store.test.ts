@@ -19,6 +19,7 @@ import type { SqliteDriver } from '../../../server/store/sqlite-driver.js';
 import { SqliteMetaStore } from '../../../server/store/sqlite-store.js';
 import { postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { hashOf, tierTranscript } from './tier-transcript.js';
 
 interface Backend {
   name: string;
@@ -259,6 +260,66 @@ for (const backend of [sqliteBackend('native'), sqliteBackend('wasm'), postgresB
       assert.deepEqual(await store.blockSizes([other, hash]), new Map([[hash, 10]]));
     });
 
+    it('tier index: records S3 copies and packs, placements and corrupt copies, and answers them', async () => {
+      const hash = await upload(kim, 10);
+      assert.deepEqual(await store.tiers.block(hash), { hash, size: 10, tier: 'inhouse', pack: null, offset: null });
+      assert.equal(await store.tiers.setPlacement('lee', 's3'), true);
+      assert.equal(await store.tiers.placementOf(lee), 's3');
+      await store.transaction(async (tx) => {
+        await tx.lockS3Objects();
+        await tx.tiers.recordS3(hash, 10);
+        await tx.tiers.markForSweep(hash, 5);
+      });
+      assert.deepEqual(await store.tiers.sweepDue(5, 10), [{ hash, size: 10, pack: null, offset: null }]);
+      assert.deepEqual(await store.tiers.repatriationCandidates(10), [], 'its reads still go in-house');
+      await store.tiers.markCorrupt(hash, 'inhouse', 'bad bytes');
+      assert.deepEqual(await store.tiers.wanted(kim, 10), [hash]);
+      assert.deepEqual(await store.tiers.wanted(lee, 10), [], 'lee does not own it');
+      assert.equal(await store.tiers.healedBy([hash]), 1);
+      assert.equal(await store.tiers.wantedCount(kim), 0);
+      assert.equal(await store.tiers.setPlacement('lee', 'inhouse'), true);
+    });
+
+    it('tier index: a write in a transaction that rolls back leaves no trace', async () => {
+      const hash = hashOf(1000);
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.tiers.recordPack('doomed-pack', 10, 1);
+          await tx.tiers.recordS3(hash, 10, 'doomed-pack', 0);
+          await tx.tiers.setScrubCursor(hash);
+          throw new Error('S3 gone');
+        }),
+        /S3 gone/,
+      );
+      assert.equal(await store.tiers.inS3(hash), false);
+      assert.equal(await store.tiers.block(hash), null);
+      assert.deepEqual(await store.tiers.packsAfter('', 10), []);
+      assert.notEqual(await store.tiers.scrubCursor(), hash);
+    });
+
+    it('tier index: the S3 records\' lock makes a second holder wait until the first ends', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const holding = new Promise<void>((resolve) => (locked = resolve));
+      const order: string[] = [];
+      const first = store.transaction(async (tx) => {
+        await tx.lockS3Objects();
+        locked();
+        await gate;
+        order.push('first ends');
+      });
+      await holding;
+      const second = store.transaction(async (tx) => {
+        await tx.lockS3Objects();
+        order.push('second holds');
+      });
+      await waitFor(() => backend.someoneWaits(), 'the second to wait for the lock');
+      release();
+      await Promise.all([first, second]);
+      assert.deepEqual(order, ['first ends', 'second holds']);
+    });
+
     it('keeps its server id and every commit across a reopen', async () => {
       const id = await store.serverId();
       const head = await store.head(kim);
@@ -271,6 +332,31 @@ for (const backend of [sqliteBackend('native'), sqliteBackend('wasm'), postgresB
     });
   });
 }
+
+describe('tier index: SQLite and PostgreSQL answer alike', { skip: postgresMissing() }, () => {
+  it('gives the same transcript of every tier question and record on both engines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hsync-tiers-'));
+    const server = await startPostgres();
+    try {
+      const sqlite = SqliteMetaStore.open(dir);
+      const expected = await tierTranscript(sqlite).finally(() => sqlite.close());
+      const postgres = await openPostgresStore(server.url);
+      const actual = await tierTranscript(postgres).finally(() => postgres.close());
+      assert.equal(actual.length, expected.length);
+      for (let i = 0; i < expected.length; i++) assert.deepEqual(actual[i], expected[i], `answer ${i}: ${expected[i][0]}`);
+      // Spot checks that the reference itself is right.
+      const answer = (what: string) => expected.find(([w]) => w === what)![1];
+      assert.deepEqual(answer('objects past the end'), []);
+      assert.deepEqual(answer('in-house past the end'), []);
+      assert.deepEqual(answer('empty packs after'), ['pack-a']);
+      assert.deepEqual(answer('files using'), [[{ namespace: 'ann', path: 'a.txt' }], [], []]);
+      assert.equal(answer('healed'), 1);
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('PostgreSQL schema migrations', { skip: postgresMissing() }, () => {
   let server: TestPostgres;
@@ -288,7 +374,7 @@ describe('PostgreSQL schema migrations', { skip: postgresMissing() }, () => {
     await client.connect();
     try {
       const { rows } = await client.query('SELECT version FROM schema_migrations ORDER BY version');
-      assert.deepEqual(rows, [{ version: 1 }]);
+      assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }]);
     } finally {
       await client.end();
     }

@@ -18,10 +18,10 @@ describe('hsync server on PostgreSQL metadata', { skip: postgresMissing() }, () 
     const url = server.createDatabase('fresh');
     const first = await runHsync(['server', 'migrate', '--db', url]);
     assert.equal(first.code, 0, first.stderr);
-    assert.equal(first.stdout, 'schema version 1 (applied 1)\n');
+    assert.equal(first.stdout, 'schema version 3 (applied 1, 2, 3)\n');
     const again = await runHsync(['server', 'migrate'], { HSYNC_DB_URL: url });
     assert.equal(again.code, 0, again.stderr);
-    assert.equal(again.stdout, 'schema version 1 (up to date)\n');
+    assert.equal(again.stdout, 'schema version 3 (up to date)\n');
   });
 
   it('user add through HSYNC_DB_URL prints a token that the database then authenticates', async () => {
