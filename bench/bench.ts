@@ -18,7 +18,8 @@ export interface BenchRow {
 export interface BenchModule {
   name: string;
   summary: string;
-  run(): Promise<BenchRow[]>;
+  /** `flags`: the `--` options given after the names (`npm run bench -- peers --join5g`). */
+  run(flags?: string[]): Promise<BenchRow[]>;
 }
 
 export const MiB = 1024 * 1024;

@@ -16,10 +16,13 @@ import type { BenchModule, BenchRow } from './bench.js';
 // minutes after many were deleted, which the other benches do on cleanup.
 const modules: BenchModule[] = [batchBench, hashBench, uploadBench, syncBench, peersBench, hybridBench, loadBench, scaleBench, watcherBench];
 
-const help = `Usage: npm run bench [-- NAME...]
+const help = `Usage: npm run bench [-- NAME... [--FLAG...]]
 
 Benchmarks (all when no NAME is given):
-${modules.map((m) => `  ${m.name.padEnd(8)} ${m.summary}`).join('\n')}`;
+${modules.map((m) => `  ${m.name.padEnd(8)} ${m.summary}`).join('\n')}
+
+Flags go to the end-to-end benches' scripts:
+  --join5g   peers: also a new device joining 5 GB in 20,000 files (several minutes; not in CI)`;
 
 function format(value: number): string {
   return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
@@ -30,18 +33,22 @@ export async function main(argv: string[]): Promise<number> {
     console.log(help);
     return 0;
   }
-  const unknown = argv.filter((name) => !modules.some((m) => m.name === name));
+  // Names first; everything from the first --flag on is for the scripts (and their values).
+  const firstFlag = argv.findIndex((a) => a.startsWith('--'));
+  const names = firstFlag < 0 ? argv : argv.slice(0, firstFlag);
+  const flags = firstFlag < 0 ? [] : argv.slice(firstFlag);
+  const unknown = names.filter((name) => !modules.some((m) => m.name === name));
   if (unknown.length > 0) {
     console.error(`bench: unknown benchmark "${unknown[0]}" (known: ${modules.map((m) => m.name).join(', ')})`);
     return 2;
   }
-  const chosen = argv.length === 0 ? modules : modules.filter((m) => argv.includes(m.name));
+  const chosen = names.length === 0 ? modules : modules.filter((m) => names.includes(m.name));
   const rows: (BenchRow & { bench: string })[] = [];
   let failed = false;
   for (const module of chosen) {
     console.error(`bench ${module.name}: ${module.summary}…`);
     try {
-      for (const row of await module.run()) rows.push({ ...row, bench: module.name });
+      for (const row of await module.run(flags)) rows.push({ ...row, bench: module.name });
     } catch (error) {
       console.error(`bench ${module.name}: ${(error as Error).stack ?? String(error)}`);
       failed = true;

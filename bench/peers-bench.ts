@@ -10,7 +10,8 @@
 //   join     a new device joins what the cases left (1 GiB + 10,000 files): hsync only
 //   join5g   a new device joins 5 GB in 20,000 files (4 × 1 GiB + 48 KiB files): hsync only
 // Result lines start with "row " and a JSON BenchRow; `npm run bench -- peers` prints them.
-// Run: node --import tsx bench/peers-bench.ts [--cases many,big,...] [--mib 1024] [--files 10000] [--no-syncthing]
+// Run: node --import tsx bench/peers-bench.ts [--cases many,big,...] [--join5g] [--mib 1024] [--files 10000] [--no-syncthing]
+// (`npm run bench -- peers --join5g`: the default cases and join5g.)
 
 import { randomFillSync, createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
@@ -26,6 +27,7 @@ import { startSyncthingPair, syncthingVersion } from './syncthing-pair.js';
 const MiB = 1024 * 1024;
 
 const cases = scriptArg('cases', 'many,big,onebyte,copy,join').split(',');
+if (process.argv.includes('--join5g') && !cases.includes('join5g')) cases.push('join5g');
 const bigMiB = Number(scriptArg('mib', '1024'));
 const manyFiles = Number(scriptArg('files', '10000'));
 const join5gFiles = Number(scriptArg('join-files', '20000'));

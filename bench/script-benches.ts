@@ -72,9 +72,9 @@ export function printedRow(line: string): BenchRow | null {
 }
 
 /** Runs a bench script to its end; its output goes to stderr, its result lines become rows. */
-function runScript(script: string, toRow: (line: string) => BenchRow | null): Promise<BenchRow[]> {
+function runScript(script: string, toRow: (line: string) => BenchRow | null, flags: string[] = []): Promise<BenchRow[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, script)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, script), ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
     const rows: BenchRow[] = [];
     let pending = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -107,7 +107,7 @@ export const hybridBench: BenchModule = {
 export const peersBench: BenchModule = {
   name: 'peers',
   summary: 'issue 15 side by side: hsync (server + 2 clients) vs 2 local Syncthing instances: 1 GiB, 1-byte change, copy, 10,000 files, CPU, peak RSS, new device joining',
-  run: () => runScript('peers-bench.ts', printedRow),
+  run: (flags) => runScript('peers-bench.ts', printedRow, flags),
 };
 
 export { SYNC_RULES, HYBRID_RULES };

@@ -6,8 +6,9 @@ import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { FileSystem, OpenFile } from '../fs/file-system.js';
 import { BLOCK_SIZE, type BlockHash, type BlockRef, type ContentHash } from '../../common/blocks.js';
+import { giveBlockBuffer, takeBlockBuffer } from './block-buffers.js';
 import { blockHashOf, contentHashOf } from './content-hash.js';
-import { hashPool } from './hash-pool.js';
+import { hashPool, type HashPool } from './hash-pool.js';
 
 export interface Block extends BlockRef {
   /** The block's bytes. Valid only until the iterator advances: the buffer is reused. */
@@ -107,7 +108,16 @@ export async function hashInParallel(handle: ReadableFile, abandon: () => Promis
 export async function hashInParallel(handle: ReadableFile, abandon?: () => Promise<boolean>): Promise<FileHashes | null> {
   const pool = hashPool();
   // One buffer per worker plus one being read: reads and hashing overlap, memory stays bounded.
-  const free = Array.from({ length: pool.size + 1 }, () => new ArrayBuffer(BLOCK_SIZE));
+  const free = Array.from({ length: pool.size + 1 }, takeBlockBuffer);
+  try {
+    return await hashBlocks(handle, pool, free, abandon);
+  } finally {
+    // The ones back from the workers; one still out after a failure is left to the collector.
+    for (const buffer of free) giveBlockBuffer(buffer);
+  }
+}
+
+async function hashBlocks(handle: ReadableFile, pool: HashPool, free: ArrayBuffer[], abandon?: () => Promise<boolean>): Promise<FileHashes | null> {
   let bufferReturned: (() => void) | null = null;
   const blocks: BlockRef[] = [];
   const jobs: Promise<void>[] = [];
@@ -122,7 +132,10 @@ export async function hashInParallel(handle: ReadableFile, abandon?: () => Promi
     }
     const buffer = free.pop()!;
     const size = await readFull(handle, Buffer.from(buffer), offset);
-    if (size === 0) break;
+    if (size === 0) {
+      free.push(buffer);
+      break;
+    }
     const block = { offset, size };
     jobs.push(
       pool.hash(buffer, size).then(

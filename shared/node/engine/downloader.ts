@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { BLOCK_SIZE, type BlockHash, type BlockRef, type ContentHash } from '../../common/blocks.js';
 import { SyncError } from '../../common/errors.js';
+import { giveBlockBuffer, takeBlockBuffer } from '../blocks/block-buffers.js';
 import { readFull } from '../blocks/chunker.js';
 import { blockHashOf } from '../blocks/content-hash.js';
 import type { RemoteStore } from '../remote/remote-store.js';
@@ -100,9 +101,11 @@ async function fillTemp(file: FileToFetch & { mtime: number }, sources: Download
     let next = 0;
     const worker = async () => {
       // One block buffer per worker, reused: a fresh 4 MiB buffer per block costs page faults
-      // and garbage collection worth more CPU than the copy into it (1 GiB: ~3 s).
-      const buffer = Buffer.allocUnsafe(Math.min(BLOCK_SIZE, file.size));
+      // and garbage collection worth more CPU than the copy into it (1 GiB: ~3 s). Shared
+      // with the other phases once the file is done (block-buffers.ts).
+      const buffer = file.size >= BLOCK_SIZE ? Buffer.from(takeBlockBuffer()) : Buffer.allocUnsafe(file.size);
       while (next < todo.length) await fetchBlock(todo[next++], handle, file, sources, partial, buffer);
+      if (buffer.length === BLOCK_SIZE) giveBlockBuffer(buffer.buffer);
     };
     await Promise.all(Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, todo.length) }, worker));
     if (partial || verified) await handle.truncate(file.size);

@@ -8,6 +8,7 @@
 import { BLOCK_SIZE, isBlockHash, type BlockHash, type BlockRef } from '../../common/blocks.js';
 import { hasCode } from '../../common/errors.js';
 import type { PendingUpload } from '../../common/protocol.js';
+import { giveBlockBuffer, takeBlockBuffer } from '../blocks/block-buffers.js';
 import { contentHashOf } from '../blocks/content-hash.js';
 import type { OpenFile } from '../fs/file-system.js';
 import type { RemoteStore } from '../remote/remote-store.js';
@@ -206,7 +207,7 @@ export class Prefetcher {
         refs.forEach((ref, i) => !have.has(ref) && record.verified.add(i));
       }
       let remaining = refs.filter((_, i) => !record.verified.has(i));
-      const buffers = Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, refs.length) }, () => Buffer.allocUnsafe(BLOCK_SIZE));
+      const buffers = Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, refs.length) }, () => Buffer.from(takeBlockBuffer()));
       const deadline = Date.now() + (this.options.maxMs ?? 10 * 60_000);
       let checked = Date.now();
       let progressed = Date.now();
@@ -250,6 +251,8 @@ export class Prefetcher {
         remaining = remaining.filter((r) => !record.verified.has(r.offset / BLOCK_SIZE) && !refused.has(r));
       }
       await Promise.all(syncs);
+      // Every fetch has settled (fetchAll waits for all of them): the buffers are free.
+      for (const buffer of buffers) giveBlockBuffer(buffer.buffer);
     } finally {
       // Vouches for the checked blocks as the file is now; any later change voids that.
       record.stamp = await handle.stat().then(fileStamp, () => null);

@@ -5,9 +5,10 @@
 // taken from instead (kept-bytes.ts): the same single moment, without a second read.
 
 import { join } from 'node:path';
-import { BLOCK_SIZE, type BlockHash, type BlockRef } from '../../common/blocks.js';
+import type { BlockHash, BlockRef } from '../../common/blocks.js';
 import { SyncError, type ErrorData } from '../../common/errors.js';
 import type { CommitChange, CommitResult, JournalEntry } from '../../common/protocol.js';
+import { giveBlockBuffer, takeBlockBuffer } from '../blocks/block-buffers.js';
 import { readFull, readFullSync } from '../blocks/chunker.js';
 import { blockHashOf } from '../blocks/content-hash.js';
 import type { RemoteStore } from '../remote/remote-store.js';
@@ -166,11 +167,12 @@ async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<S
   let next = 0;
   const largeWorker = async () => {
     // One buffer per worker, reused: a fresh 4 MiB buffer per block makes the collector run
-    // for every few blocks of a big file. A buffer is reused only after its send resolved.
+    // for every few blocks of a big file. A buffer is reused only after its send resolved,
+    // and shared with the next phase once every send has (block-buffers.ts).
     let buffer: Buffer | null = null;
     while (next < large.length) {
       const item = large[next++];
-      buffer ??= Buffer.allocUnsafe(BLOCK_SIZE);
+      buffer ??= Buffer.from(takeBlockBuffer());
       const bytes = await readBlock(context.disk.fs, join(context.root, item.path), item.ref, item.snapshot, buffer);
       if (!bytes) {
         changed.add(item.index);
@@ -179,6 +181,7 @@ async function uploadBlocks(wanted: Wanted[], context: UploadContext): Promise<S
       await context.remote.putBlock(item.ref.hash, bytes);
       context.onBlockSent?.(bytes.length);
     }
+    if (buffer) giveBlockBuffer(buffer.buffer);
   };
   await Promise.all([smallTask, ...Array.from({ length: LARGE_IN_FLIGHT }, largeWorker)]);
   return changed;

@@ -20,3 +20,20 @@ test('hashes many blocks in parallel, each as node:crypto does, and returns the 
   assert.deepEqual(results.map((r) => r.hash), expected);
   results.forEach((r, i) => assert.deepEqual(Buffer.from(r.buffer, 0, blocks[i].length), blocks[i]));
 });
+
+test('idle workers end after the idle time, and the next job starts them again', async () => {
+  const pool = new HashPool(2, 50);
+  const bytes = randomBytes(5000);
+  const expected = createHash('sha256').update(bytes).digest('hex');
+  const buffer = new ArrayBuffer(bytes.length);
+  new Uint8Array(buffer).set(bytes);
+  const first = await pool.hash(buffer, bytes.length);
+  assert.equal(first.hash, expected);
+  assert.equal(pool.threads, 1);
+  const deadline = Date.now() + 5000;
+  while (pool.threads > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(pool.threads, 0, 'the idle worker has ended');
+  const again = await pool.hash(first.buffer, bytes.length);
+  assert.equal(again.hash, expected);
+  assert.equal(pool.threads, 1);
+});
