@@ -107,9 +107,9 @@ if (part === 'all' || part === 'e2e') e2eTests();
 if (part === 'all' || part === 'sim') simulation();
 if (part === 'all' || part === 'fuzz') fuzzSeeds();
 
-// What the tests left behind is named, so a leak is seen, then removed with the rest (tsx-*
-// is tsx's own compile cache, not a test's).
-const leftovers = readdirSync(runTemp).filter((name) => !/^(hsync-(tap|pw)-|tsx-)/.test(name));
+// What the tests left behind is named, so a leak is seen, then removed with the rest (tsx-* and
+// playwright-transform-cache-* are those tools' own compile caches, not a test's).
+const leftovers = readdirSync(runTemp).filter((name) => !/^(hsync-(tap|pw)-|tsx-|playwright-transform-cache-)/.test(name));
 if (leftovers.length > 0) console.log(`\ntemp folders the tests left, now removed: ${leftovers.length} (${leftovers.join(', ')})`);
 rmSync(runTemp, { recursive: true, force: true, maxRetries: 3 });
 

@@ -5,11 +5,12 @@
 // the block service or the S3 tiers): the server then runs with `--data DIR --db URL`.
 
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import pg from 'pg';
 import { SyncError } from '../../shared/common/errors.js';
 import { migrate } from './postgres-schema.js';
 import { inTransaction } from './postgres-store.js';
+import { nativeSqlite } from './sqlite-driver.js';
 
 /** Every table, parents before the tables that refer to them. */
 export const COPIED_TABLES = [
@@ -35,7 +36,8 @@ const MUST_BE_EMPTY = ['namespaces', 'users', 'journal', 'blocks'];
 const BATCH = 500;
 
 export async function copyToPostgres(dataDir: string, url: string): Promise<Map<string, number>> {
-  const sqlite = new Database(join(dataDir, 'server.db'), { readonly: true, fileMustExist: true });
+  const Sqlite = nativeSqlite();
+  const sqlite = new Sqlite(join(dataDir, 'server.db'), { readonly: true, fileMustExist: true });
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   pool.on('error', () => undefined);
   try {
@@ -47,7 +49,7 @@ export async function copyToPostgres(dataDir: string, url: string): Promise<Map<
   }
 }
 
-async function copyTables(sqlite: Database.Database, client: pg.PoolClient): Promise<Map<string, number>> {
+async function copyTables(sqlite: Database, client: pg.PoolClient): Promise<Map<string, number>> {
   for (const table of MUST_BE_EMPTY) {
     if ((await client.query(`SELECT 1 FROM ${table} LIMIT 1`)).rowCount) {
       throw new SyncError('bad_request', `copy metadata: the database already holds ${table}; copy only into a new, empty database`);

@@ -49,6 +49,16 @@ export interface SqliteDb {
 }
 
 /**
+ * better-sqlite3, loaded only when asked for: a process on the wasm driver (the packaged
+ * app's embedded server inside Electron, a bundle with no node_modules) never loads the
+ * native module, which would not load under its ABI. Every use of the native module goes
+ * through here, so no static import can pull it into that bundle.
+ */
+export function nativeSqlite(): typeof import('better-sqlite3') {
+  return createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+}
+
+/**
  * Opens `file` (creating it) with `driver`, waiting up to 5 s for another process's lock,
  * in the driver's journal mode: WAL for native, a rollback journal for wasm (its VFS has no
  * shared memory; a WAL database a native server left is converted when opened).
@@ -58,9 +68,7 @@ export function openSqlite(file: string, driver: SqliteDriver): SqliteDb {
   // A wasm process takes no lock the native driver sees: its owner file is the only sign.
   const owner = liveOwner(wasmOwnerFile(file));
   if (owner !== null) throw new SyncError('io', `open database "${file}": in use by process ${owner} (a server on the wasm SQLite driver)`);
-  // Loaded only when chosen: a process on the wasm driver (inside Electron) never loads the
-  // native module, which would not load under its ABI.
-  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+  const Database = nativeSqlite();
   const db = new Database(file);
   db.pragma('busy_timeout = 5000');
   db.pragma('journal_mode = WAL');

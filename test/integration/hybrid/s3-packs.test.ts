@@ -5,8 +5,7 @@
 // period is over.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { BlockHash } from '../../../shared/common/blocks.js';
@@ -23,6 +22,7 @@ import { PACK_BELOW } from '../../../server/tiers/tier-service.js';
 import { UrlTransfer } from '../../../shared/node/remote/url-transfer.js';
 import { s3LayoutOf } from '../../helpers/hybrid-cluster.js';
 import { S3RVER_CREDENTIALS, startS3rver, type S3rverPeer } from '../../helpers/s3rver.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 Object.assign(process.env, S3RVER_CREDENTIALS);
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex') as BlockHash;
@@ -38,7 +38,7 @@ let eu: number;
 
 before(async () => {
   peer = await startS3rver();
-  dataDir = mkdtempSync(join(tmpdir(), 'hsync-packs-'));
+  dataDir = tempDir('hsync-packs-');
   db = openDatabase(dataDir);
   const nsOf = (token: string) => authenticate(db, token)!.namespaceId;
   alice = nsOf(createUser(db, 'alice'));

@@ -3,8 +3,7 @@
 // residency of s3 namespaces, and the scrubber healing from S3 or naming the files hit.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { BlockHash } from '../../../shared/common/blocks.js';
@@ -20,6 +19,7 @@ import { scrubOnce } from '../../../server/tiers/scrub.js';
 import { tierStats } from '../../../server/tiers/tier-cost.js';
 import { S3RVER_CREDENTIALS, startS3rver, type S3rverPeer } from '../../helpers/s3rver.js';
 import { rawRequest } from '../../helpers/raw-http.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 
 const send = async (method: string, url: string, body?: Buffer) => (await rawRequest(method, url, body)).status;
 Object.assign(process.env, S3RVER_CREDENTIALS);
@@ -36,7 +36,7 @@ let bob: number;
 
 before(async () => {
   peer = await startS3rver();
-  dataDir = mkdtempSync(join(tmpdir(), 'hsync-tiers-'));
+  dataDir = tempDir('hsync-tiers-');
   db = openDatabase(dataDir);
   const nsOf = (token: string) => authenticate(db, token)!.namespaceId;
   alice = nsOf(createUser(db, 'alice'));

@@ -19,6 +19,7 @@ import type { SqliteDriver } from '../../../server/store/sqlite-driver.js';
 import { SqliteMetaStore } from '../../../server/store/sqlite-store.js';
 import { postgresMissing, startPostgres, type TestPostgres } from '../../helpers/postgres.js';
 import { waitFor } from '../../helpers/wait-for.js';
+import { tempDir } from '../../helpers/temp-dir.js';
 import { hashOf, tierTranscript } from './tier-transcript.js';
 
 interface Backend {
@@ -335,7 +336,7 @@ for (const backend of [sqliteBackend('native'), sqliteBackend('wasm'), postgresB
 
 describe('tier index: SQLite and PostgreSQL answer alike', { skip: postgresMissing() }, () => {
   it('gives the same transcript of every tier question and record on both engines', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hsync-tiers-'));
+    const dir = tempDir('hsync-tiers-');
     const server = await startPostgres();
     try {
       const sqlite = SqliteMetaStore.open(dir);
