@@ -1,15 +1,18 @@
 // One simulated account: the server model and N devices, each a real SyncEngine over its
 // own folder, driven step by step. The folders live on one in-memory file system
-// (shared/node/fs/memory-file-system.ts) whose clock is the simulated one; the server's
-// store and each device's index (SQLite files) live on tmpfs (/dev/shm) when it exists.
+// (shared/node/fs/memory-file-system.ts); every engine's timers and the file times run on one
+// simulated scheduler (shared/node/scheduler/simulated-scheduler.ts). The server's store and
+// each device's index (SQLite files) live on tmpfs (/dev/shm) when it exists.
 
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyncEngine, type SyncOutcome } from '../shared/node/engine/engine.js';
 import { MemoryFileSystem } from '../shared/node/fs/memory-file-system.js';
+import { SimulatedScheduler } from '../shared/node/scheduler/simulated-scheduler.js';
 import { HookedRemote } from './hooked-remote.js';
 import { applyLocalOp } from './local-ops.js';
+import { Prng } from './prng.js';
 import { ServerModel } from './server-model.js';
 import type { Step, SyncStep } from './steps.js';
 import { readTree } from './tree.js';
@@ -41,12 +44,19 @@ export class World {
   readonly log: string[] = [];
   /** Folder state changes the state machine does not allow (shared/common/folder-events.ts). */
   readonly illegalTransitions: string[] = [];
-  private clockMs = EPOCH_MS;
+  /**
+   * Simulated time: every engine's timers and clock. Timers due at the same instant fire in
+   * an order drawn from `timerSeed`, so a step list still replays exactly.
+   */
+  readonly scheduler: SimulatedScheduler;
   private readonly dir: string;
   /** Every device's folder; a client crash leaves it as it is (memory-file-system.ts). */
-  private readonly fs = new MemoryFileSystem({ now: () => this.clockMs });
+  private readonly fs: MemoryFileSystem;
 
-  constructor(deviceCount: number) {
+  constructor(deviceCount: number, timerSeed = 1) {
+    const order = new Prng(timerSeed);
+    this.scheduler = new SimulatedScheduler(EPOCH_MS, (n) => order.int(n));
+    this.fs = new MemoryFileSystem({ now: this.scheduler.now });
     const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
     this.dir = mkdtempSync(join(base, 'hsync-sim-'));
     this.server = new ServerModel(join(this.dir, 'server'));
@@ -59,7 +69,7 @@ export class World {
     }
   }
 
-  now = (): number => this.clockMs;
+  now = (): number => this.scheduler.now();
 
   private readonly hashes = new Map<string, string>();
 
@@ -73,7 +83,7 @@ export class World {
   }
 
   private async apply(step: Step): Promise<void> {
-    this.clockMs += STEP_MS;
+    this.scheduler.advance(STEP_MS);
     if (step.op === 'restartServer') {
       this.server.restart();
       return;
@@ -82,7 +92,7 @@ export class World {
       await this.sync(step);
       return;
     }
-    for (const hash of applyLocalOp(this.fs, this.devices[step.dev].root, step, this.clockMs)) this.userDestroyed.add(hash);
+    for (const hash of applyLocalOp(this.fs, this.devices[step.dev].root, step, this.now())) this.userDestroyed.add(hash);
   }
 
   private engineOf(device: Device): SyncEngine {
@@ -92,11 +102,8 @@ export class World {
       fs: device.fs,
       remote: device.remote.store,
       device: device.name,
-      now: this.now,
-      // The engine's one-shot waits pass on the simulated clock, not the wall clock.
-      wait: async (ms) => {
-        this.clockMs += ms;
-      },
+      // Its waits and timers pass in simulated time, never on the wall clock.
+      scheduler: this.scheduler,
       watch: false,
       platform: 'linux',
       caseInsensitive: false,
@@ -123,7 +130,7 @@ export class World {
         cpSync(device.stateDir, crashedState, { recursive: true, filter: (src) => !src.endsWith('index.owner') });
       },
     });
-    const outcome = await engine.syncOnce();
+    const outcome = await this.scheduler.drive(engine.syncOnce());
     device.remote.arm(null);
     for (const change of engine.status.illegalTransitions.splice(0)) this.illegalTransitions.push(`${device.name}: state ${change}`);
     if (crashedState) {

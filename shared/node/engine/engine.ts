@@ -30,7 +30,8 @@ import { listServerFolders } from './server-folders.js';
 import { StatusTracker } from './status-tracker.js';
 import type { LocalEntry, Op } from './types.js';
 import { watchFolder, type HintWatcher } from './watcher.js';
-import { sleep } from '../sleep.js';
+import { realScheduler } from '../scheduler/real-scheduler.js';
+import { pause, type Scheduler, type Timer } from '../scheduler/scheduler.js';
 
 export interface EngineOptions {
   /** Absolute path of the synced folder. */
@@ -44,13 +45,14 @@ export interface EngineOptions {
   fs?: FileSystem;
   remote: RemoteStore;
   device: string;
+  /** The clock for file times and status (default: the scheduler's). */
   now?: () => number;
   /**
-   * Waits in a one-shot sync (a file still being written gets a moment before the next
-   * look); default: real time. The simulation passes one that moves its own clock instead,
-   * so a run never waits on the wall clock (docs/testing.md).
+   * Every timer the engine sets (rescans, retries, backoff, waits, the status throttle, the
+   * watcher's debounce; default: Node's). The simulation passes one that fires them in
+   * simulated time (docs/engine.md "The scheduler port").
    */
-  wait?: (ms: number) => Promise<void>;
+  scheduler?: Scheduler;
   log?: (line: string) => void;
   /** Watch the folder and long-poll the server (start()); off for one-shot use. */
   watch?: boolean;
@@ -104,6 +106,7 @@ export class SyncEngine {
   /** Folders this device does not sync (docs/engine.md "Selective sync"), kept in the index. */
   private excluded: ExcludedFolders;
   private readonly now: () => number;
+  private readonly scheduler: Scheduler;
   private readonly planOptions: PlanOptions;
   private deletesConfirmed = false;
   private heldDeletes: string[] = [];
@@ -129,7 +132,7 @@ export class SyncEngine {
   /** start() ran with watching on: setPolling replaces the watcher. */
   private watching = false;
   private polling: boolean;
-  private timers: NodeJS.Timeout[] = [];
+  private timers: Timer[] = [];
   private poll: AbortController | null = null;
   private pollLoop: Promise<void> | null = null;
   private offlineDelay = 1000;
@@ -145,7 +148,8 @@ export class SyncEngine {
 
   constructor(private readonly options: EngineOptions) {
     this.device = options.device;
-    this.now = options.now ?? Date.now;
+    this.scheduler = options.scheduler ?? realScheduler;
+    this.now = options.now ?? this.scheduler.now;
     this.polling = options.poll === true;
     this.disk = engineDisk(options.fs);
     this.index = new IndexStore(join(options.stateDir, 'index.sqlite'));
@@ -165,8 +169,9 @@ export class SyncEngine {
       minFreeBytes: options.minFreeBytes,
       log: options.log,
       onProgress: () => this.status.changed(),
+      scheduler: this.scheduler,
     });
-    this.status = new StatusTracker({ folder: options.root, serverUrl: options.remote.url, device: () => this.device }, options.remote.counters, this.now);
+    this.status = new StatusTracker({ folder: options.root, serverUrl: options.remote.url, device: () => this.device }, options.remote.counters, this.now, this.scheduler);
     this.status.background = () => this.prefetcher.progress();
     this.status.excludedFolders = this.excluded.list;
   }
@@ -218,7 +223,7 @@ export class SyncEngine {
     this.watching = this.options.watch !== false;
     if (this.watching) this.startWatcher();
     const every = this.options.rescanIntervalMs ?? 60_000;
-    this.timers.push(setInterval(() => this.schedule(true), every));
+    this.timers.push(this.scheduler.setInterval(() => this.schedule(true), every));
     this.pollLoop = this.longpollLoop();
     this.schedule(true);
   }
@@ -228,7 +233,7 @@ export class SyncEngine {
     if (this.stopped) return;
     this.stopped = true;
     this.stopping = true;
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) this.scheduler.clear(timer);
     this.timers = [];
     this.poll?.abort();
     await this.watcher?.close();
@@ -410,7 +415,7 @@ export class SyncEngine {
         if (next.ops.length === 0) {
           if (next.waiting.length > 0 && waits++ < ONCE_WAITS && this.options.watch === false) {
             // One-shot: give a file that is being written a moment, then look again.
-            await (this.options.wait ?? sleep)(this.waitingDelay);
+            await pause(this.scheduler, this.waitingDelay);
             for (const path of next.waiting) this.hints.add(path);
             continue;
           }
@@ -436,10 +441,9 @@ export class SyncEngine {
       // Long-running client: once this cycle is over and nothing else is queued, give the
       // walk's memory back (queued like a cycle, so it never runs in the middle of one).
       this.scannedAll = false;
-      const timer = setTimeout(() => {
-        if (!this.scheduled && !this.stopping) void this.run(async () => releaseMemory());
-      }, 1000);
-      timer.unref();
+      this.scheduler.setTimeout(() => {
+        if (!this.scheduled && !this.stopping) void this.run(async () => releaseMemory(undefined, this.scheduler));
+      }, 1000, { background: true });
     }
   }
 
@@ -451,8 +455,7 @@ export class SyncEngine {
   private retryStorageWaits(): void {
     if (!this.pollLoop || this.stopping) return;
     if (![...this.status.problems.values()].some((p) => p.kind === 'fail' && isStorageWait(p))) return;
-    const timer = setTimeout(() => this.schedule(true), STORAGE_RETRY_MS);
-    timer.unref();
+    this.scheduler.setTimeout(() => this.schedule(true), STORAGE_RETRY_MS, { background: true });
   }
 
   /**
@@ -492,10 +495,9 @@ export class SyncEngine {
       this.accountChecked = false;
       this.status.setState('offline', data);
       if (!this.stopping && this.pollLoop) {
-        const timer = setTimeout(() => this.schedule(true), this.offlineDelay);
+        this.scheduler.setTimeout(() => this.schedule(true), this.offlineDelay, { background: true });
         // Back off to at most 10 s: a local server restart should not leave the user waiting long.
         this.offlineDelay = Math.min(this.offlineDelay * 2, 10_000);
-        timer.unref();
       }
       return;
     }
@@ -554,8 +556,7 @@ export class SyncEngine {
     if (result.hashed > 0) this.refreshBaseStats();
     if (result.unstable.length > 0 && this.pollLoop) {
       // Files still being written: look again later, backing off, not on every event.
-      const timer = setTimeout(() => this.schedule(false, result.unstable), this.waitingDelay);
-      timer.unref();
+      this.scheduler.setTimeout(() => this.schedule(false, result.unstable), this.waitingDelay, { background: true });
       this.waitingDelay = Math.min(this.waitingDelay * 2, 60_000);
     } else if (result.unstable.length === 0) {
       this.waitingDelay = 500;
@@ -626,6 +627,7 @@ export class SyncEngine {
     try {
       const watcher: HintWatcher = (this.options.watchFolder ?? watchFolder)(this.options.root, {
         debounceMs: this.options.debounceMs ?? 150,
+        scheduler: this.scheduler,
         poll: this.polling,
         onHints: (paths) => this.schedule(false, paths),
         onReady: () => this.schedule(true),
@@ -685,7 +687,7 @@ export class SyncEngine {
           this.fail(error);
           return;
         }
-        await sleep(delay);
+        await pause(this.scheduler, delay);
         delay = Math.min(delay * 2, 30_000);
         this.schedule(false);
       }
