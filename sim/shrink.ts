@@ -1,6 +1,6 @@
 // Shrinks a failing step list. Removing steps is delta debugging, the same ddmin the fuzzer
 // uses (test/helpers/ddmin.ts: one owner of the algorithm). What only the simulation has is
-// the inside of a sync step: its fault (fail, crash) and the steps run in the
+// the inside of a sync step: its fault (fail, crash, power cut) and the steps run in the
 // middle of it. Those are simplified here, each change kept when the list still fails, and
 // a sync's nested steps are shrunk with ddmin as well.
 
@@ -8,7 +8,7 @@ import { ddmin } from '../test/helpers/ddmin.js';
 import type { Step, SyncStep } from './steps.js';
 
 /** The parts of a sync step that can be dropped, the costliest to read first. */
-const EXTRAS = ['during', 'fail', 'crash'] as const;
+const EXTRAS = ['during', 'fail', 'crash', 'powerCut'] as const;
 
 export interface ShrinkOptions {
   /** Stop trying candidates after this many milliseconds (default 60 s; a run takes milliseconds). */

@@ -137,6 +137,8 @@ export class SyncEngine {
   private pollLoop: Promise<void> | null = null;
   private offlineDelay = 1000;
   private waitingDelay = 500;
+  /** The next full scan hashes every file: the last client stopped uncleanly (IndexStore.uncleanStop). */
+  private rehashAll: boolean;
   /** A full scan ran in this cycle: its garbage is worth collecting once idle. */
   private scannedAll = false;
   /** The newest pending-upload seq the long-poll reported (0: none seen yet). */
@@ -153,6 +155,7 @@ export class SyncEngine {
     this.polling = options.poll === true;
     this.disk = engineDisk(options.fs);
     this.index = new IndexStore(join(options.stateDir, 'index.sqlite'));
+    this.rehashAll = this.index.uncleanStop;
     this.rulesText = readIgnoreText(this.disk.fs, options.root);
     this.rules = makeIgnoreRules(this.rulesText);
     this.excluded = new ExcludedFolders(storedExcluded(this.index.getMeta(EXCLUDED_KEY), options.log));
@@ -541,8 +544,9 @@ export class SyncEngine {
     this.hints.clear();
     this.wantFull = false;
     if (full || hints.includes(IGNORE_FILE)) this.loadRules(false);
-    const result = full ? await this.scanner.fullScan(this.local) : await this.scanner.scanPaths(hints, this.local);
+    const result = full ? await this.scanner.fullScan(this.local, { rehash: this.rehashAll }) : await this.scanner.scanPaths(hints, this.local);
     if (full) this.scannedAll = true;
+    if (full) this.rehashAll = false;
     this.linked.update(result.skipped, full);
     // The rules cache a verdict for every path they were asked about (the ignore package
     // without bound): after a full scan that is every file. Fresh rules with the same

@@ -43,12 +43,19 @@ export class IndexStore {
   private cursorSaved = true;
 
   private readonly ownerFile: string;
+  /**
+   * The last client on this index stopped without closing it (a crash or a power cut): its
+   * owner file was still there. A power cut can leave a file with the stat it had at the
+   * disk's last commit and newer, torn bytes (docs/testing.md "Power cuts"), so after such
+   * a stop no stat is trusted: the engine's first full scan hashes every file.
+   */
+  readonly uncleanStop: boolean;
 
   constructor(readonly file: string) {
     // The index names every synced path and the settings beside it hold the token.
     makePrivateDir(dirname(file));
     this.ownerFile = join(dirname(file), 'index.owner');
-    claimOwnership(this.ownerFile, file);
+    this.uncleanStop = claimOwnership(this.ownerFile, file);
     try {
       makePrivateFile(file);
       this.db = openDatabase(file);
@@ -332,7 +339,8 @@ function openDatabase(file: string): sqlite.Database {
  * One process per index. The wasm SQLite locks with a `<db>.lock` folder that a killed
  * process leaves behind; our owner file (a pid) tells a stale lock from a live one.
  */
-function claimOwnership(ownerFile: string, dbFile: string): void {
+/** Takes the index for this process; true when a previous owner never gave it back. */
+function claimOwnership(ownerFile: string, dbFile: string): boolean {
   let pid = 0;
   try {
     pid = Number(readFileSync(ownerFile, 'utf8').trim());
@@ -344,6 +352,7 @@ function claimOwnership(ownerFile: string, dbFile: string): void {
   }
   rmSync(`${dbFile}.lock`, { recursive: true, force: true });
   writeFileSync(ownerFile, `${process.pid}\n`, { mode: PRIVATE_FILE_MODE });
+  return pid > 0;
 }
 
 function isAlive(pid: number): boolean {
