@@ -10,8 +10,8 @@ export interface Hooks {
   step: SyncStep;
   /** Runs the `during` steps. */
   runNested: (steps: Step[]) => Promise<void>;
-  /** Called once, at the crash point, before the call fails. */
-  onCrash: () => void;
+  /** Called once, at the crash or power cut, before the call fails. */
+  onCrash: (kind: 'crash' | 'powerCut') => void;
 }
 
 const HOOKED: readonly HookedCall[] = ['list', 'commit', 'missingBlocks', 'putBlock', 'getBlock'];
@@ -58,12 +58,13 @@ export class HookedRemote {
     if (!hooks) return;
     const nth = (this.counts.get(call) ?? 0) + 1;
     this.counts.set(call, nth);
-    const { during, fail, crash } = hooks.step;
+    const { during, fail, crash, powerCut } = hooks.step;
     if (during && during.call === call && during.nth === nth) await hooks.runNested(during.steps);
-    if (crash && crash.call === call && crash.nth === nth) {
+    for (const [kind, at] of [['crash', crash], ['powerCut', powerCut]] as const) {
+      if (!at || at.call !== call || at.nth !== nth) continue;
       this.crashed = true;
-      hooks.onCrash();
-      throw new SyncError('unavailable', `${call}: the client crashed here`);
+      hooks.onCrash(kind);
+      throw new SyncError('unavailable', `${call}: the client ${kind === 'crash' ? 'crashed' : 'lost power'} here`);
     }
     if (fail && fail.call === call && fail.nth === nth) throw new SyncError('unavailable', `${call}: connection reset (simulated)`);
   }

@@ -26,7 +26,7 @@ export function checkInvariants(world: World): string[] {
     if (!entry.deleted && world.server.bytesOf(entry) === undefined) problems.push(`server: "${entry.path}" rev ${entry.rev} names a block the store does not hold`);
   }
   for (const device of world.devices) {
-    const { files, odd } = world.tree(device.root);
+    const { files, odd } = world.tree(device);
     // Ignored paths are this device's own business (docs/engine.md "Ignore rules").
     const rules = loadIgnoreRules(device.fs, device.root);
     const inScope = (path: string) => !ignoredAnywhere(rules, path);
@@ -48,7 +48,7 @@ export function checkInvariants(world: World): string[] {
     for (const name of device.fs.readdirSync(dir)) if (name.endsWith('.data')) everywhere.add(contentHashOfBytes(device.fs.readFileSync(join(dir, name))));
   }
   for (const hash of world.saved) {
-    if (!everywhere.has(hash) && !world.userDestroyed.has(hash)) problems.push(`lost: a version (content ${hash.slice(0, 12)}) a device held is on no device and not in the server's revisions`);
+    if (!everywhere.has(hash) && !world.userDestroyed.has(hash) && !world.powerLost.has(hash)) problems.push(`lost: a version (content ${hash.slice(0, 12)}) a device held is on no device and not in the server's revisions`);
   }
   return problems;
 }

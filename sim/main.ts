@@ -10,17 +10,18 @@ import { DEVICES, runSteps } from './run-seed.js';
 import { shrink } from './shrink.js';
 import { generateSteps, type Step } from './steps.js';
 
-const USAGE = `usage: npm run sim -- [--seed N] [--runs K] [--steps S] [--daily] | --replay FILE
+const USAGE = `usage: npm run sim -- [--seed N] [--runs K] [--steps S] [--daily] [--no-power-cuts] | --replay FILE
   --seed N   first seed (default 1); with --runs 1 it replays that seed exactly
   --runs K   how many seeds, N, N+1, ... (default 100)
   --steps S  steps per seed (default 60)
   --daily    also run the seed of the day (the UTC date as YYYYMMDD)
   --jobs J   runs the seeds in J processes (default 1; one per core is fastest)
+  --no-power-cuts  draws no power cuts of a device mid-sync (docs/testing.md "Power cuts")
   --replay F runs the step list in F (JSON, as a failure prints it) and shows what happens`;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { jobs: { type: 'string' }, part: { type: 'string' }, replay: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, steps: { type: 'string' }, daily: { type: 'boolean' }, help: { type: 'boolean' } },
+    options: { jobs: { type: 'string' }, part: { type: 'string' }, replay: { type: 'string' }, seed: { type: 'string' }, runs: { type: 'string' }, steps: { type: 'string' }, daily: { type: 'boolean' }, 'no-power-cuts': { type: 'boolean' }, help: { type: 'boolean' } },
   });
   if (values.help) {
     console.log(USAGE);
@@ -63,7 +64,7 @@ async function main(): Promise<number> {
     seeds = seeds.filter((_, i) => i % of === j);
   }
   for (const seed of seeds) {
-    const steps = generateSteps(seed, DEVICES, stepCount);
+    const steps = generateSteps(seed, DEVICES, stepCount, { powerCuts: !values['no-power-cuts'] });
     const result = await runSteps(steps);
     if (result.problems.length === 0) continue;
     console.log(`sim: seed ${seed} FAILED:\n  ${result.problems.join('\n  ')}`);
@@ -71,7 +72,7 @@ async function main(): Promise<number> {
     const again = await runSteps(small);
     console.log(`shrunk to ${small.length} of ${steps.length} steps (save as a file for --replay):\n[\n${small.map((s) => `  ${JSON.stringify(s)}`).join(',\n')}\n]`);
     console.log(`which fails with:\n  ${again.problems.join('\n  ')}\nsync outcomes:\n  ${again.log.join('\n  ')}`);
-    console.log(`replay: npm run sim -- --seed ${seed} --runs 1 --steps ${stepCount}`);
+    console.log(`replay: npm run sim -- --seed ${seed} --runs 1 --steps ${stepCount}${values['no-power-cuts'] ? ' --no-power-cuts' : ''}`);
     return 1;
   }
   const seconds = (performance.now() - started) / 1000;

@@ -25,6 +25,12 @@ export interface SyncStep {
   fail?: { call: HookedCall; nth: number };
   /** The client dies at the nth call of `call`; it restarts from what was on disk. */
   crash?: { call: HookedCall; nth: number };
+  /**
+   * The device loses power at the nth call of `call`: the client dies and its folder comes
+   * back as the disk kept it (docs/testing.md "Power cuts"); `seed` picks how much of each
+   * file written since the last commit reached the disk.
+   */
+  powerCut?: { call: HookedCall; nth: number; seed: number };
   /** Steps run just before the nth call of `call` goes out (edits and syncs mid-cycle). */
   during?: { call: HookedCall; nth: number; steps: Step[] };
 }
@@ -71,18 +77,25 @@ function hook(rng: Prng): { call: HookedCall; nth: number } {
   return { call: rng.pick(CALLS), nth: 1 + rng.int(3) };
 }
 
-function syncStep(rng: Prng, devices: number, depth: number): SyncStep {
+/** Faults a seed may draw beyond the default ones. */
+export interface StepFaults {
+  /** Power cuts of a device mid-sync (a draw only when on, so seeds without them stay as they were). */
+  powerCuts?: boolean;
+}
+
+function syncStep(rng: Prng, devices: number, depth: number, faults: StepFaults): SyncStep {
   const dev = rng.int(devices);
   const step: SyncStep = { op: 'sync', dev };
   if (rng.chance(0.1)) step.fail = hook(rng);
   else if (rng.chance(0.06)) step.crash = hook(rng);
+  else if (faults.powerCuts && rng.chance(0.06)) step.powerCut = { ...hook(rng), seed: rng.int(1 << 30) };
   if (depth === 0 && rng.chance(0.25)) {
     const steps: Step[] = [];
     const count = 1 + rng.int(3);
     for (let i = 0; i < count; i++) {
       const other = (dev + 1 + rng.int(devices - 1)) % devices;
       // Mid-cycle: the same user edits on this device, or another device syncs.
-      steps.push(rng.chance(0.5) ? localOp(rng, dev) : rng.chance(0.5) ? localOp(rng, other) : { ...syncStep(rng, devices, 1), dev: other });
+      steps.push(rng.chance(0.5) ? localOp(rng, dev) : rng.chance(0.5) ? localOp(rng, other) : { ...syncStep(rng, devices, 1, faults), dev: other });
     }
     step.during = { ...hook(rng), steps };
   }
@@ -90,13 +103,13 @@ function syncStep(rng: Prng, devices: number, depth: number): SyncStep {
 }
 
 /** The steps of one seed: random local operations and syncs on `devices` devices. */
-export function generateSteps(seed: number, devices: number, count: number): Step[] {
+export function generateSteps(seed: number, devices: number, count: number, faults: StepFaults = {}): Step[] {
   const rng = new Prng(seed);
   const steps: Step[] = [];
   for (let i = 0; i < count; i++) {
     const r = rng.next();
     if (r < 0.02) steps.push({ op: 'restartServer' });
-    else if (r < 0.4) steps.push(syncStep(rng, devices, 0));
+    else if (r < 0.4) steps.push(syncStep(rng, devices, 0, faults));
     else steps.push(localOp(rng, rng.int(devices)));
   }
   return steps;

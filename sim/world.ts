@@ -1,15 +1,20 @@
 // One simulated account: the server model and N devices, each a real SyncEngine over its
-// own folder, driven step by step. The folders live on one in-memory file system
-// (shared/node/fs/memory-file-system.ts) whose clock is the simulated one; the server's
-// store and each device's index (SQLite files) live on tmpfs (/dev/shm) when it exists.
+// own folder, driven step by step. Each folder lives on an in-memory disk of its own
+// (shared/node/fs/memory-file-system.ts, keeping what a power cut would leave); every
+// engine's timers and the file times run on one simulated scheduler (shared/node/scheduler/simulated-scheduler.ts). The server's store and
+// each device's index (SQLite files) live on tmpfs (/dev/shm) when it exists.
 
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyncEngine, type SyncOutcome } from '../shared/node/engine/engine.js';
+import type { FileSystem } from '../shared/node/fs/file-system.js';
 import { MemoryFileSystem } from '../shared/node/fs/memory-file-system.js';
+import { SimulatedScheduler } from '../shared/node/scheduler/simulated-scheduler.js';
+import { fenced } from './fenced-fs.js';
 import { HookedRemote } from './hooked-remote.js';
 import { applyLocalOp } from './local-ops.js';
+import { Prng } from './prng.js';
 import { ServerModel } from './server-model.js';
 import type { Step, SyncStep } from './steps.js';
 import { readTree } from './tree.js';
@@ -18,16 +23,20 @@ import { readTree } from './tree.js';
 const EPOCH_MS = Date.UTC(2026, 0, 15, 9, 0, 0);
 const STEP_MS = 1500;
 
-interface Device {
+export interface Device {
   name: string;
-  /** The folder, on the world's in-memory file system. */
+  /** The folder, on the device's in-memory disk. */
   root: string;
   fs: MemoryFileSystem;
+  /** The running client's view of `fs`: dead once its device loses power (fenced-fs.ts). */
+  clientFs: FileSystem;
   stateDir: string;
   remote: HookedRemote;
   engine: SyncEngine | null;
   /** Crashes so far: each restart gets a state dir of its own (all under the world's dir). */
   lives: number;
+  /** Fences the running client off its folder (set with each client). */
+  cutPower: () => void;
 }
 
 export class World {
@@ -38,15 +47,24 @@ export class World {
   readonly saved = new Set<string>();
   /** Content hashes the simulated user overwrote or deleted: gone by the user's choice. */
   readonly userDestroyed = new Set<string>();
+  /**
+   * Content hashes a power cut took before the server had them: never acknowledged, so
+   * never promised (written by the user and not yet uploaded, or torn by the cut).
+   */
+  readonly powerLost = new Set<string>();
   readonly log: string[] = [];
   /** Folder state changes the state machine does not allow (shared/common/folder-events.ts). */
   readonly illegalTransitions: string[] = [];
-  private clockMs = EPOCH_MS;
+  /**
+   * Simulated time: every engine's timers and clock. Timers due at the same instant fire in
+   * an order drawn from `timerSeed`, so a step list still replays exactly.
+   */
+  readonly scheduler: SimulatedScheduler;
   private readonly dir: string;
-  /** Every device's folder; a client crash leaves it as it is (memory-file-system.ts). */
-  private readonly fs = new MemoryFileSystem({ now: () => this.clockMs });
 
-  constructor(deviceCount: number) {
+  constructor(deviceCount: number, timerSeed = 1) {
+    const order = new Prng(timerSeed);
+    this.scheduler = new SimulatedScheduler(EPOCH_MS, (n) => order.int(n));
     const base = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
     this.dir = mkdtempSync(join(base, 'hsync-sim-'));
     this.server = new ServerModel(join(this.dir, 'server'));
@@ -54,18 +72,21 @@ export class World {
     this.namespaceId = user.namespaceId;
     for (let i = 0; i < deviceCount; i++) {
       const root = `/dev${i}`;
-      this.fs.mkdirSync(root);
-      this.devices.push({ name: `dev${i}`, root, fs: this.fs, stateDir: join(this.dir, `state${i}-0`), remote: new HookedRemote(user.remote), engine: null, lives: 0 });
+      // A client crash leaves the disk as it is; a power cut keeps what was committed.
+      const fs = new MemoryFileSystem({ now: this.scheduler.now, powerLoss: true });
+      fs.mkdirSync(root);
+      fs.syncAll();
+      this.devices.push({ name: `dev${i}`, root, fs, clientFs: fs, stateDir: join(this.dir, `state${i}-0`), remote: new HookedRemote(user.remote), engine: null, lives: 0, cutPower: () => undefined });
     }
   }
 
-  now = (): number => this.clockMs;
+  now = (): number => this.scheduler.now();
 
   private readonly hashes = new Map<string, string>();
 
   /** A device folder's files (content hashes cached across calls). */
-  tree(root: string): ReturnType<typeof readTree> {
-    return readTree(this.fs, root, this.hashes);
+  tree(device: Device): ReturnType<typeof readTree> {
+    return readTree(device.fs, device.root, this.hashes);
   }
 
   async run(steps: readonly Step[]): Promise<void> {
@@ -73,7 +94,7 @@ export class World {
   }
 
   private async apply(step: Step): Promise<void> {
-    this.clockMs += STEP_MS;
+    this.scheduler.advance(STEP_MS);
     if (step.op === 'restartServer') {
       this.server.restart();
       return;
@@ -82,21 +103,25 @@ export class World {
       await this.sync(step);
       return;
     }
-    for (const hash of applyLocalOp(this.fs, this.devices[step.dev].root, step, this.clockMs)) this.userDestroyed.add(hash);
+    const device = this.devices[step.dev];
+    for (const hash of applyLocalOp(device.fs, device.root, step, this.now())) this.userDestroyed.add(hash);
   }
 
   private engineOf(device: Device): SyncEngine {
-    device.engine ??= new SyncEngine({
+    if (device.engine) return device.engine;
+    let alive = true;
+    device.clientFs = fenced(device.fs, () => alive);
+    device.cutPower = () => {
+      alive = false;
+    };
+    device.engine = new SyncEngine({
       root: device.root,
       stateDir: device.stateDir,
-      fs: device.fs,
+      fs: device.clientFs,
       remote: device.remote.store,
       device: device.name,
-      now: this.now,
-      // The engine's one-shot waits pass on the simulated clock, not the wall clock.
-      wait: async (ms) => {
-        this.clockMs += ms;
-      },
+      // Its waits and timers pass in simulated time, never on the wall clock.
+      scheduler: this.scheduler,
       watch: false,
       platform: 'linux',
       caseInsensitive: false,
@@ -109,7 +134,7 @@ export class World {
   async sync(step: SyncStep): Promise<SyncOutcome> {
     const device = this.devices[step.dev];
     if (device.remote.busy) return { agreed: false, reason: 'already syncing' };
-    for (const file of this.tree(device.root).files.values()) this.saved.add(file.contentHash);
+    for (const file of this.tree(device).files.values()) this.saved.add(file.contentHash);
     const engine = this.engineOf(device);
     let crashedState: string | null = null;
     device.remote.arm({
@@ -117,13 +142,15 @@ export class World {
       runNested: async (steps) => {
         for (const nested of steps) await this.apply(nested);
       },
-      onCrash: () => {
-        // What was on disk at this instant is all a restarted client has.
+      onCrash: (kind) => {
+        // What was on disk at this instant is all a restarted client has, its index's owner
+        // file too: the client never closed the index (an unclean stop, index-store.ts).
         crashedState = join(this.dir, `state${step.dev}-${++device.lives}`);
-        cpSync(device.stateDir, crashedState, { recursive: true, filter: (src) => !src.endsWith('index.owner') });
+        cpSync(device.stateDir, crashedState, { recursive: true });
+        if (kind === 'powerCut') this.cutPower(device, step.powerCut!.seed);
       },
     });
-    const outcome = await engine.syncOnce();
+    const outcome = await this.scheduler.drive(engine.syncOnce());
     device.remote.arm(null);
     for (const change of engine.status.illegalTransitions.splice(0)) this.illegalTransitions.push(`${device.name}: state ${change}`);
     if (crashedState) {
@@ -135,18 +162,37 @@ export class World {
     return outcome;
   }
 
+  /**
+   * The device loses power: its client stops touching the folder, and the folder comes back
+   * as its disk kept it. Its index is on another disk (docs/testing.md "Power cuts"): the
+   * copy taken above, every committed transaction. What the cut took that the server never
+   * had was never promised.
+   */
+  private cutPower(device: Device, seed: number): void {
+    const before = [...this.tree(device).files.values()].map((f) => f.contentHash);
+    device.cutPower();
+    const pages = new Prng(seed);
+    const torn = device.fs.powerCut((n) => pages.int(n));
+    // Inode numbers and change times repeat after a cut: hashes cached by them are stale.
+    this.hashes.clear();
+    const after = new Set([...this.tree(device).files.values()].map((f) => f.contentHash));
+    const acknowledged = new Set<string | null>(this.server.history(this.namespaceId).map((e) => e.contentHash));
+    for (const hash of before) if (!after.has(hash) && !acknowledged.has(hash)) this.powerLost.add(hash);
+    this.log.push(`${device.name}: power cut${torn > 0 ? `, ${torn} file(s) torn` : ''}`);
+  }
+
   /** Syncs every device in turn, faults off, until a whole round changes nothing. */
   async settle(maxRounds: number): Promise<string | null> {
     let last: string[] = [];
     for (let round = 0; round < maxRounds; round++) {
       const head = this.server.journal.head(this.namespaceId);
-      const before = this.devices.map((d) => JSON.stringify([...this.tree(d.root).files]));
+      const before = this.devices.map((d) => JSON.stringify([...this.tree(d).files]));
       last = [];
       for (let dev = 0; dev < this.devices.length; dev++) {
         const outcome = await this.sync({ op: 'sync', dev });
         if (!outcome.agreed) last.push(`${this.devices[dev].name}: ${outcome.reason}`);
       }
-      const quiet = head === this.server.journal.head(this.namespaceId) && this.devices.every((d, i) => JSON.stringify([...this.tree(d.root).files]) === before[i]);
+      const quiet = head === this.server.journal.head(this.namespaceId) && this.devices.every((d, i) => JSON.stringify([...this.tree(d).files]) === before[i]);
       if (quiet && last.length === 0) return null;
     }
     return `did not settle in ${maxRounds} rounds${last.length > 0 ? `: ${last.join('; ')}` : ''}`;

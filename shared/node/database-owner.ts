@@ -7,26 +7,34 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { SyncError } from '../common/errors.js';
 import { PRIVATE_FILE_MODE } from './private-files.js';
 
+/** The pid `ownerFile` names, or 0 when there is none (nobody has it open, or it predates owner files). */
+function ownerPid(ownerFile: string): number {
+  try {
+    return Number(readFileSync(ownerFile, 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** The pid in `ownerFile` when that process still runs and is not this one, else null. */
 export function liveOwner(ownerFile: string): number | null {
-  let pid = 0;
-  try {
-    pid = Number(readFileSync(ownerFile, 'utf8').trim());
-  } catch {
-    // No owner: nobody has it open (or it predates owner files).
-  }
+  const pid = ownerPid(ownerFile);
   return pid > 0 && pid !== process.pid && isAlive(pid) ? pid : null;
 }
 
 /**
  * Makes this process the owner of `dbFile`, clearing a lock a dead owner left; throws
- * SyncError 'io' (naming `what` and `hint`) while another live process owns it.
+ * SyncError 'io' (naming `what` and `hint`) while another live process owns it. Returns
+ * true when the previous owner never gave it back (a crash or a power cut: its owner file
+ * is still there), which the client's index reads as an unclean stop.
  */
-export function claimDatabase(ownerFile: string, dbFile: string, what: string, hint: string): void {
+export function claimDatabase(ownerFile: string, dbFile: string, what: string, hint: string): boolean {
+  const previous = ownerPid(ownerFile);
   const pid = liveOwner(ownerFile);
   if (pid !== null) throw new SyncError('io', `open ${what} "${dbFile}": in use by process ${pid} (${hint})`);
   rmSync(`${dbFile}.lock`, { recursive: true, force: true });
   writeFileSync(ownerFile, `${process.pid}\n`, { mode: PRIVATE_FILE_MODE });
+  return previous > 0;
 }
 
 function isAlive(pid: number): boolean {

@@ -1,15 +1,9 @@
-// A pause that an abort cuts short (resolving, never rejecting). The timer stays referenced:
-// an unreferenced one lets Node exit in the middle of a shutdown that waits for the pause.
+// A pause on the real clock that an abort cuts short (resolving, never rejecting); see
+// scheduler/scheduler.ts's pause for the same on any scheduler.
+
+import { realScheduler } from './scheduler/real-scheduler.js';
+import { pause } from './scheduler/scheduler.js';
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return pause(realScheduler, ms, signal);
 }

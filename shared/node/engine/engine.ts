@@ -30,7 +30,8 @@ import { listServerFolders } from './server-folders.js';
 import { StatusTracker } from './status-tracker.js';
 import type { LocalEntry, Op } from './types.js';
 import { watchFolder, type HintWatcher } from './watcher.js';
-import { sleep } from '../sleep.js';
+import { realScheduler } from '../scheduler/real-scheduler.js';
+import { pause, type Scheduler, type Timer } from '../scheduler/scheduler.js';
 
 export interface EngineOptions {
   /** Absolute path of the synced folder. */
@@ -44,13 +45,14 @@ export interface EngineOptions {
   fs?: FileSystem;
   remote: RemoteStore;
   device: string;
+  /** The clock for file times and status (default: the scheduler's). */
   now?: () => number;
   /**
-   * Waits in a one-shot sync (a file still being written gets a moment before the next
-   * look); default: real time. The simulation passes one that moves its own clock instead,
-   * so a run never waits on the wall clock (docs/testing.md).
+   * Every timer the engine sets (rescans, retries, backoff, waits, the status throttle, the
+   * watcher's debounce; default: Node's). The simulation passes one that fires them in
+   * simulated time (docs/engine.md "The scheduler port").
    */
-  wait?: (ms: number) => Promise<void>;
+  scheduler?: Scheduler;
   log?: (line: string) => void;
   /** Watch the folder and long-poll the server (start()); off for one-shot use. */
   watch?: boolean;
@@ -107,6 +109,7 @@ export class SyncEngine {
   /** Folders this device does not sync (docs/engine.md "Selective sync"), kept in the index. */
   private excluded: ExcludedFolders;
   private readonly now: () => number;
+  private readonly scheduler: Scheduler;
   private readonly planOptions: PlanOptions;
   private deletesConfirmed = false;
   private heldDeletes: string[] = [];
@@ -133,11 +136,13 @@ export class SyncEngine {
   private watching = false;
   private polling: boolean;
   private pollIntervalMs: number;
-  private timers: NodeJS.Timeout[] = [];
+  private timers: Timer[] = [];
   private poll: AbortController | null = null;
   private pollLoop: Promise<void> | null = null;
   private offlineDelay = 1000;
   private waitingDelay = 500;
+  /** The next full scan hashes every file: the last client stopped uncleanly (IndexStore.uncleanStop). */
+  private rehashAll: boolean;
   /** A full scan ran in this cycle: its garbage is worth collecting once idle. */
   private scannedAll = false;
   /** The newest pending-upload seq the long-poll reported (0: none seen yet). */
@@ -149,11 +154,13 @@ export class SyncEngine {
 
   constructor(private readonly options: EngineOptions) {
     this.device = options.device;
-    this.now = options.now ?? Date.now;
+    this.scheduler = options.scheduler ?? realScheduler;
+    this.now = options.now ?? this.scheduler.now;
     this.polling = options.poll === true;
     this.pollIntervalMs = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
     this.disk = engineDisk(options.fs);
     this.index = new IndexStore(join(options.stateDir, 'index.sqlite'));
+    this.rehashAll = this.index.uncleanStop;
     this.rulesText = readIgnoreText(this.disk.fs, options.root);
     this.rules = makeIgnoreRules(this.rulesText);
     this.excluded = storedSelection(this.index.getMeta(EXCLUDED_KEY), this.index.getMeta(INCLUDED_KEY), options.log);
@@ -170,8 +177,9 @@ export class SyncEngine {
       minFreeBytes: options.minFreeBytes,
       log: options.log,
       onProgress: () => this.status.changed(),
+      scheduler: this.scheduler,
     });
-    this.status = new StatusTracker({ folder: options.root, serverUrl: options.remote.url, device: () => this.device }, options.remote.counters, this.now);
+    this.status = new StatusTracker({ folder: options.root, serverUrl: options.remote.url, device: () => this.device }, options.remote.counters, this.now, this.scheduler);
     this.status.background = () => this.prefetcher.progress();
     this.status.excludedFolders = this.excluded.list;
     this.status.includedFolders = this.excluded.included;
@@ -224,7 +232,7 @@ export class SyncEngine {
     this.watching = this.options.watch !== false;
     if (this.watching) this.startWatcher();
     const every = this.options.rescanIntervalMs ?? 60_000;
-    this.timers.push(setInterval(() => this.schedule(true), every));
+    this.timers.push(this.scheduler.setInterval(() => this.schedule(true), every));
     this.pollLoop = this.longpollLoop();
     this.schedule(true);
   }
@@ -234,7 +242,7 @@ export class SyncEngine {
     if (this.stopped) return;
     this.stopped = true;
     this.stopping = true;
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) this.scheduler.clear(timer);
     this.timers = [];
     this.poll?.abort();
     await this.watcher?.close();
@@ -433,7 +441,7 @@ export class SyncEngine {
         if (next.ops.length === 0) {
           if (next.waiting.length > 0 && waits++ < ONCE_WAITS && this.options.watch === false) {
             // One-shot: give a file that is being written a moment, then look again.
-            await (this.options.wait ?? sleep)(this.waitingDelay);
+            await pause(this.scheduler, this.waitingDelay);
             for (const path of next.waiting) this.hints.add(path);
             continue;
           }
@@ -459,10 +467,9 @@ export class SyncEngine {
       // Long-running client: once this cycle is over and nothing else is queued, give the
       // walk's memory back (queued like a cycle, so it never runs in the middle of one).
       this.scannedAll = false;
-      const timer = setTimeout(() => {
-        if (!this.scheduled && !this.stopping) void this.run(async () => releaseMemory());
-      }, 1000);
-      timer.unref();
+      this.scheduler.setTimeout(() => {
+        if (!this.scheduled && !this.stopping) void this.run(async () => releaseMemory(undefined, this.scheduler));
+      }, 1000, { background: true });
     }
   }
 
@@ -474,8 +481,7 @@ export class SyncEngine {
   private retryStorageWaits(): void {
     if (!this.pollLoop || this.stopping) return;
     if (![...this.status.problems.values()].some((p) => p.kind === 'fail' && isStorageWait(p))) return;
-    const timer = setTimeout(() => this.schedule(true), STORAGE_RETRY_MS);
-    timer.unref();
+    this.scheduler.setTimeout(() => this.schedule(true), STORAGE_RETRY_MS, { background: true });
   }
 
   /**
@@ -515,10 +521,9 @@ export class SyncEngine {
       this.accountChecked = false;
       this.status.setState('offline', data);
       if (!this.stopping && this.pollLoop) {
-        const timer = setTimeout(() => this.schedule(true), this.offlineDelay);
+        this.scheduler.setTimeout(() => this.schedule(true), this.offlineDelay, { background: true });
         // Back off to at most 10 s: a local server restart should not leave the user waiting long.
         this.offlineDelay = Math.min(this.offlineDelay * 2, 10_000);
-        timer.unref();
       }
       return;
     }
@@ -562,8 +567,9 @@ export class SyncEngine {
     this.hints.clear();
     this.wantFull = false;
     if (full || hints.includes(IGNORE_FILE)) this.loadRules(false);
-    const result = full ? await this.scanner.fullScan(this.local) : await this.scanner.scanPaths(hints, this.local);
+    const result = full ? await this.scanner.fullScan(this.local, { rehash: this.rehashAll }) : await this.scanner.scanPaths(hints, this.local);
     if (full) this.scannedAll = true;
+    if (full) this.rehashAll = false;
     this.linked.update(result.skipped, full);
     // The rules cache a verdict for every path they were asked about (the ignore package
     // without bound): after a full scan that is every file. Fresh rules with the same
@@ -577,8 +583,7 @@ export class SyncEngine {
     if (result.hashed > 0) this.refreshBaseStats();
     if (result.unstable.length > 0 && this.pollLoop) {
       // Files still being written: look again later, backing off, not on every event.
-      const timer = setTimeout(() => this.schedule(false, result.unstable), this.waitingDelay);
-      timer.unref();
+      this.scheduler.setTimeout(() => this.schedule(false, result.unstable), this.waitingDelay, { background: true });
       this.waitingDelay = Math.min(this.waitingDelay * 2, 60_000);
     } else if (result.unstable.length === 0) {
       this.waitingDelay = 500;
@@ -649,6 +654,7 @@ export class SyncEngine {
     try {
       const watcher: HintWatcher = (this.options.watchFolder ?? watchFolder)(this.options.root, {
         debounceMs: this.options.debounceMs ?? 150,
+        scheduler: this.scheduler,
         poll: this.polling,
         pollIntervalMs: this.pollIntervalMs,
         onHints: (paths) => this.schedule(false, paths),
@@ -709,7 +715,7 @@ export class SyncEngine {
           this.fail(error);
           return;
         }
-        await sleep(delay);
+        await pause(this.scheduler, delay);
         delay = Math.min(delay * 2, 30_000);
         this.schedule(false);
       }

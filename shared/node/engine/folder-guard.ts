@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { SyncError } from '../../common/errors.js';
 import { RESERVED_DIR } from '../../common/paths.js';
 import type { FileSystem } from '../fs/file-system.js';
+import { syncFolder } from '../fs/sync-folder.js';
 import { makePrivateDir, PRIVATE_FILE_MODE } from '../private-files.js';
 
 export const MARKER_FILE = 'folder-id';
@@ -50,5 +51,9 @@ export async function checkFolder(fs: FileSystem, root: string, firstSync: boole
     throw new SyncError('folder_missing', `check folder "${root}": its ${RESERVED_DIR}/ marker is gone (folder replaced or emptied?); nothing was deleted`);
   }
   makeReservedDir(fs, root);
-  await fs.writeFile(marker, `${Date.now()}-${Math.random().toString(36).slice(2)}\n`, { mode: PRIVATE_FILE_MODE });
+  // Durable before the index records a single file: a marker a power cut took would make
+  // the next start refuse the folder for good (above).
+  await fs.writeDurably(marker, Buffer.from(`${Date.now()}-${Math.random().toString(36).slice(2)}\n`), Date.now() / 1000, PRIVATE_FILE_MODE);
+  await syncFolder(fs, reservedDir(root));
+  await syncFolder(fs, root);
 }

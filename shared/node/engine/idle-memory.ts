@@ -12,6 +12,8 @@
 
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { realScheduler } from '../scheduler/real-scheduler.js';
+import type { Scheduler, Timer } from '../scheduler/scheduler.js';
 
 /** Longer than V8's allocation-throughput window, so the late collection may shrink. */
 export const SETTLE_MS = 6_000;
@@ -19,7 +21,8 @@ export const SETTLE_MS = 6_000;
 const BUSY_BYTES = 4 * 1024 * 1024;
 
 let collect: (() => void) | null | undefined;
-let late: NodeJS.Timeout | null = null;
+/** The late collection's timer, on the scheduler that set it (the heap is the process's: one for all engines). */
+let late: { timer: Timer; scheduler: Scheduler } | null = null;
 
 /** V8's gc(), or null where it cannot be had. */
 function collector(): (() => void) | null {
@@ -39,22 +42,22 @@ function collector(): (() => void) | null {
 /**
  * Runs two full collections, the second compacting the old generation whole. Blocks for
  * roughly 50-150 ms at 100,000 indexed files; call it when nothing is waiting. One more
- * (compacting) collection follows `settleMs` later if the heap has stayed put by then.
+ * (compacting) collection follows `settleMs` later (on `scheduler`) if the heap has stayed put by then.
  */
-export function releaseMemory(settleMs = SETTLE_MS): void {
+export function releaseMemory(settleMs = SETTLE_MS, scheduler: Scheduler = realScheduler): void {
   const gc = collector();
   if (!gc) return;
   // The first frees the garbage; the second moves the survivors together and releases the
   // pages they leave (ordinary collections compact only the sparsest pages).
   gc();
   compacting(gc);
-  if (late) clearTimeout(late);
+  if (late) late.scheduler.clear(late.timer);
   const used = getHeapStatistics().used_heap_size;
-  late = setTimeout(() => {
+  const timer = scheduler.setTimeout(() => {
     late = null;
     if (getHeapStatistics().used_heap_size - used < BUSY_BYTES) compacting(gc);
-  }, settleMs);
-  late.unref();
+  }, settleMs, { background: true });
+  late = { timer, scheduler };
 }
 
 /**

@@ -43,13 +43,21 @@ export class IndexStore {
   private cursorSaved = true;
 
   private readonly ownerFile: string;
+  /**
+   * The last client on this index stopped without closing it (a crash or a power cut): its
+   * owner file was still there. A power cut can leave a file with the stat it had at the
+   * disk's last commit and newer, torn bytes (docs/testing.md "Power cuts"), so after such
+   * a stop no stat is trusted: the engine's first full scan hashes every file.
+   */
+  readonly uncleanStop: boolean;
 
   constructor(readonly file: string) {
     // The index names every synced path and the settings beside it hold the token.
     makePrivateDir(dirname(file));
     this.ownerFile = join(dirname(file), 'index.owner');
-    // One process per index (database-owner.ts).
-    claimDatabase(this.ownerFile, file, 'index', 'another client on this folder?');
+    // One process per index (database-owner.ts); an owner file left behind means the last
+    // run never closed it.
+    this.uncleanStop = claimDatabase(this.ownerFile, file, 'index', 'another client on this folder?');
     try {
       makePrivateFile(file);
       this.db = openDatabase(file);

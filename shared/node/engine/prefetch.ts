@@ -19,7 +19,8 @@ import type { BlockLocation } from './index-store.js';
 import { copyLocalRuns } from './local-copy.js';
 import { fileStamp, type PrefetchRecord } from './prefetch-registry.js';
 import { blockRefs } from './types.js';
-import { sleep } from '../sleep.js';
+import { realScheduler } from '../scheduler/real-scheduler.js';
+import { pause, type Scheduler } from '../scheduler/scheduler.js';
 
 export interface PrefetchOptions {
   disk: EngineDisk;
@@ -38,6 +39,8 @@ export interface PrefetchOptions {
   maxMs?: number;
   /** Called when what progress() answers has changed. */
   onProgress?(): void;
+  /** The clock and timers its waits run on (default: Node's). */
+  scheduler?: Scheduler;
 }
 
 /** Figures for status and tests. */
@@ -208,38 +211,39 @@ export class Prefetcher {
       }
       let remaining = refs.filter((_, i) => !record.verified.has(i));
       const buffers = Array.from({ length: Math.min(BLOCKS_IN_FLIGHT, refs.length) }, () => Buffer.from(takeBlockBuffer()));
-      const deadline = Date.now() + (this.options.maxMs ?? 10 * 60_000);
-      let checked = Date.now();
-      let progressed = Date.now();
+      const clock = this.options.scheduler ?? realScheduler;
+      const deadline = clock.now() + (this.options.maxMs ?? 10 * 60_000);
+      let checked = clock.now();
+      let progressed = clock.now();
       let wait = this.options.pollMs ?? POLL_MS;
       let unsynced = 0;
       const refused = new Set<BlockRef>();
       const syncs: Promise<void>[] = [];
-      while (remaining.length > 0 && !record.stopping && !this.halted && Date.now() < deadline) {
+      while (remaining.length > 0 && !record.stopping && !this.halted && clock.now() < deadline) {
         // Uploads go front to back: asking about the next few blocks is enough, and keeps
         // each check cheap for the server while it is busy storing them.
         const window = remaining.slice(0, ASK_AHEAD);
         const missing = new Set(await remote.missingBlocks([...new Set(window.map((r) => r.hash))]));
         const ready = window.filter((r) => !missing.has(r.hash));
         if (ready.length === 0) {
-          if (Date.now() - progressed >= RECHECK_MS && !this.stalled.has(upload.contentHash)) {
+          if (clock.now() - progressed >= RECHECK_MS && !this.stalled.has(upload.contentHash)) {
             this.stalled.add(upload.contentHash);
             this.options.onProgress?.();
           }
-          if (Date.now() - checked >= RECHECK_MS) {
-            checked = Date.now();
+          if (clock.now() - checked >= RECHECK_MS) {
+            checked = clock.now();
             const still = (await this.pendingUploads()).some((u) => u.contentHash === upload.contentHash);
             if (!still) return; // committed (the downloader takes over) or abandoned
           }
           // An upload that stalls (its device gone) is asked about less and less often.
-          await sleep(wait);
+          await pause(clock, wait);
           wait = Math.min(wait * 1.5, MAX_POLL_MS);
           continue;
         }
         wait = this.options.pollMs ?? POLL_MS;
         const wrote = await this.fetchAll(ready, handle, record, upload.path, refused, buffers);
         if (wrote > 0) {
-          progressed = Date.now();
+          progressed = clock.now();
           if (this.stalled.delete(upload.contentHash)) this.options.onProgress?.();
         }
         unsynced += wrote;

@@ -44,6 +44,8 @@ export class Scanner {
   /** Bumped whenever the ignore patterns change; see LocalEntry.checked. */
   private generation = 0;
   private patternsSeen: string | null = null;
+  /** A full scan that trusts no stat is under way (fullScan's `rehash`). */
+  private rehashing = false;
 
   constructor(
     private readonly disk: EngineDisk,
@@ -66,13 +68,21 @@ export class Scanner {
     return this.generation;
   }
 
-  /** Replaces `tree` with the whole folder as it is now. */
-  async fullScan(tree: Map<string, LocalEntry>): Promise<ScanResult> {
+  /**
+   * Replaces `tree` with the whole folder as it is now. With `rehash`, every file is hashed,
+   * even one whose size, mtime and inode match what is known (after an unclean stop).
+   */
+  async fullScan(tree: Map<string, LocalEntry>, options: { rehash?: boolean } = {}): Promise<ScanResult> {
     this.disk.kept.drop();
     const seen = new Set<string>();
-    const result = await this.walk('', tree, seen);
-    for (const path of tree.keys()) if (!seen.has(path)) tree.delete(path);
-    return result;
+    this.rehashing = options.rehash === true;
+    try {
+      const result = await this.walk('', tree, seen);
+      for (const path of tree.keys()) if (!seen.has(path)) tree.delete(path);
+      return result;
+    } finally {
+      this.rehashing = false;
+    }
   }
 
   /** Refreshes the entries at and under `paths` (relative), leaving the rest of `tree` alone. */
@@ -190,7 +200,7 @@ export class Scanner {
       const known = tree.get(path);
       // A file this scanner already accepted under the same ignore rules, unchanged since:
       // the path checks (ignore rules, name rules) cannot have changed their verdict.
-      if (known !== undefined && known.checked === generation && known.contentHash !== null && stat.isFile() && sameStat(known, stat)) {
+      if (!this.rehashing && known !== undefined && known.checked === generation && known.contentHash !== null && stat.isFile() && sameStat(known, stat)) {
         seen.add(path);
         continue;
       }
@@ -226,8 +236,9 @@ export class Scanner {
     return outcome.kind === 'renamed' ? { path: outcome.to, dir: !outcome.whole } : null;
   }
 
-  /** Stat-only check: true when the tree or the base already knows this exact file. */
+  /** Stat-only check: true when the tree or the base already knows this exact file (never while rehashing). */
   private knownUnchanged(path: string, stat: { size: number; mtimeMs: number; ino: number }, tree: Map<string, LocalEntry>): boolean {
+    if (this.rehashing) return false;
     const known = tree.get(path);
     if (known && known.contentHash !== null && sameStat(known, stat)) {
       known.checked = this.generation;

@@ -9,6 +9,8 @@ import { applyFolderEvent, emptyFolderView, isAllowedTransition, type EventPage,
 import { formatBytes, problemsTitle, waitingForStorage } from '../../common/status-words.js';
 import type { ActivityItem, FolderState, PendingDeletes, StorageState, SyncStatus } from '../../common/sync-api.js';
 import type { TransferCounters } from '../remote/remote-store.js';
+import { realScheduler } from '../scheduler/real-scheduler.js';
+import type { Scheduler, Timer } from '../scheduler/scheduler.js';
 
 const PROBLEM_LIMIT = 500;
 /** Events kept for eventsSince: a UI further behind reads the whole status again. */
@@ -31,12 +33,13 @@ export class StatusTracker {
   private listeners = new Set<(status: SyncStatus) => void>();
   private rateSample = { at: 0, sent: 0, received: 0 };
   private rates = { upBytesPerSec: 0, downBytesPerSec: 0 };
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
 
   constructor(
     private readonly fixed: { folder: string; serverUrl: string; device: () => string },
     private readonly counters: TransferCounters,
     private readonly now: () => number,
+    private readonly scheduler: Scheduler = realScheduler,
   ) {}
 
   get state(): FolderState {
@@ -138,12 +141,11 @@ export class StatusTracker {
   /** Coalesces bursts of changes into one notification per 100 ms. */
   changed(): void {
     if (this.timer || this.listeners.size === 0) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.scheduler.setTimeout(() => {
       this.timer = null;
       const status = this.snapshot();
       for (const listener of this.listeners) listener(status);
-    }, 100);
-    this.timer.unref();
+    }, 100, { background: true });
   }
 
   snapshot(): SyncStatus {

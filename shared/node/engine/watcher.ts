@@ -16,6 +16,8 @@ import { RESERVED_DIR } from '../../common/paths.js';
 import { DEFAULT_POLL_INTERVAL_MS } from '../../common/sync-api.js';
 import { FolderWatches } from './folder-watches.js';
 import { pollFolder } from './polled-watches.js';
+import { realScheduler } from '../scheduler/real-scheduler.js';
+import type { Scheduler, Timer } from '../scheduler/scheduler.js';
 
 export interface HintWatcher {
   close(): Promise<void>;
@@ -23,6 +25,8 @@ export interface HintWatcher {
 
 export interface WatchOptions {
   debounceMs: number;
+  /** The debounce's clock and timers (default: Node's). */
+  scheduler?: Scheduler;
   /** Look for changes by polling (network and FUSE folders) rather than by kernel events. */
   poll?: boolean;
   /** How often polling checks each path (default DEFAULT_POLL_INTERVAL_MS). */
@@ -39,13 +43,14 @@ export interface WatchOptions {
 }
 
 export function watchFolder(root: string, options: WatchOptions): HintWatcher {
+  const scheduler = options.scheduler ?? realScheduler;
   const pending = new Set<string>();
-  let timer: NodeJS.Timeout | null = null;
+  let timer: Timer | null = null;
   let firstAt = 0;
   let lastAt = 0;
   let closed = false;
   const flush = () => {
-    if (timer) clearTimeout(timer);
+    if (timer) scheduler.clear(timer);
     timer = null;
     firstAt = 0;
     const paths = [...pending];
@@ -57,10 +62,10 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
   // files is 20,000 events). A storm still flushes every few debounce periods, so uploads
   // start before it ends.
   const expire = () => {
-    const now = Date.now();
+    const now = scheduler.now();
     const quietFor = now - lastAt;
     if (quietFor >= options.debounceMs || now - firstAt >= options.debounceMs * 4) return flush();
-    timer = setTimeout(expire, options.debounceMs - quietFor);
+    timer = scheduler.setTimeout(expire, options.debounceMs - quietFor);
   };
   const prefix = root.endsWith(sep) ? root : root + sep;
   const hint = (absolute: string) => {
@@ -69,10 +74,10 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
     const rel = sep === '/' ? native : native.split(sep).join('/');
     if (rel === '' || rel === '..' || rel.startsWith('../') || isReserved(rel)) return;
     pending.add(rel);
-    lastAt = Date.now();
+    lastAt = scheduler.now();
     if (firstAt === 0) firstAt = lastAt;
     if (lastAt - firstAt >= options.debounceMs * 4) return flush();
-    timer ??= setTimeout(expire, options.debounceMs);
+    timer ??= scheduler.setTimeout(expire, options.debounceMs);
   };
   // Reported after watchFolder has returned (a watch can fail while it starts), so the
   // caller already holds the watcher it is told to drop.
@@ -101,7 +106,7 @@ export function watchFolder(root: string, options: WatchOptions): HintWatcher {
   return {
     async close() {
       closed = true;
-      if (timer) clearTimeout(timer);
+      if (timer) scheduler.clear(timer);
       await stop();
     },
   };

@@ -4,9 +4,12 @@
 // to a sync engine: letter case ignored (FAT, APFS, NTFS), coarse mtimes (FAT: 2 s), a full
 // disk, injected errors per call and path, and latency before any asynchronous call.
 //
-// Crashes: the simulation crashes the client process, not the machine, and a process crash
-// loses nothing the kernel already took, fsynced or not. So every completed call here is
-// durable at once and sync/datasync only count (`syncs`); nothing un-fsynced is dropped.
+// Crashes: a process crash loses nothing the kernel already took, fsynced or not, so by
+// default every completed call is durable at once and sync/datasync only count (`syncs`).
+// With `powerLoss`, powerCut() models what a power cut leaves of an ext4 disk mounted
+// data=ordered (docs/testing.md "Power cuts"): the file system as at its last commit (any
+// fsync or fdatasync commits everything before it, data first), plus, per file written
+// since, the seed's pick of how much of that data reached the disk.
 
 import { constants as nodeConstants } from 'node:fs';
 import { posix } from 'node:path';
@@ -24,6 +27,8 @@ export interface MemoryFileSystemOptions {
   now?: () => number;
   /** Bytes the disk holds; writes past it fail with ENOSPC (default 1 TiB). */
   capacityBytes?: number;
+  /** Keep what a power cut would leave, for powerCut() (default off: no copies are kept). */
+  powerLoss?: boolean;
   /** Bits taken off the mode of new files and folders (default 0o022). */
   umask?: number;
   /** An error code (ENOSPC, EIO, EACCES...) to fail this call with, or undefined to let it run. */
@@ -43,6 +48,8 @@ interface FileNode extends Times {
   kind: 'file';
   data: Buffer;
   size: number;
+  /** `data` is shared with the committed copy (powerLoss): copied before it is written. */
+  shared?: boolean;
 }
 interface DirNode extends Times {
   kind: 'dir';
@@ -54,6 +61,9 @@ interface LinkNode extends Times {
   target: string;
 }
 type Node = FileNode | DirNode | LinkNode;
+
+/** The unit in which a file's data reaches the disk: a page of the page cache. */
+const PAGE = 4096;
 
 const TYPE_BITS = { file: 0o100000, dir: 0o040000, link: 0o120000 } as const;
 const ERRORS: Record<string, [number, string]> = {
@@ -135,7 +145,9 @@ export class MemoryFileSystem implements FileSystem {
   readonly constants = nodeConstants;
   /** How many sync/datasync calls were made (nothing waits for them, see the head comment). */
   syncs = 0;
-  private readonly root: DirNode;
+  private root: DirNode;
+  /** The tree as of the last commit (powerLoss only): what a power cut leaves. */
+  private committed: DirNode | null = null;
   private nextIno = 2;
   private nextFd = 3;
   private lastChange = 0;
@@ -150,6 +162,73 @@ export class MemoryFileSystem implements FileSystem {
     this.now = options.now ?? Date.now;
     this.umask = options.umask ?? 0o022;
     this.root = this.newNode({ kind: 'dir', entries: new Map() }, 0o755);
+    this.keepCommitted();
+  }
+
+  // ----- durability (powerLoss) -----
+
+  /**
+   * An fsync or fdatasync of anything: ext4 commits its one journal for the whole disk, and
+   * in data=ordered mode the data of the files it covers goes first. File data is shared
+   * with the copy until written again (copy on write), so a commit costs a walk of the tree.
+   */
+  private commit(): void {
+    this.syncs++;
+    this.keepCommitted();
+  }
+
+  private keepCommitted(): void {
+    if (!this.options.powerLoss) return;
+    const copy = (node: Node): Node => {
+      if (node.kind === 'dir') return { ...node, entries: new Map([...node.entries].map(([key, { name, node: child }]) => [key, { name, node: copy(child) }])) };
+      if (node.kind === 'file') node.shared = true;
+      return { ...node };
+    };
+    this.committed = copy(this.root) as DirNode;
+  }
+
+  /** Commits everything, as the `sync` command does (a setup the simulation starts from). */
+  syncAll(): void {
+    this.commit();
+  }
+
+  /**
+   * A power cut (needs `powerLoss`): open files are gone, and the disk comes back as at the
+   * last commit. Each file whose data was written since keeps its committed bytes, or has
+   * its first k pages as written, k = pick(pages + 1) (0: the writes lost); its length,
+   * times and name are the committed ones (metadata). Returns how many files came back torn.
+   */
+  powerCut(pick: (n: number) => number): number {
+    if (!this.committed) throw new Error('powerCut needs the powerLoss option');
+    this.fds.clear();
+    const live = new Map<number, FileNode>();
+    const collect = (node: Node) => {
+      if (node.kind === 'file') live.set(node.ino, node);
+      else if (node.kind === 'dir') for (const { node: child } of node.entries.values()) collect(child);
+    };
+    collect(this.root);
+    let torn = 0;
+    this.used = 0;
+    const restore = (node: Node): Node => {
+      if (node.kind === 'dir') return { ...node, entries: new Map([...node.entries].map(([key, { name, node: child }]) => [key, { name, node: restore(child) }])) };
+      if (node.kind === 'link') return { ...node };
+      const back: FileNode = { ...node, shared: true };
+      this.used += node.size;
+      const now = live.get(node.ino);
+      if (!now || now.data === node.data) return back;
+      const written = pick(Math.ceil(node.size / PAGE) + 1);
+      if (written === 0) return back;
+      torn++;
+      back.data = Buffer.from(node.data.subarray(0, node.size));
+      back.shared = false;
+      now.data.copy(back.data, 0, 0, Math.min(written * PAGE, now.size, node.size));
+      if (now.size < Math.min(written * PAGE, node.size)) back.data.fill(0, now.size, Math.min(written * PAGE, node.size));
+      return back;
+    };
+    // What came back is what is on the disk now: committed.
+    this.root = restore(this.committed) as DirNode;
+    this.keepCommitted();
+    return torn;
   }
 
   // ----- the tree -----
@@ -267,7 +346,15 @@ export class MemoryFileSystem implements FileSystem {
     this.check(call, path);
   }
 
+  /** Gives `file` its own data before a write, when the committed copy shares it. */
+  private own(file: FileNode): void {
+    if (!file.shared) return;
+    file.data = Buffer.from(file.data);
+    file.shared = false;
+  }
+
   private resize(file: FileNode, size: number, path: string): void {
+    this.own(file);
     if (size > file.size && this.used + (size - file.size) > (this.options.capacityBytes ?? 2 ** 40)) throw fsError('ENOSPC', 'write', path);
     if (size > file.data.length) {
       // Room to grow by doubling (appends and block-by-block writes), zeroed past the old end.
@@ -283,6 +370,7 @@ export class MemoryFileSystem implements FileSystem {
   private writeAt(file: FileNode, buffer: Buffer, offset: number, length: number, position: number, path: string): number {
     const end = position + length;
     if (end > file.size) this.resize(file, end, path);
+    this.own(file);
     buffer.copy(file.data, position, offset, offset + length);
     this.touch(file);
     return length;
@@ -405,8 +493,8 @@ export class MemoryFileSystem implements FileSystem {
       write: (buffer, offset, length, position) => run('write', (d) => ({ bytesWritten: this.writeFd(d, buffer, offset, length, position) })),
       truncate: (length) => run('ftruncate', (d) => this.truncateNode(this.fileOf(d, 'ftruncate'), length, d.path)),
       utimes: (atime, mtime) => run('futimes', (d) => this.setMtime(d.node, mtime)),
-      sync: () => run('fsync', () => void this.syncs++),
-      datasync: () => run('fdatasync', () => void this.syncs++),
+      sync: () => run('fsync', () => this.commit()),
+      datasync: () => run('fdatasync', () => this.commit()),
       close: async () => this.closeSync(fd),
     };
   }
@@ -655,7 +743,7 @@ export class MemoryFileSystem implements FileSystem {
     this.writeAt(file, bytes, 0, bytes.length, 0, path);
     this.setMtime(file, mtimeSeconds);
     this.check('fdatasync', path);
-    this.syncs++;
+    this.commit();
     return statsOf(file, file.size);
   }
 

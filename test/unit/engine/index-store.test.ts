@@ -35,9 +35,13 @@ test('a lock left by a killed process does not block the next start', () => {
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
   writeFileSync(join(dir, 'two', 'index.owner'), dead);
   const store = new IndexStore(file);
+  assert.equal(store.uncleanStop, true, 'the killed owner never closed it');
   store.setMeta('k', 'v');
   assert.equal(store.getMeta('k'), 'v');
   store.close();
+  const after = new IndexStore(file);
+  assert.equal(after.uncleanStop, false, 'closed cleanly last time');
+  after.close();
 });
 
 test('a second live owner is refused with a clear error', () => {

@@ -120,6 +120,30 @@ const cases: { name: string; steps: Step[] }[] = [
       },
     ],
   },
+  {
+    // seed 100 with power cuts: dev0 lost power at its first sync, before anything was
+    // fsynced; the .hsync/ marker written then was gone, the index (another disk) already
+    // named the uploaded file, and every later start refused the folder as "replaced or
+    // emptied". The marker is now durable before the index records anything.
+    name: 'a power cut during the first sync keeps the folder marker, and the folder syncs on',
+    steps: [
+      { op: 'write', dev: 0, path: 'n', size: 115, fill: 1, atomic: true },
+      { op: 'sync', dev: 0, powerCut: { call: 'list', nth: 2, seed: 856138638 } },
+    ],
+  },
+  {
+    // seed 181 with power cuts: dev0 rewrote a synced file in place and lost power before
+    // anything was committed. The file came back torn (new bytes, the committed size, mtime
+    // and inode), its stat matched the index, and the device showed it as synced for good.
+    // After an unclean stop the first full scan now hashes every file.
+    name: 'a file torn by a power cut is hashed again, not taken as synced by its stat',
+    steps: [
+      { op: 'write', dev: 0, path: 'a/c/caf\u00e9.txt', size: 35, fill: 771100912, atomic: true },
+      { op: 'sync', dev: 0 },
+      { op: 'write', dev: 0, path: 'a/c/caf\u00e9.txt', size: 174, fill: 927568060, atomic: false },
+      { op: 'sync', dev: 0, powerCut: { call: 'list', nth: 1, seed: 490625423 } },
+    ],
+  },
 ];
 
 for (const { name, steps } of cases) {
