@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { readFull } from '../../shared/node/blocks/chunker.js';
 import { makePrivateDir, PRIVATE_FILE_MODE } from '../../shared/node/private-files.js';
 import { SyncThreads } from './sync-threads.js';
+import { WriteMemory } from './write-memory.js';
 
 const openFd = promisify(open);
 const closeFd = promisify(close);
@@ -31,12 +32,6 @@ const READ_CHUNK = 1024 * 1024;
  */
 const FRESH_MS = 60_000;
 const FRESH_MAX = 1024;
-
-/**
- * How long a write is remembered for the retention sweep: far longer than the moment between
- * bytes landing and the route recording their rows.
- */
-const WRITE_MEMORY_MS = 10 * 60_000;
 
 /** One set of fsync threads per process, made on first use; idle threads keep nothing alive. */
 let shared: SyncThreads | null = null;
@@ -56,12 +51,10 @@ export class BlockFiles {
   /** Loose blocks written here lately: hash → the file's identity right after its rename, and when. */
   private readonly fresh = new Map<string, { stamp: string; at: number }>();
   /**
-   * Blocks and packs written lately (name → when), oldest first: their index rows are
-   * recorded only after the bytes are in place, so the retention sweep leaves them alone.
+   * Blocks and packs written lately, and loose blocks being deleted: index rows are recorded
+   * only after the bytes are in place, so the retention sweep leaves the first alone.
    */
-  private readonly written = new Map<string, number>();
-  /** Loose blocks the retention sweep is deleting; a write of the same block waits for it. */
-  private readonly freeing = new Map<string, Promise<void>>();
+  private readonly writes = new WriteMemory();
 
   constructor(dataDir: string) {
     this.dataDir = dataDir;
@@ -119,10 +112,8 @@ export class BlockFiles {
 
   /** The second half of commitLoose: a finished temp file becomes the loose block `hash`. */
   async placeLoose(tempPath: string, hash: string): Promise<void> {
-    // After a deletion the sweep began, never beside it; noted in the same turn as the
-    // check, so a sweep from here on leaves this block (wroteLately).
-    while (this.freeing.has(hash)) await this.freeing.get(hash);
-    this.noteWrite(hash);
+    // After a deletion the sweep began, never beside it.
+    await this.writes.beforeWrite(hash);
     const path = this.loosePath(hash);
     const previous = join(this.tmpDir, `${randomBytes(12).toString('hex')}.old`);
     const kept = await link(path, previous).then(() => true, () => false);
@@ -159,7 +150,7 @@ export class BlockFiles {
   async writePack(parts: Buffer[]): Promise<string> {
     const temp = await this.createTemp();
     const pack = `${randomBytes(12).toString('hex')}.pack`;
-    this.noteWrite(pack);
+    this.writes.note(pack);
     try {
       await temp.write(parts);
       await temp.finish();
@@ -173,12 +164,11 @@ export class BlockFiles {
   }
 
   /**
-   * True when block `name` (a hash) or pack `name` was written in the last WRITE_MEMORY_MS:
-   * its rows may not be in the index yet.
+   * True when block `name` (a hash) or pack `name` was written lately (WriteMemory): its
+   * rows may not be in the index yet.
    */
   wroteLately(name: string): boolean {
-    const at = this.written.get(name);
-    return at !== undefined && Date.now() - at < WRITE_MEMORY_MS;
+    return this.writes.wroteLately(name);
   }
 
   /**
@@ -186,13 +176,10 @@ export class BlockFiles {
    * before the first await, so a write of the block that starts later waits until it is done.
    */
   freeLoose(hash: string): Promise<void> {
-    const done = unlink(this.loosePath(hash))
-      .catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      })
-      .finally(() => this.freeing.delete(hash));
-    this.freeing.set(hash, done.catch(() => undefined));
-    return done;
+    const deletion = unlink(this.loosePath(hash)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    return this.writes.free(hash, deletion);
   }
 
   /** Deletes pack file `pack` (the retention sweep, once no block row points into it). */
@@ -200,16 +187,6 @@ export class BlockFiles {
     await unlink(this.packPath(pack)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
-  }
-
-  private noteWrite(name: string): void {
-    const now = Date.now();
-    this.written.delete(name);
-    this.written.set(name, now);
-    for (const [old, at] of this.written) {
-      if (now - at < WRITE_MEMORY_MS) break;
-      this.written.delete(old);
-    }
   }
 
   /**

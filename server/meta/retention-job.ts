@@ -18,7 +18,8 @@ export function startRetentionJob(deps: RetentionDeps, log: (line: string) => vo
     try {
       const r = await sweepRetention(deps);
       if (r.revisions || r.blocks || r.packs) {
-        const unfreed = r.unfreed > 0 ? `; the block service kept ${r.unfreed} of them (written lately, or not reached)` : '';
+        const reason = r.unfreedReason ? `: ${r.unfreedReason}` : '';
+        const unfreed = r.unfreed > 0 ? `; the in-house store kept ${r.unfreed} of them (written lately, or not reached${reason})` : '';
         log(`retention: ${r.revisions} revisions older than ${deps.retentionDays} days dropped; ${r.blocks} blocks (${r.bytes} bytes) no revision uses freed (${r.packs} pack files, ${r.s3Copies} S3 copies)${unfreed}`);
       }
     } catch (error) {

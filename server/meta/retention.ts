@@ -1,8 +1,9 @@
 // Retention (docs/hybrid-storage.md "Retention"): revisions older than the retention that are
 // not a path's newest entry leave the journal, then the blocks no remaining revision of any
 // namespace references are freed from every tier: in-house loose files, in-house packs once
-// no block in them is left, the block service's files in split mode (a signed DELETE),
-// S3 objects through the S3 sweep (sweepS3). A block is never freed
+// no block in them is left, the block service's files in split mode (a signed DELETE), the
+// objects of an S3-compatible in-house cluster (a DeleteObject), S3 objects through the S3
+// sweep (sweepS3). A block is never freed
 // while a live file or a kept revision uses it, nor while an upload of it may still be
 // committed: its ownership rows must be older than the grace period, and a block the store
 // wrote moments ago (its rows not recorded yet) is left for the next pass.
@@ -10,8 +11,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import type { BlockFiles } from '../blocks/block-files.js';
 import type { Db } from '../store/database.js';
-import type { RemoteInhouse } from '../tiers/remote-inhouse.js';
 import { sweepS3 } from '../tiers/repatriate.js';
+import { S3Inhouse } from '../tiers/s3-inhouse.js';
 import type { TierIndex } from '../tiers/tier-index.js';
 import type { TierService } from '../tiers/tier-service.js';
 
@@ -27,8 +28,8 @@ export interface RetentionDeps {
   index: TierIndex;
   /**
    * The in-house block files; null when the in-house tier lives beyond this process: then
-   * the block service (tiers.deps.remote) is asked to free them, and blocks on an
-   * S3-compatible in-house cluster stay.
+   * the block service (tiers.deps.remote) or the S3-compatible cluster (tiers.deps.inhouse)
+   * is asked to free them.
    */
   files: BlockFiles | null;
   tiers: TierService;
@@ -43,8 +44,15 @@ export interface RetentionResult {
   bytes: number;
   packs: number;
   s3Copies: number;
-  /** In-house copies the block service kept (written lately) or could not be asked to free. */
+  /** In-house copies the block service or cluster kept (written lately) or failed to free. */
   unfreed: number;
+  /** Why the first of those that failed did, for the log; null when none failed. */
+  unfreedReason: string | null;
+}
+
+/** An in-house store beyond this process that frees a block: false when it kept it. */
+interface FreesBlocks {
+  free(hash: string): Promise<boolean>;
 }
 
 interface Candidate {
@@ -57,8 +65,10 @@ interface Candidate {
 export async function sweepRetention(deps: RetentionDeps): Promise<RetentionResult> {
   const { db, files, tiers } = deps;
   const now = deps.now();
-  const result: RetentionResult = { revisions: 0, blocks: 0, bytes: 0, packs: 0, s3Copies: 0, unfreed: 0 };
-  const blockService = files === null ? tiers.deps.remote : null;
+  const result: RetentionResult = { revisions: 0, blocks: 0, bytes: 0, packs: 0, s3Copies: 0, unfreed: 0, unfreedReason: null };
+  // The cluster is written by this process, so it knows what it wrote lately; the block service decides that itself.
+  const cluster = files === null && tiers.deps.inhouse instanceof S3Inhouse ? tiers.deps.inhouse : null;
+  const elsewhere: FreesBlocks | null = files === null ? (cluster ?? tiers.deps.remote) : null;
   result.revisions = db
     .prepare(
       `DELETE FROM journal WHERE committed_at < ? AND EXISTS (
@@ -87,21 +97,21 @@ export async function sweepRetention(deps: RetentionDeps): Promise<RetentionResu
       referenced.catchUp();
       for (const c of candidates.slice(i, i + SLICE)) {
         if (referenced.has(c.hash) || ownedSince.get(c.hash, cutoff) !== undefined) continue;
-        if (files === null ? c.tier === 'inhouse' && blockService === null : files.wroteLately(c.hash)) continue; // an in-house cluster has no delete
+        if (files ? files.wroteLately(c.hash) : cluster?.wroteLately(c.hash)) continue;
         for (const stmt of freeStmts) stmt.run(c.hash);
         if (deps.index.inS3(c.hash)) {
           deps.index.markForSweep(c.hash, now);
           result.s3Copies++;
         }
         if (files && c.tier === 'inhouse' && c.pack === null) loose.push(files.freeLoose(c.hash));
-        if (blockService && c.tier === 'inhouse') remote.push(c.hash);
+        if (elsewhere && c.tier === 'inhouse') remote.push(c.hash);
         result.blocks++;
         result.bytes += c.size;
       }
     })();
     await Promise.all(loose);
-    // After the rows are gone, so an upload from here on is one the block service keeps.
-    if (blockService) result.unfreed += await freeOnBlockService(blockService, remote);
+    // After the rows are gone, so an upload from here on is one the store keeps.
+    if (elsewhere) await freeElsewhere(elsewhere, remote, result);
   }
   if (files) result.packs = await freePacks(db, files, cutoff);
   // The S3 copies marked above go now (their grace was the upload grace), packs once empty.
@@ -109,14 +119,19 @@ export async function sweepRetention(deps: RetentionDeps): Promise<RetentionResu
   return result;
 }
 
-/** Asks the block service to free `hashes`, 8 at a time; returns how many it did not free. */
-async function freeOnBlockService(blockService: RemoteInhouse, hashes: readonly string[]): Promise<number> {
-  let unfreed = 0;
+/**
+ * Asks `store` to free `hashes`, 8 at a time, and counts in `result` those it kept or failed
+ * to free: they stay in the store without rows, unused (a later upload writes them again).
+ */
+async function freeElsewhere(store: FreesBlocks, hashes: readonly string[], result: RetentionResult): Promise<void> {
   for (let i = 0; i < hashes.length; i += 8) {
-    const answers = await Promise.allSettled(hashes.slice(i, i + 8).map((hash) => blockService.free(hash)));
-    unfreed += answers.filter((a) => a.status === 'rejected' || !a.value).length;
+    const answers = await Promise.allSettled(hashes.slice(i, i + 8).map((hash) => store.free(hash)));
+    for (const answer of answers) {
+      if (answer.status === 'fulfilled' && answer.value) continue;
+      result.unfreed++;
+      if (answer.status === 'rejected') result.unfreedReason ??= (answer.reason as Error).message;
+    }
   }
-  return unfreed;
 }
 
 /** In-house pack files no block row points into, written before `cutoff` (by their mtime). */

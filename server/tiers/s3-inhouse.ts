@@ -5,15 +5,19 @@
 // cluster: clients send in-house blocks through the block routes, which hash-check them
 // before they are written, so no client ever holds a URL or a key for it.
 // Failures map as the block service's do: unreachable or 5xx is 'unavailable', which
-// sends clients to the public S3 fallback.
+// sends clients to the public S3 fallback. The retention sweep frees objects no revision
+// uses (free); this process remembers what it wrote lately, so the sweep leaves those.
 
 import type { BlockHash } from '../../shared/common/blocks.js';
 import type { BlockLocation } from '../blocks/block-files.js';
 import type { StoredBlock } from '../blocks/get-blocks.js';
+import { WriteMemory } from '../blocks/write-memory.js';
 import { readEach, type InhouseStore } from './inhouse-store.js';
 import type { S3Tier } from './s3-tier.js';
 
 export class S3Inhouse implements InhouseStore {
+  private readonly writes = new WriteMemory();
+
   constructor(private readonly cluster: S3Tier) {}
 
   get location(): string {
@@ -30,9 +34,30 @@ export class S3Inhouse implements InhouseStore {
     return readEach(this, found);
   }
 
-  /** Checks the hash, then PUTs the whole object (a corrupt copy is simply replaced). */
-  write(hash: string, bytes: Buffer): Promise<void> {
-    return this.cluster.put(hash as BlockHash, bytes);
+  /**
+   * Checks the hash, then PUTs the whole object (a corrupt copy is simply replaced); after a
+   * deletion of it the sweep began, never beside it.
+   */
+  async write(hash: string, bytes: Buffer): Promise<void> {
+    await this.writes.beforeWrite(hash);
+    await this.cluster.put(hash as BlockHash, bytes);
+  }
+
+  /** True when this process wrote the block lately: its rows may not be recorded yet. */
+  wroteLately(hash: string): boolean {
+    return this.writes.wroteLately(hash);
+  }
+
+  /**
+   * Deletes the block's object (the retention sweep, once its rows are gone): true when
+   * freed or already absent, false when kept because it was written lately (an upload that
+   * raced the sweep, for a commit that will name it). Registered before the first await, so
+   * a write of the block that starts later waits until the deletion is done.
+   */
+  async free(hash: string): Promise<boolean> {
+    if (this.writes.wroteLately(hash)) return false;
+    await this.writes.free(hash, this.cluster.delete(hash as BlockHash));
+    return true;
   }
 
   head(hash: string): Promise<number | null> {

@@ -1,8 +1,9 @@
 // The in-house tier on a real Ceph cluster (RADOS Gateway from Debian, scripts/ceph-dev.sh),
 // s3rver as the public S3 tier, a real `hsync server` and `hsync sync --once` clients:
 // devices sync byte-exact through it, the bytes are objects in the RGW bucket, a corrupt
-// object is found by the scrub and healed, and with the gateway stopped uploads fall back
-// to S3 and come home once it is back.
+// object is found by the scrub and healed, with the gateway stopped uploads fall back
+// to S3 and come home once it is back, and past the retention the objects of blocks no
+// revision uses any more are deleted from the bucket.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,10 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { BLOCK_SIZE } from '../../../shared/common/blocks.js';
+import { blockHashOf } from '../../../shared/node/blocks/content-hash.js';
 import { cephSkipReason, startCephRgw, type CephRgw } from '../../helpers/ceph-rgw.js';
 import { device, syncCli, tree, writeFiles, type Device } from '../../helpers/hybrid-devices.js';
 import { runHsync, startServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 import { startS3rver, type S3rverPeer } from '../../helpers/s3rver.js';
+import { randomish } from '../../helpers/sync-client.js';
+import { waitFor } from '../../helpers/wait-for.js';
 
 const BUCKET = 'hsync-inhouse';
 const MiB = 1024 * 1024;
@@ -22,6 +27,8 @@ describe('in-house tier on Ceph RGW', { skip: cephSkipReason() }, () => {
   let rgw: CephRgw;
   let s3: S3rverPeer;
   let server: ServerProcess;
+  /** The same data dir served again with the sweep's clock moved (the last test). */
+  let later: ServerProcess | null = null;
   let env: Record<string, string>;
   let inhouseFlags: string[];
   const devices: Device[] = [];
@@ -47,9 +54,10 @@ describe('in-house tier on Ceph RGW', { skip: cephSkipReason() }, () => {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     };
     inhouseFlags = ['--inhouse-s3-endpoint', rgw.endpoint, '--inhouse-s3-bucket', BUCKET, '--inhouse-s3-region', rgw.region, '--inhouse-s3-path-style', '--inhouse-s3-profile', 'ceph'];
-    server = await startServerProcess({ env, args: [...s3.flags, ...inhouseFlags, '--repatriate-every-sec', '0', '--scrub-rate-mb', '0'] });
+    server = await startServerProcess({ env, args: serverArgs() });
   });
   after(async () => {
+    await later?.dispose();
     await server?.dispose();
     await s3?.stop();
     await rgw?.stop();
@@ -62,6 +70,8 @@ describe('in-house tier on Ceph RGW', { skip: cephSkipReason() }, () => {
     devices.push(d);
     return d;
   };
+  /** `hsync server`'s flags: both tiers, and no background jobs but the retention sweep. */
+  const serverArgs = () => [...s3.flags, ...inhouseFlags, '--repatriate-every-sec', '0', '--scrub-rate-mb', '0'];
   const sync = (d: Device) => syncCli(server.url, d);
   /** `hsync server SUB` on the running server's data dir with both tiers' flags. */
   const admin = (sub: string[]) => runHsync(['server', ...sub, '--data', server.dataDir, ...s3.flags, ...inhouseFlags], env);
@@ -156,5 +166,81 @@ describe('in-house tier on Ceph RGW', { skip: cephSkipReason() }, () => {
     const c = await newDevice('dc', token);
     assert.equal((await sync(c)).code, 0);
     assert.deepEqual(await tree(c.root), await tree(a.root), 'a new device downloads from the cluster');
+  });
+
+  test('past the retention, the objects of blocks only old revisions used leave the RGW bucket; live and shared blocks stay', async () => {
+    const token = await server.addUser('erin');
+    const bobToken = await server.addUser('bob');
+    const laptop = await newDevice('ea', token);
+    const bob = await newDevice('eb', bobToken);
+    // report.bin v2 changes the first block only, so the second is shared by both revisions;
+    // photo.bin v1 is a block bob stores too, in a live file of his own.
+    const [unique, shared, changed, bobsToo] = [31, 32, 33, 34].map((seed) => randomish(BLOCK_SIZE, seed));
+    await writeFile(join(laptop.root, 'report.bin'), Buffer.concat([unique, shared]));
+    await writeFile(join(laptop.root, 'photo.bin'), bobsToo);
+    await writeFile(join(laptop.root, 'small.txt'), 'the old small file\n');
+    assert.equal((await sync(laptop)).code, 0);
+    await writeFile(join(bob.root, 'same.bin'), bobsToo);
+    assert.equal((await sync(bob)).code, 0);
+    const newPhoto = randomish(BLOCK_SIZE / 2, 35);
+    await writeFile(join(laptop.root, 'report.bin'), Buffer.concat([changed, shared]));
+    await writeFile(join(laptop.root, 'photo.bin'), newPhoto);
+    await writeFile(join(laptop.root, 'small.txt'), 'the new small file\n');
+    assert.equal((await sync(laptop)).code, 0);
+    const oldSmall = blockHashOf(Buffer.from('the old small file\n'));
+    const live = [shared, changed, bobsToo, newPhoto].map(blockHashOf).concat(blockHashOf(Buffer.from('the new small file\n')));
+    const before = await rgwBlocks();
+    for (const hash of [...live, blockHashOf(unique), oldSmall]) assert.equal(before.get(hash), true, `block ${hash} is an object in the bucket`);
+
+    // A month and a day later, by the sweep's clock (a new process: it wrote nothing lately).
+    await server.stop();
+    later = await startServerProcess({
+      dataDir: server.dataDir,
+      env: { ...env, HSYNC_TEST_CLOCK_OFFSET_MS: String(31 * 24 * 3600_000) },
+      args: serverArgs(),
+    });
+    await waitFor(() => /retention: \d+ revisions/.test(later!.stderr()), () => `a retention pass: ${later!.stderr()}`);
+    assert.match(later.stderr(), /retention: 3 revisions older than 30 days dropped; 2 blocks /);
+    assert.doesNotMatch(later.stderr(), /the in-house store kept/);
+
+    const after = await rgwBlocks();
+    assert.ok(!after.has(blockHashOf(unique)), 'the object of the block only report.bin v1 used is deleted');
+    assert.ok(!after.has(oldSmall), 'so is the old small file\'s');
+    for (const hash of live) assert.equal(after.get(hash), true, `block ${hash} a live file uses stays, byte-exact`);
+    assert.ok(after.has(blockHashOf(bobsToo)), 'bob\'s live file still uses the block of erin\'s old photo.bin');
+
+    const desk = await newDevice('ec', token);
+    const down = await syncCli(later.url, desk);
+    assert.equal(down.code, 0, down.stderr);
+    assert.deepEqual(await tree(desk.root), await tree(laptop.root), 'a new device downloads every live file byte-exact');
+    const bobsDesk = await newDevice('ed', bobToken);
+    assert.equal((await syncCli(later.url, bobsDesk)).code, 0);
+    assert.deepEqual(await tree(bobsDesk.root), await tree(bob.root));
+  });
+
+  test('a delete the cluster does not answer is counted and logged; the live file stays and downloads byte-exact', async () => {
+    const token = await server.addUser('frank');
+    const a = await newDevice('fa', token);
+    const [old, current] = [41, 42].map((seed) => randomish(BLOCK_SIZE, seed));
+    await writeFile(join(a.root, 'draft.bin'), old);
+    assert.equal((await syncCli(later!.url, a)).code, 0);
+    await writeFile(join(a.root, 'draft.bin'), current);
+    assert.equal((await syncCli(later!.url, a)).code, 0);
+    // Started again (forgetting what it wrote) with the gateway down: the sweep cannot delete.
+    await later!.stop();
+    await rgw.stopGateway();
+    try {
+      await later!.restart();
+      await waitFor(() => /the in-house store kept/.test(later!.stderr()), () => `a retention pass that could not delete: ${later!.stderr()}`, 60_000);
+    } finally {
+      await rgw.startGateway();
+    }
+    assert.match(later!.stderr(), /1 revisions older than 30 days dropped; 1 blocks .*the in-house store kept 1 of them \(written lately, or not reached: delete block [0-9a-f]{64} from S3/);
+    const objects = await rgwBlocks();
+    assert.equal(objects.get(blockHashOf(current)), true, 'the live block stays, byte-exact');
+    assert.equal(objects.get(blockHashOf(old)), true, 'the object the delete did not reach stays, unused');
+    const desk = await newDevice('fb', token);
+    assert.equal((await syncCli(later!.url, desk)).code, 0);
+    assert.deepEqual(await tree(desk.root), await tree(a.root));
   });
 });
